@@ -1,0 +1,10 @@
+DROP TABLE licenses;
+DROP TABLE audit_logs;
+DROP FUNCTION audit_logs_append_only();
+DROP TABLE security_events;
+DROP TABLE auth_tokens;
+DROP TABLE sessions;
+DROP TABLE user_roles;
+DROP TABLE roles;
+DROP TABLE users;
+DROP TABLE companies;

@@ -1,0 +1,12 @@
+DROP TABLE licenses;
+DROP TRIGGER audit_logs_no_delete;
+DROP TRIGGER audit_logs_no_update;
+DROP TRIGGER audit_logs_user_only_nulled;
+DROP TABLE audit_logs;
+DROP TABLE security_events;
+DROP TABLE auth_tokens;
+DROP TABLE sessions;
+DROP TABLE user_roles;
+DROP TABLE roles;
+DROP TABLE users;
+DROP TABLE companies;

@@ -1,0 +1,109 @@
+//! Start-up wiring shared by `ampflux serve` and the tests: configuration → database (with
+//! migrations) → mailer → cookie key → setup link → HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::cookie::Key;
+use actix_web::dev::Server;
+use actix_web::web;
+
+use crate::config::Config;
+use crate::db;
+use crate::mail::Mailer;
+use crate::web::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("mail: {0}")]
+    Mail(#[from] crate::mail::MailError),
+    #[error("{0}")]
+    Key(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A prepared application: connected, migrated, ready to serve.
+pub struct Prepared {
+    pub state: web::Data<AppState>,
+    pub key: Key,
+    /// The one-time link that creates the first platform admin, while none exists.
+    pub setup_link: Option<String>,
+}
+
+pub fn prepare(config: Config) -> Result<Prepared, StartError> {
+    let pool_size = (config.workers as u32 * 2).clamp(4, 32);
+    let pool = db::connect(config.database_url.expose(), pool_size)?;
+    let mailer = Mailer::from_config(&config)?;
+    let key = crate::web::cookie_key(&config).map_err(StartError::Key)?;
+    let setup_link = {
+        let mut conn = pool
+            .get()
+            .map_err(|e| StartError::Other(format!("database: {e}")))?;
+        crate::web::handlers::setup::setup_link_if_needed(&mut conn, &config.base_url)
+            .map_err(|e| StartError::Db(e.into()))?
+    };
+    let state = web::Data::new(AppState {
+        pool,
+        config: Arc::new(config),
+        mailer,
+    });
+    Ok(Prepared {
+        state,
+        key,
+        setup_link,
+    })
+}
+
+impl Prepared {
+    /// Starts serving on `listener`, plus the periodic clean-up of dead sessions.
+    pub fn serve(self, listener: TcpListener) -> Result<Server, StartError> {
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        spawn_session_cleanup(self.state.clone());
+        crate::web::server(self.state, self.key, listener)
+            .map_err(|source| StartError::Bind { addr, source })
+    }
+}
+
+pub fn bind(addr: &str) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).map_err(|source| StartError::Bind {
+        addr: addr.to_string(),
+        source,
+    })
+}
+
+fn spawn_session_cleanup(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let idle = chrono::Duration::from_std(state.config.session_idle)
+                .unwrap_or(chrono::Duration::hours(2));
+            let result = state
+                .db(move |conn| {
+                    Ok(crate::models::session::purge_dead(
+                        conn,
+                        crate::util::now() - idle,
+                    )?)
+                })
+                .await;
+            match result {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session clean-up failed"),
+            }
+        }
+    });
+}

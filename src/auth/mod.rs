@@ -1,0 +1,8 @@
+//! Authentication and authorization: password hashing and policy, the server-side session
+//! store, CSRF protection, sign-in throttling and permissions.
+
+pub mod csrf;
+pub mod password;
+pub mod permissions;
+pub mod session_store;
+pub mod throttle;

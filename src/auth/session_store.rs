@@ -1,0 +1,167 @@
+//! The actix-session store on the `sessions` table. The server decides validity on every load:
+//! a revoked, expired (absolute lifetime) or idle session loads as nothing, so a copied cookie
+//! is anonymous after logout, revocation or expiry.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::web;
+
+use crate::db::Pool;
+use crate::models::session::{self as model, Indexed};
+use crate::util::{now, random_token};
+
+/// Session keys that mirror into columns. Values are JSON-encoded, as actix-session stores them.
+pub const KEY_USER_ID: &str = "uid";
+pub const KEY_PUBLIC_ID: &str = "sid";
+pub const KEY_IP: &str = "ip";
+pub const KEY_USER_AGENT: &str = "ua";
+
+/// How often a session's `last_seen_at` is written while it is in use.
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: Pool,
+    idle: chrono::Duration,
+    lifetime: chrono::Duration,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: Pool, idle: Duration, lifetime: Duration) -> Self {
+        let to_chrono =
+            |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::hours(12));
+        DbSessionStore {
+            pool,
+            idle: to_chrono(idle),
+            lifetime: to_chrono(lifetime),
+        }
+    }
+
+    async fn run<T, F>(&self, f: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::db::DbConn) -> anyhow::Result<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("session store task failed: {e}"))?
+    }
+}
+
+type State = HashMap<String, String>;
+
+fn decode_string(state: &State, key: &str) -> Option<String> {
+    state
+        .get(key)
+        .and_then(|v| serde_json::from_str::<String>(v).ok())
+}
+
+fn indexed(state: &State) -> Indexed {
+    Indexed {
+        public_id: decode_string(state, KEY_PUBLIC_ID).unwrap_or_else(|| random_token(16)),
+        user_id: state.get(KEY_USER_ID).and_then(|v| v.parse::<i64>().ok()),
+        ip_address: decode_string(state, KEY_IP),
+        user_agent: decode_string(state, KEY_USER_AGENT),
+    }
+}
+
+fn to_json(state: &State) -> serde_json::Value {
+    serde_json::Value::Object(
+        state
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+fn from_json(value: &serde_json::Value) -> Option<State> {
+    value.as_object().map(|o| {
+        o.iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect()
+    })
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let key = session_key.as_ref().to_string();
+        let (idle, lifetime) = (self.idle, self.lifetime);
+        self.run(move |conn| {
+            let Some(row) = model::find_by_key(conn, &key)? else {
+                return Ok(None);
+            };
+            let t = now();
+            let dead = row.revoked_at.is_some()
+                || row.expires_at <= t
+                || row.created_at + lifetime <= t
+                || row.last_seen_at + idle <= t;
+            if dead {
+                model::delete_by_key(conn, &key)?;
+                return Ok(None);
+            }
+            if t - row.last_seen_at >= TOUCH_EVERY {
+                model::touch(conn, row.id)?;
+            }
+            Ok(from_json(&row.state))
+        })
+        .await
+        .map_err(LoadError::Other)
+    }
+
+    async fn save(&self, state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        let key = random_token(32);
+        let idx = indexed(&state);
+        let json = to_json(&state);
+        let expires_at = now() + self.lifetime;
+        let key_for_db = key.clone();
+        self.run(move |conn| Ok(model::insert(conn, &key_for_db, &idx, json, expires_at)?))
+            .await
+            .map_err(SaveError::Other)?;
+        SessionKey::try_from(key).map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        state: State,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let key = session_key.as_ref().to_string();
+        let idx = indexed(&state);
+        let json = to_json(&state);
+        let updated = self
+            .run(move |conn| Ok(model::update_state(conn, &key, &idx, json)?))
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated {
+            Ok(session_key)
+        } else {
+            // The row went away (revoked or purged) while the request ran: start a new one.
+            self.save(state, ttl)
+                .await
+                .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))
+        }
+    }
+
+    async fn update_ttl(
+        &self,
+        _session_key: &SessionKey,
+        _ttl: &CookieDuration,
+    ) -> anyhow::Result<()> {
+        // Idle time is tracked by `load`, which touches `last_seen_at`.
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
+        let key = session_key.as_ref().to_string();
+        self.run(move |conn| Ok(model::delete_by_key(conn, &key)?))
+            .await
+    }
+}

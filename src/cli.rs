@@ -1,0 +1,313 @@
+//! The `ampflux` command line: `serve` (default), `migrate`, `admin`, `audit verify`.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{self, StartError};
+use crate::config::Config;
+use crate::db::{self, write_tx};
+use crate::models::audit::{self, Actor, Entry};
+use crate::models::security_event::{self, NewEvent, Severity};
+use crate::models::user::{self, NewUser};
+use crate::models::{RequestMeta, company, role};
+
+#[derive(Parser)]
+#[command(
+    name = "ampflux",
+    version,
+    about = "AmpFlux: IEC 60909 short-circuit studies, multi-tenant web application"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administer accounts from the shell. Passwords are read from standard input or a prompt.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a platform admin (with an organisation of their own).
+    CreatePlatformAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "Platform operations")]
+        organisation: String,
+    },
+    /// Set a new password for a user (by email or username) and end their sessions.
+    ResetPassword {
+        #[arg(long)]
+        login: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk every company's hash chain and name the first row that does not match.
+    Verify {
+        /// Only this company's chain.
+        #[arg(long)]
+        company: Option<i64>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::Migrate => migrate(),
+        Command::Admin(cmd) => admin(cmd),
+        Command::Audit(AuditCommand::Verify { company }) => verify(company),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ampflux: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AMPFLUX_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+fn serve() -> Result<ExitCode, StartError> {
+    let config = Config::from_env()?;
+    let bind = config.bind.clone();
+    let target = db::DbTarget::parse(config.database_url.expose())?.describe();
+    let listener = app::bind(&bind)?;
+    let prepared = app::prepare(config)?;
+    tracing::info!(database = %target, "database ready");
+    if let Some(link) = &prepared.setup_link {
+        // The one secret that is meant for the log: without it nobody could sign in.
+        tracing::warn!(
+            "no platform admin exists yet; create one with this one-time link (valid 24 hours): {link}"
+        );
+        eprintln!("\n  Set up AmpFlux: open {link}\n");
+    }
+    tracing::info!(address = %bind, "serving");
+    actix_web::rt::System::new()
+        .block_on(async move {
+            let server = prepared.serve(listener)?;
+            server
+                .await
+                .map_err(|e| StartError::Other(format!("server stopped: {e}")))
+        })
+        .map(|()| ExitCode::SUCCESS)
+}
+
+fn migrate() -> Result<ExitCode, StartError> {
+    let config = Config::from_env()?;
+    let target = db::DbTarget::parse(config.database_url.expose())?.describe();
+    // `connect` applies pending migrations before it returns the pool.
+    db::connect(config.database_url.expose(), 1)?;
+    println!("{target}: migrations are up to date");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a new password: twice at a prompt on a terminal, else one line of standard input.
+fn read_new_password() -> Result<String, StartError> {
+    let io = |e: std::io::Error| StartError::Other(format!("cannot read the password: {e}"));
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ").map_err(io)?;
+        let second = rpassword::prompt_password("Repeat it: ").map_err(io)?;
+        if first != second {
+            return Err(StartError::Other("the two passwords differ".into()));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(io)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    Ok(password)
+}
+
+fn shell_meta() -> RequestMeta {
+    RequestMeta {
+        ip_address: None,
+        user_agent: Some("ampflux admin (shell)".into()),
+    }
+}
+
+fn admin(cmd: AdminCommand) -> Result<ExitCode, StartError> {
+    let config = Config::from_env()?;
+    let pool = db::connect(config.database_url.expose(), 1)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| StartError::Other(format!("database: {e}")))?;
+    let db_err = |e: diesel::result::Error| StartError::Db(e.into());
+    match cmd {
+        AdminCommand::CreatePlatformAdmin {
+            email,
+            username,
+            name,
+            organisation,
+        } => {
+            let email = email.trim().to_lowercase();
+            let username = username.trim().to_lowercase();
+            let mut problems = Vec::new();
+            if !crate::web::forms::valid_email(&email) {
+                problems.push("--email is not a valid email address".to_string());
+            }
+            if !crate::web::forms::valid_username(&username) {
+                problems.push(
+                    "--username: use 3 to 40 letters, digits, dots, dashes or underscores"
+                        .to_string(),
+                );
+            }
+            if user::email_taken(&mut conn, &email).map_err(db_err)? {
+                problems.push(format!("a user with email {email} exists"));
+            }
+            if user::username_taken(&mut conn, &username).map_err(db_err)? {
+                problems.push(format!("the username {username} is taken"));
+            }
+            if !problems.is_empty() {
+                return Err(StartError::Other(problems.join("; ")));
+            }
+            let password = read_new_password()?;
+            crate::auth::password::check_policy(&password, &[&name, &username, &email])
+                .map_err(|m| StartError::Other(format!("password refused: {m}")))?;
+            let hash = crate::auth::password::hash(&password)
+                .map_err(|e| StartError::Other(e.to_string()))?;
+            let meta = shell_meta();
+            let admin = write_tx(&mut conn, |conn| {
+                let company = company::create(conn, organisation.trim(), &email)?;
+                let admin = user::create(
+                    conn,
+                    NewUser {
+                        company_id: company.id,
+                        name: name.trim(),
+                        username: &username,
+                        email: &email,
+                        password_hash: &hash,
+                        timezone: "UTC",
+                        email_verified: true,
+                    },
+                )?;
+                role::assign(conn, admin.id, role::PLATFORM_ADMIN, None)?;
+                let actor = Actor {
+                    company_id: company.id,
+                    user_id: None,
+                    meta: meta.clone(),
+                };
+                audit::record(
+                    conn,
+                    &actor,
+                    Entry::success("user.create", "user", Some(admin.id))
+                        .after(admin.audit_snapshot())
+                        .details(
+                            serde_json::json!({ "roles": [role::PLATFORM_ADMIN], "via": "shell" }),
+                        ),
+                )?;
+                Ok::<_, diesel::result::Error>(admin)
+            })
+            .map_err(db_err)?;
+            println!(
+                "created platform admin {} <{}>",
+                admin.username, admin.email
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::ResetPassword { login } => {
+            let Some(target) = user::find_by_login(&mut conn, &login).map_err(db_err)? else {
+                return Err(StartError::Other(format!("no user {login:?}")));
+            };
+            let password = read_new_password()?;
+            let local = target.email.split('@').next().unwrap_or("");
+            crate::auth::password::check_policy(
+                &password,
+                &[&target.name, &target.username, &target.email, local],
+            )
+            .map_err(|m| StartError::Other(format!("password refused: {m}")))?;
+            let hash = crate::auth::password::hash(&password)
+                .map_err(|e| StartError::Other(e.to_string()))?;
+            let meta = shell_meta();
+            let ended = write_tx(&mut conn, |conn| {
+                user::set_password(conn, target.id, &hash)?;
+                let ended = crate::models::session::revoke_all_except(conn, target.id, None)?;
+                let actor = Actor {
+                    company_id: target.company_id,
+                    user_id: None,
+                    meta: meta.clone(),
+                };
+                audit::record(
+                    conn,
+                    &actor,
+                    Entry::success("user.password_reset", "user", Some(target.id))
+                        .details(serde_json::json!({ "via": "shell", "sessions_ended": ended })),
+                )?;
+                security_event::record(
+                    conn,
+                    &meta,
+                    NewEvent {
+                        user_id: Some(target.id),
+                        company_id: Some(target.company_id),
+                        event_type: "password_reset.completed",
+                        severity: Severity::Warning,
+                        description: "Password reset from the shell; all sessions ended".into(),
+                        metadata: serde_json::json!({ "sessions_ended": ended }),
+                    },
+                )?;
+                Ok::<_, diesel::result::Error>(ended)
+            })
+            .map_err(db_err)?;
+            println!(
+                "password of {} changed; {ended} session(s) ended",
+                target.username
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn verify(company: Option<i64>) -> Result<ExitCode, StartError> {
+    let config = Config::from_env()?;
+    let pool = db::connect(config.database_url.expose(), 1)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| StartError::Other(format!("database: {e}")))?;
+    let report = audit::verify_chain(&mut conn, company).map_err(|e| StartError::Db(e.into()))?;
+    match report.first_broken {
+        None => {
+            println!(
+                "audit trail intact: {} entries in {} companies checked",
+                report.rows_checked, report.companies_checked
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(b) => {
+            println!(
+                "audit trail BROKEN at entry {} (company {}): {}; {} entries checked",
+                b.id, b.company_id, b.reason, report.rows_checked
+            );
+            Ok(ExitCode::from(3))
+        }
+    }
+}

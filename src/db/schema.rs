@@ -1,0 +1,171 @@
+// Hand-maintained: one schema for both databases. `Json` is JSONB on PostgreSQL and
+// json_valid-checked TEXT on SQLite (see db/json.rs).
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    companies (id) {
+        id -> BigInt,
+        name -> Text,
+        slug -> Text,
+        code -> Text,
+        contact_email -> Text,
+        is_active -> Bool,
+        settings -> Json,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    users (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        name -> Text,
+        username -> Text,
+        email -> Text,
+        password_hash -> Text,
+        is_active -> Bool,
+        email_verified_at -> Nullable<Timestamp>,
+        last_login_at -> Nullable<Timestamp>,
+        timezone -> Text,
+        preferences -> Json,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    roles (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        permissions -> Json,
+        is_system -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, role_id) {
+        user_id -> BigInt,
+        role_id -> BigInt,
+        assigned_at -> Timestamp,
+        assigned_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    sessions (id) {
+        id -> BigInt,
+        key_hash -> Text,
+        public_id -> Text,
+        user_id -> Nullable<BigInt>,
+        state -> Json,
+        ip_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    auth_tokens (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    security_events (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        company_id -> Nullable<BigInt>,
+        event_type -> Text,
+        severity -> Text,
+        description -> Text,
+        ip_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        metadata -> Json,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    audit_logs (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        project_id -> Nullable<BigInt>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<BigInt>,
+        outcome -> Text,
+        changes -> Json,
+        details -> Json,
+        ip_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamp,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    licenses (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        plan -> Text,
+        seats -> Integer,
+        max_projects -> Integer,
+        start_date -> Date,
+        end_date -> Date,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> companies (company_id));
+diesel::joinable!(user_roles -> roles (role_id));
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(licenses -> companies (company_id));
+diesel::joinable!(audit_logs -> companies (company_id));
+diesel::joinable!(audit_logs -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    companies,
+    users,
+    roles,
+    user_roles,
+    sessions,
+    auth_tokens,
+    security_events,
+    audit_logs,
+    licenses,
+);

@@ -1,0 +1,389 @@
+//! The audit trail: one append-only row per mutation (or denied attempt), written in the same
+//! transaction as the change, and chained per company: each row stores the hash of the previous
+//! row of its company and a hash over its own content, so an edited, removed or reordered row
+//! breaks the chain at that point.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::RequestMeta;
+use crate::db::json::JsonValue;
+use crate::db::schema::{audit_logs, users};
+use crate::db::{BackendKind, DbConn};
+
+/// `prev_hash` of the first row of each company.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+        }
+    }
+}
+
+/// Who acts, in which company, from where.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub company_id: i64,
+    pub user_id: Option<i64>,
+    pub meta: RequestMeta,
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub action: &'static str,
+    pub entity_type: &'static str,
+    pub entity_id: Option<i64>,
+    pub project_id: Option<i64>,
+    pub outcome: Outcome,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub details: serde_json::Value,
+}
+
+impl Entry {
+    pub fn success(
+        action: &'static str,
+        entity_type: &'static str,
+        entity_id: Option<i64>,
+    ) -> Self {
+        Entry {
+            action,
+            entity_type,
+            entity_id,
+            project_id: None,
+            outcome: Outcome::Success,
+            before: None,
+            after: None,
+            details: serde_json::json!({}),
+        }
+    }
+
+    pub fn failure(
+        action: &'static str,
+        entity_type: &'static str,
+        entity_id: Option<i64>,
+    ) -> Self {
+        Entry {
+            outcome: Outcome::Failure,
+            ..Entry::success(action, entity_type, entity_id)
+        }
+    }
+
+    pub fn before(mut self, v: serde_json::Value) -> Self {
+        self.before = Some(v);
+        self
+    }
+
+    pub fn after(mut self, v: serde_json::Value) -> Self {
+        self.after = Some(v);
+        self
+    }
+
+    pub fn details(mut self, v: serde_json::Value) -> Self {
+        self.details = v;
+        self
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = audit_logs)]
+pub struct AuditLog {
+    pub id: i64,
+    pub company_id: i64,
+    pub user_id: Option<i64>,
+    pub project_id: Option<i64>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<i64>,
+    pub outcome: String,
+    pub changes: JsonValue,
+    pub details: JsonValue,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hash of a row: SHA-256 over a canonical JSON array of its content and the previous hash.
+/// JSON values are re-serialized with sorted keys, so JSONB's own key order does not matter.
+#[allow(clippy::too_many_arguments)]
+fn content_hash(
+    prev_hash: &str,
+    company_id: i64,
+    user_id: Option<i64>,
+    project_id: Option<i64>,
+    action: &str,
+    entity_type: &str,
+    entity_id: Option<i64>,
+    outcome: &str,
+    changes: &serde_json::Value,
+    details: &serde_json::Value,
+    ip_address: Option<&str>,
+    user_agent: Option<&str>,
+    created_at: NaiveDateTime,
+) -> String {
+    let canonical = serde_json::json!([
+        prev_hash,
+        company_id,
+        user_id,
+        project_id,
+        action,
+        entity_type,
+        entity_id,
+        outcome,
+        changes,
+        details,
+        ip_address,
+        user_agent,
+        created_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+    ]);
+    crate::util::sha256_hex(canonical.to_string().as_bytes())
+}
+
+impl AuditLog {
+    fn recomputed_hash(&self) -> String {
+        content_hash(
+            &self.prev_hash,
+            self.company_id,
+            self.user_id,
+            self.project_id,
+            &self.action,
+            &self.entity_type,
+            self.entity_id,
+            &self.outcome,
+            &self.changes.0,
+            &self.details.0,
+            self.ip_address.as_deref(),
+            self.user_agent.as_deref(),
+            self.created_at,
+        )
+    }
+
+    pub fn before(&self) -> Option<&serde_json::Value> {
+        self.changes.get("before").filter(|v| !v.is_null())
+    }
+
+    pub fn after(&self) -> Option<&serde_json::Value> {
+        self.changes.get("after").filter(|v| !v.is_null())
+    }
+}
+
+fn last_hash(conn: &mut DbConn, company_id: i64) -> QueryResult<String> {
+    Ok(audit_logs::table
+        .filter(audit_logs::company_id.eq(company_id))
+        .order(audit_logs::id.desc())
+        .select(audit_logs::hash)
+        .first::<String>(conn)
+        .optional()?
+        .unwrap_or_else(|| GENESIS_HASH.to_string()))
+}
+
+/// Appends an entry. Call it inside the transaction of the change it records (see
+/// `db::write_tx`): on SQLite that transaction already holds the write lock; on PostgreSQL a
+/// per-company advisory lock keeps two writers from chaining onto the same previous row.
+pub fn record(conn: &mut DbConn, actor: &Actor, entry: Entry) -> QueryResult<AuditLog> {
+    if conn.kind() == BackendKind::Postgres {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(60909, $1::int)")
+            .bind::<diesel::sql_types::Integer, _>((actor.company_id % i64::from(i32::MAX)) as i32)
+            .execute(conn)?;
+    }
+    let prev_hash = last_hash(conn, actor.company_id)?;
+    let created_at = crate::util::now();
+    let changes = serde_json::json!({ "before": entry.before, "after": entry.after });
+    let hash = content_hash(
+        &prev_hash,
+        actor.company_id,
+        actor.user_id,
+        entry.project_id,
+        entry.action,
+        entry.entity_type,
+        entry.entity_id,
+        entry.outcome.as_str(),
+        &changes,
+        &entry.details,
+        actor.meta.ip_address.as_deref(),
+        actor.meta.user_agent.as_deref(),
+        created_at,
+    );
+    diesel::insert_into(audit_logs::table)
+        .values((
+            audit_logs::company_id.eq(actor.company_id),
+            audit_logs::user_id.eq(actor.user_id),
+            audit_logs::project_id.eq(entry.project_id),
+            audit_logs::action.eq(entry.action),
+            audit_logs::entity_type.eq(entry.entity_type),
+            audit_logs::entity_id.eq(entry.entity_id),
+            audit_logs::outcome.eq(entry.outcome.as_str()),
+            audit_logs::changes.eq(JsonValue(changes)),
+            audit_logs::details.eq(JsonValue(entry.details)),
+            audit_logs::ip_address.eq(&actor.meta.ip_address),
+            audit_logs::user_agent.eq(&actor.meta.user_agent),
+            audit_logs::created_at.eq(created_at),
+            audit_logs::prev_hash.eq(prev_hash),
+            audit_logs::hash.eq(hash),
+        ))
+        .returning(audit_logs::all_columns)
+        .get_result(conn)
+}
+
+/// An entry with the name of its actor, for listing.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    pub log: AuditLog,
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Entries whose action starts with this (e.g. `account.` or `account.password_change`).
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    /// Only this actor's entries.
+    pub user_id: Option<i64>,
+}
+
+/// One page of a company's entries, newest first, strictly older than `before_id`.
+/// Returns the rows and whether more exist.
+pub fn page(
+    conn: &mut DbConn,
+    company_id: i64,
+    filter: &Filter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<Listed>, bool)> {
+    let mut q = audit_logs::table
+        .left_join(users::table)
+        .filter(audit_logs::company_id.eq(company_id))
+        .into_boxed();
+    if let Some(before) = before_id {
+        q = q.filter(audit_logs::id.lt(before));
+    }
+    if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
+        q = q.filter(
+            audit_logs::action
+                .like(format!("{}%", escape_like(action)))
+                .escape('\\'),
+        );
+    }
+    if let Some(user_id) = filter.user_id {
+        q = q.filter(audit_logs::user_id.eq(user_id));
+    }
+    if let Some(outcome) = filter.outcome.as_deref().filter(|o| !o.is_empty()) {
+        q = q.filter(audit_logs::outcome.eq(outcome.to_string()));
+    }
+    let mut rows: Vec<(AuditLog, Option<String>)> = q
+        .order(audit_logs::id.desc())
+        .limit(limit + 1)
+        .select((AuditLog::as_select(), users::username.nullable()))
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((
+        rows.into_iter()
+            .map(|(log, actor)| Listed { log, actor })
+            .collect(),
+        more,
+    ))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// One entry of the company (tenant scope), with its actor's username.
+pub fn find(conn: &mut DbConn, company_id: i64, id: i64) -> QueryResult<Option<Listed>> {
+    audit_logs::table
+        .left_join(users::table)
+        .filter(audit_logs::company_id.eq(company_id))
+        .filter(audit_logs::id.eq(id))
+        .select((AuditLog::as_select(), users::username.nullable()))
+        .first::<(AuditLog, Option<String>)>(conn)
+        .optional()
+        .map(|row| row.map(|(log, actor)| Listed { log, actor }))
+}
+
+/// The result of walking the chains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    pub rows_checked: u64,
+    pub companies_checked: u64,
+    pub first_broken: Option<BrokenLink>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub id: i64,
+    pub company_id: i64,
+    pub reason: String,
+}
+
+/// Walks every company's chain (or one company's) in id order and reports the first row whose
+/// link or content does not match.
+pub fn verify_chain(conn: &mut DbConn, only_company: Option<i64>) -> QueryResult<ChainReport> {
+    let mut q = audit_logs::table
+        .select(audit_logs::company_id)
+        .distinct()
+        .into_boxed();
+    if let Some(c) = only_company {
+        q = q.filter(audit_logs::company_id.eq(c));
+    }
+    let mut companies: Vec<i64> = q.load(conn)?;
+    companies.sort_unstable();
+    let mut report = ChainReport {
+        rows_checked: 0,
+        companies_checked: 0,
+        first_broken: None,
+    };
+    for company_id in companies {
+        report.companies_checked += 1;
+        let mut expected_prev = GENESIS_HASH.to_string();
+        let mut after_id = 0i64;
+        loop {
+            let batch: Vec<AuditLog> = audit_logs::table
+                .filter(audit_logs::company_id.eq(company_id))
+                .filter(audit_logs::id.gt(after_id))
+                .order(audit_logs::id.asc())
+                .limit(1000)
+                .select(AuditLog::as_select())
+                .load(conn)?;
+            let Some(last) = batch.last() else { break };
+            after_id = last.id;
+            for row in &batch {
+                report.rows_checked += 1;
+                let reason = if row.prev_hash != expected_prev {
+                    Some(
+                        "its prev_hash does not match the hash of the previous row (a row was removed or inserted)",
+                    )
+                } else if row.recomputed_hash() != row.hash {
+                    Some("its content does not match its hash (the row was edited)")
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    report.first_broken = Some(BrokenLink {
+                        id: row.id,
+                        company_id,
+                        reason: reason.to_string(),
+                    });
+                    return Ok(report);
+                }
+                expected_prev = row.hash.clone();
+            }
+        }
+    }
+    Ok(report)
+}

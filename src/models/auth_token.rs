@@ -1,0 +1,107 @@
+//! One-time tokens for the setup link, email verification and password reset. Only the
+//! SHA-256 of a token is stored; a token is consumed at most once, before it expires.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::auth_tokens;
+use crate::util::{now, random_token, sha256_hex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Setup,
+    VerifyEmail,
+    PasswordReset,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Setup => "setup",
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::PasswordReset => "password_reset",
+        }
+    }
+
+    pub fn lifetime(self) -> chrono::Duration {
+        match self {
+            Purpose::Setup => chrono::Duration::hours(24),
+            Purpose::VerifyEmail => chrono::Duration::hours(48),
+            Purpose::PasswordReset => chrono::Duration::hours(1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = auth_tokens)]
+pub struct AuthToken {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub purpose: String,
+    pub token_hash: String,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Issues a token and returns it in clear (to put in a link); earlier unused tokens of the same
+/// user and purpose stop working, so only the newest link is valid.
+pub fn issue(conn: &mut DbConn, user_id: Option<i64>, purpose: Purpose) -> QueryResult<String> {
+    let t = now();
+    let mut stale = diesel::update(auth_tokens::table)
+        .filter(auth_tokens::purpose.eq(purpose.as_str()))
+        .filter(auth_tokens::used_at.is_null())
+        .into_boxed();
+    stale = match user_id {
+        Some(id) => stale.filter(auth_tokens::user_id.eq(id)),
+        None => stale.filter(auth_tokens::user_id.is_null()),
+    };
+    stale.set(auth_tokens::expires_at.eq(t)).execute(conn)?;
+
+    let token = random_token(32);
+    diesel::insert_into(auth_tokens::table)
+        .values((
+            auth_tokens::user_id.eq(user_id),
+            auth_tokens::purpose.eq(purpose.as_str()),
+            auth_tokens::token_hash.eq(sha256_hex(token.as_bytes())),
+            auth_tokens::expires_at.eq(t + purpose.lifetime()),
+            auth_tokens::created_at.eq(t),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// Looks a token up without using it (to show the form behind a link).
+pub fn peek(conn: &mut DbConn, purpose: Purpose, token: &str) -> QueryResult<Option<AuthToken>> {
+    auth_tokens::table
+        .filter(auth_tokens::token_hash.eq(sha256_hex(token.as_bytes())))
+        .filter(auth_tokens::purpose.eq(purpose.as_str()))
+        .filter(auth_tokens::used_at.is_null())
+        .filter(auth_tokens::expires_at.gt(now()))
+        .select(AuthToken::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Uses a token: marks it used and returns it, or `None` when it is unknown, used or expired.
+/// The conditional update makes two concurrent uses succeed at most once.
+pub fn consume(conn: &mut DbConn, purpose: Purpose, token: &str) -> QueryResult<Option<AuthToken>> {
+    let hash = sha256_hex(token.as_bytes());
+    let t = now();
+    let updated = diesel::update(auth_tokens::table)
+        .filter(auth_tokens::token_hash.eq(&hash))
+        .filter(auth_tokens::purpose.eq(purpose.as_str()))
+        .filter(auth_tokens::used_at.is_null())
+        .filter(auth_tokens::expires_at.gt(t))
+        .set(auth_tokens::used_at.eq(t))
+        .execute(conn)?;
+    if updated != 1 {
+        return Ok(None);
+    }
+    auth_tokens::table
+        .filter(auth_tokens::token_hash.eq(&hash))
+        .select(AuthToken::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,110 @@
+//! Security events: sign-ins, failures, lockouts, password and session changes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::RequestMeta;
+use crate::db::DbConn;
+use crate::db::json::JsonValue;
+use crate::db::schema::security_events;
+
+pub const LOGIN_SUCCESS: &str = "login.success";
+pub const LOGIN_FAILURE: &str = "login.failure";
+pub const LOGIN_LOCKOUT: &str = "login.lockout";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = security_events)]
+pub struct SecurityEvent {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub company_id: Option<i64>,
+    pub event_type: String,
+    pub severity: String,
+    pub description: String,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub metadata: JsonValue,
+    pub created_at: NaiveDateTime,
+}
+
+pub struct NewEvent<'a> {
+    pub user_id: Option<i64>,
+    pub company_id: Option<i64>,
+    pub event_type: &'a str,
+    pub severity: Severity,
+    pub description: String,
+    pub metadata: serde_json::Value,
+}
+
+pub fn record(conn: &mut DbConn, meta: &RequestMeta, event: NewEvent<'_>) -> QueryResult<()> {
+    diesel::insert_into(security_events::table)
+        .values((
+            security_events::user_id.eq(event.user_id),
+            security_events::company_id.eq(event.company_id),
+            security_events::event_type.eq(event.event_type),
+            security_events::severity.eq(event.severity.as_str()),
+            security_events::description.eq(event.description),
+            security_events::ip_address.eq(&meta.ip_address),
+            security_events::user_agent.eq(&meta.user_agent),
+            security_events::metadata.eq(JsonValue(event.metadata)),
+            security_events::created_at.eq(crate::util::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Failed sign-ins against one account since `since`.
+pub fn failures_for_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    security_events::table
+        .filter(security_events::event_type.eq(LOGIN_FAILURE))
+        .filter(security_events::user_id.eq(user_id))
+        .filter(security_events::created_at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
+/// Failed sign-ins from one client address since `since`.
+pub fn failures_for_ip(conn: &mut DbConn, ip: &str, since: NaiveDateTime) -> QueryResult<i64> {
+    security_events::table
+        .filter(security_events::event_type.eq(LOGIN_FAILURE))
+        .filter(security_events::ip_address.eq(ip))
+        .filter(security_events::created_at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
+/// The newest events of a user, for tests and (later) the security pages.
+pub fn recent_for_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<SecurityEvent>> {
+    security_events::table
+        .filter(security_events::user_id.eq(user_id))
+        .order(security_events::id.desc())
+        .limit(limit)
+        .select(SecurityEvent::as_select())
+        .load(conn)
+}

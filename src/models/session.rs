@@ -1,0 +1,165 @@
+//! Server-side sessions behind actix-session. The cookie carries a random key; only its SHA-256
+//! is stored. A session is valid until it is deleted or revoked, idle too long or too old.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::json::JsonValue;
+use crate::db::schema::sessions;
+use crate::util::sha256_hex;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: i64,
+    pub key_hash: String,
+    pub public_id: String,
+    pub user_id: Option<i64>,
+    pub state: JsonValue,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// Columns that mirror a few session values, so sessions can be listed and revoked per user.
+#[derive(Debug, Clone, Default)]
+pub struct Indexed {
+    pub public_id: String,
+    pub user_id: Option<i64>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub fn hash_key(key: &str) -> String {
+    sha256_hex(key.as_bytes())
+}
+
+pub fn find_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<SessionRow>> {
+    sessions::table
+        .filter(sessions::key_hash.eq(hash_key(key)))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    key: &str,
+    idx: &Indexed,
+    state: serde_json::Value,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    let now = crate::util::now();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::key_hash.eq(hash_key(key)),
+            sessions::public_id.eq(&idx.public_id),
+            sessions::user_id.eq(idx.user_id),
+            sessions::state.eq(JsonValue(state)),
+            sessions::ip_address.eq(&idx.ip_address),
+            sessions::user_agent.eq(&idx.user_agent),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the state of a live session; returns false when it no longer exists.
+pub fn update_state(
+    conn: &mut DbConn,
+    key: &str,
+    idx: &Indexed,
+    state: serde_json::Value,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        sessions::table
+            .filter(sessions::key_hash.eq(hash_key(key)))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::state.eq(JsonValue(state)),
+        sessions::user_id.eq(idx.user_id),
+        sessions::ip_address.eq(&idx.ip_address),
+        sessions::user_agent.eq(&idx.user_agent),
+        sessions::last_seen_at.eq(crate::util::now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn touch(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::last_seen_at.eq(crate::util::now()))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_by_key(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.filter(sessions::key_hash.eq(hash_key(key)))).execute(conn)?;
+    Ok(())
+}
+
+/// The user's live sessions, most recently used first.
+pub fn list_for_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    idle_since: NaiveDateTime,
+) -> QueryResult<Vec<SessionRow>> {
+    let now = crate::util::now();
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::last_seen_at.gt(idle_since))
+        .order(sessions::last_seen_at.desc())
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
+/// Revokes one of the user's sessions by its public id; returns whether one was revoked.
+pub fn revoke(conn: &mut DbConn, user_id: i64, public_id: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::public_id.eq(public_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(crate::util::now()))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Revokes all of the user's sessions except `keep` (a public id); returns how many.
+pub fn revoke_all_except(
+    conn: &mut DbConn,
+    user_id: i64,
+    keep: Option<&str>,
+) -> QueryResult<usize> {
+    let target = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::public_id.ne(keep.unwrap_or("")));
+    diesel::update(target)
+        .set(sessions::revoked_at.eq(crate::util::now()))
+        .execute(conn)
+}
+
+/// Removes sessions that can no longer be used.
+pub fn purge_dead(conn: &mut DbConn, idle_since: NaiveDateTime) -> QueryResult<usize> {
+    let now = crate::util::now();
+    diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .le(now)
+                .or(sessions::last_seen_at.le(idle_since))
+                .or(sessions::revoked_at.is_not_null()),
+        ),
+    )
+    .execute(conn)
+}

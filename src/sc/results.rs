@@ -1,0 +1,99 @@
+//! Result types. Every number is optional: an unfed bus has no result (absent in JSON, never
+//! NaN or zero), and non-finite values are dropped when results are assembled.
+
+use super::options::ScOptions;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScResults {
+    pub options: ScOptions,
+    pub buses: Vec<BusResult>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<BranchResult>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duty: Vec<DutyResult>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BusResult {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub vn_kv: f64,
+    /// Initial symmetrical short-circuit current Ik'' (for 2phg: the larger line current).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ikss_ka: Option<f64>,
+    /// Initial symmetrical short-circuit power Sk''.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skss_mva: Option<f64>,
+    /// Peak short-circuit current ip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_ka: Option<f64>,
+    /// Thermal equivalent short-circuit current Ith for tk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ith_ka: Option<f64>,
+    /// Positive-sequence short-circuit impedance Zk = Rk + jXk at the fault location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rk_ohm: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xk_ohm: Option<f64>,
+    /// Zero-sequence short-circuit impedance (earth faults); absent when no zero-sequence path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rk0_ohm: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xk0_ohm: Option<f64>,
+    /// Earth current IkE2E'' of a line-to-line-to-earth fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ike_ka: Option<f64>,
+    /// Peak factor κ used for ip and Ith.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kappa: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BranchResult {
+    /// `line`, `transformer` or `transformer3w`.
+    pub kind: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ikss_from_ka: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ikss_to_ka: Option<f64>,
+    /// For transformers3w: current at the LV terminal (from = HV, to = MV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ikss_lv_ka: Option<f64>,
+    /// The largest of the terminal currents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ikss_ka: Option<f64>,
+    /// Fault bus giving that current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_bus: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DutyResult {
+    pub switch: String,
+    pub bus: String,
+    /// Breaking current, conservatively Ib = Ik'' (IEC 60909-0 4.5: Ib ≤ Ik'').
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ib_ka: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rated_ib_ka: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ib_utilisation_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_ka: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rated_ip_ka: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_utilisation_percent: Option<f64>,
+    /// `pass`, `fail`, or `unknown` when the bus has no result.
+    pub status: String,
+}
+
+/// Keeps finite numbers only.
+pub fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}

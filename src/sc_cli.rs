@@ -1,0 +1,1 @@
+//! `ampflux sc`: placeholder replaced below.

@@ -1,0 +1,134 @@
+//! The application's error type and its pages. Users see a short, generic page (403, 404, 429,
+//! 500) that leaks nothing; details go to the log, inside the request's span (with its id).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// Not signed in: the browser is sent to the sign-in page, then back to `next`.
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("too many requests: {message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
+    #[error("database error: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("database unavailable: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(format!("blocking task failed: {e}"))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template error: {e}"))
+    }
+}
+
+impl From<crate::auth::password::HashError> for AppError {
+    fn from(e: crate::auth::password::HashError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub status: u16,
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::SignInRequired { next } = self {
+            let location = format!(
+                "/login?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location.clone()))
+                // An htmx request follows this header with a full page load.
+                .insert_header(("HX-Redirect", location))
+                .finish();
+        }
+        let status = self.status_code();
+        let (title, message): (&str, String) = match self {
+            AppError::NotFound => (
+                "Not found",
+                "There is nothing here, or you may not see it.".into(),
+            ),
+            AppError::Forbidden => ("Not allowed", "Your role does not allow this.".into()),
+            AppError::BadRequest(m) => ("Bad request", m.clone()),
+            AppError::TooManyRequests { message, .. } => ("Too many requests", message.clone()),
+            AppError::Pool(e) => {
+                tracing::error!(error = %e, "database unavailable");
+                (
+                    "Service unavailable",
+                    "The database cannot be reached right now. Try again shortly.".into(),
+                )
+            }
+            AppError::Db(e) => {
+                tracing::error!(error = %e, "database error");
+                (
+                    "Something went wrong",
+                    "The error was logged. Try again, or tell your administrator.".into(),
+                )
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                (
+                    "Something went wrong",
+                    "The error was logged. Try again, or tell your administrator.".into(),
+                )
+            }
+            AppError::SignInRequired { .. } => unreachable!("handled above"),
+        };
+        let mut res = HttpResponse::build(status);
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message: &message,
+        };
+        match page.render() {
+            Ok(body) => res.content_type("text/html; charset=utf-8").body(body),
+            Err(_) => res.content_type("text/plain; charset=utf-8").body(message),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,163 @@
+//! Request extractors: the client's address and browser, and the signed-in user with their
+//! company, permissions and license. `CurrentUser` is the tenant scope of every handler.
+
+use std::future::{Ready, ready};
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::AppState;
+use super::errors::AppError;
+use crate::auth::permissions;
+use crate::auth::session_store::{KEY_PUBLIC_ID, KEY_USER_ID};
+use crate::config::Config;
+use crate::models::audit::Actor;
+use crate::models::company::{self, Company};
+use crate::models::license::{self, License, LicenseState};
+use crate::models::user::{self, User};
+use crate::models::{RequestMeta, role};
+
+const MAX_USER_AGENT: usize = 300;
+
+/// The client address (the peer, or the forwarded address behind a trusted proxy) and browser.
+pub fn request_meta(req: &HttpRequest, config: &Config) -> RequestMeta {
+    let ip_address = if config.trust_proxy {
+        req.connection_info().realip_remote_addr().map(strip_port)
+    } else {
+        req.peer_addr().map(|a| a.ip().to_string())
+    };
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(MAX_USER_AGENT).collect());
+    RequestMeta {
+        ip_address,
+        user_agent,
+    }
+}
+
+fn strip_port(addr: &str) -> String {
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(sa) => sa.ip().to_string(),
+        Err(_) => addr.to_string(),
+    }
+}
+
+impl FromRequest for RequestMeta {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.app_data::<web::Data<AppState>>() {
+            Some(state) => Ok(request_meta(req, &state.config)),
+            None => Err(AppError::Internal("application state missing".into())),
+        })
+    }
+}
+
+/// The signed-in, active user. Extracting it from an anonymous request sends the browser to
+/// the sign-in page.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub company: Company,
+    pub permissions: Vec<String>,
+    pub license: Option<License>,
+    /// The public id of the current session (to tell it apart in the sessions list).
+    pub session_public_id: Option<String>,
+    pub meta: RequestMeta,
+}
+
+impl CurrentUser {
+    pub fn can(&self, permission: &str) -> bool {
+        permissions::grants(&self.permissions, permission)
+    }
+
+    /// Denies unless the user holds `permission` (for reads; mutations use `require_to_change`).
+    pub fn require(&self, permission: &str) -> Result<(), AppError> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn company_id(&self) -> i64 {
+        self.company.id
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            company_id: self.company.id,
+            user_id: Some(self.user.id),
+            meta: self.meta.clone(),
+        }
+    }
+
+    pub fn license_state(&self) -> LicenseState {
+        license::state_of(self.license.as_ref(), crate::util::now().date())
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let next = req
+            .uri()
+            .path_and_query()
+            .map_or("/".to_string(), |pq| pq.as_str().to_string());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let meta = state
+            .as_ref()
+            .map(|s| request_meta(req, &s.config))
+            .unwrap_or_default();
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| AppError::Internal("application state missing".into()))?;
+            let Some(user_id) = session_user_id(&session) else {
+                return Err(AppError::SignInRequired { next });
+            };
+            let session_public_id = session.get::<String>(KEY_PUBLIC_ID).ok().flatten();
+            let loaded = state
+                .db(move |conn| {
+                    let Some(user) = user::find(conn, user_id)? else {
+                        return Ok(None);
+                    };
+                    let company = company::find(conn, user.company_id)?;
+                    let permissions = role::permissions_for_user(conn, user.id)?;
+                    let license = license::current(conn, company.id)?;
+                    Ok(Some((user, company, permissions, license)))
+                })
+                .await?;
+            match loaded {
+                Some((user, company, permissions, license))
+                    if user.is_active && company.is_active =>
+                {
+                    Ok(CurrentUser {
+                        user,
+                        company,
+                        permissions,
+                        license,
+                        session_public_id,
+                        meta,
+                    })
+                }
+                _ => {
+                    // Deactivated or deleted since signing in: the session is over.
+                    session.purge();
+                    Err(AppError::SignInRequired { next })
+                }
+            }
+        })
+    }
+}
+
+pub fn session_user_id(session: &Session) -> Option<i64> {
+    session.get::<i64>(KEY_USER_ID).ok().flatten()
+}

@@ -1,0 +1,236 @@
+//! Middleware, outermost first: request id and access log, security headers, (session), CSRF.
+
+use std::time::Instant;
+
+use actix_session::SessionExt;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use askama::Template;
+use tracing::Instrument;
+
+use super::AppState;
+use super::errors::AppError;
+use crate::auth::csrf;
+use crate::models::audit::{self, Actor, Entry};
+use crate::models::security_event::{self, NewEvent, Severity};
+
+/// The id of the request, also sent back as `X-Request-Id`.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Gives each request an id and a tracing span, and logs one line per request. Only the route
+/// pattern is logged, never the path or query, which may hold one-time tokens.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = crate::util::random_token(8);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().to_string();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "<unmatched>".to_string());
+    let span = tracing::info_span!("request", request_id = %id, %method, %route);
+    let started = Instant::now();
+    let mut res = next
+        .call(req)
+        .instrument(span.clone())
+        .await?
+        .map_into_boxed_body();
+    let status = res.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "request"
+        )
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    Ok(res)
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// Security headers on every response; `no-store` on everything but static files.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.secure_cookies);
+    let is_static = req.path().starts_with("/static/");
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if secure {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if is_static {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600"),
+        );
+    } else {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
+/// Largest urlencoded body read to find the CSRF field; bigger forms must send the header.
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// Refuses unsafe requests that do not come from our own pages with the session's token.
+pub async fn csrf_guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if csrf::is_safe(req.method()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let session = req.get_session();
+    let host = req.connection_info().host().to_string();
+    let origin_ok = csrf::same_origin(req.headers(), &host);
+
+    let header_token = req
+        .headers()
+        .get(csrf::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let sent = match header_token {
+        Some(t) => Some(t),
+        None if is_urlencoded(&req) => {
+            let body = read_body(&mut req).await?;
+            let token = csrf::token_in_form(&body);
+            req.set_payload(Payload::from(body));
+            token
+        }
+        None => None,
+    };
+    let token_ok = sent.is_some_and(|t| csrf::matches(&session, &t));
+    if origin_ok && token_ok {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+
+    let reason = if origin_ok {
+        "missing or wrong CSRF token"
+    } else {
+        "cross-origin request"
+    };
+    record_rejection(&req, reason).await;
+    let page = super::errors::ErrorPage {
+        status: 403,
+        title: "Request refused",
+        message: "This form has expired or was sent from another site. Reload the page and try again.",
+    };
+    let res = match page.render() {
+        Ok(body) => actix_web::HttpResponse::Forbidden()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(_) => AppError::Forbidden.error_response(),
+    };
+    Ok(req.into_response(res))
+}
+
+fn is_urlencoded(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, Error> {
+    use futures_util::StreamExt;
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > FORM_LIMIT {
+            return Err(AppError::BadRequest("The form is too large.".into()).into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// A refused unsafe request is a security event and, for a signed-in user, a denied mutation.
+async fn record_rejection(req: &ServiceRequest, reason: &'static str) {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return;
+    };
+    let meta = super::extractors::request_meta(req.request(), &state.config);
+    let user_id = req
+        .get_session()
+        .get::<i64>(crate::auth::session_store::KEY_USER_ID)
+        .ok()
+        .flatten();
+    let route = req.match_pattern().unwrap_or_else(|| "<unmatched>".into());
+    let method = req.method().to_string();
+    tracing::warn!(reason, "unsafe request refused");
+    let result = state
+        .db(move |conn| {
+            let company_id = match user_id {
+                Some(id) => crate::models::user::find(conn, id)?.map(|u| u.company_id),
+                None => None,
+            };
+            crate::db::write_tx(conn, |conn| {
+                security_event::record(
+                    conn,
+                    &meta,
+                    NewEvent {
+                        user_id,
+                        company_id,
+                        event_type: "csrf.rejected",
+                        severity: Severity::Warning,
+                        description: format!("Refused {method} {route}: {reason}"),
+                        metadata: serde_json::json!({ "route": route, "method": method, "reason": reason }),
+                    },
+                )?;
+                if let Some(company_id) = company_id {
+                    let actor = Actor { company_id, user_id, meta: meta.clone() };
+                    audit::record(
+                        conn,
+                        &actor,
+                        Entry::failure("request.refused", "request", None)
+                            .details(serde_json::json!({ "route": route, "method": method, "reason": reason })),
+                    )?;
+                }
+                Ok::<_, AppError>(())
+            })
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "cannot record a refused request");
+    }
+}

@@ -1,0 +1,140 @@
+//! The web application: state, server, routes. Handlers load data through `models` inside
+//! blocking tasks (`AppState::db`) and render Askama templates; htmx swaps fragments.
+
+pub mod errors;
+pub mod extractors;
+pub mod forms;
+pub mod handlers;
+pub mod middleware;
+pub mod page;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+
+use crate::auth::session_store::DbSessionStore;
+use crate::config::Config;
+use crate::db::{DbConn, Pool};
+use crate::mail::Mailer;
+use errors::AppError;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub mailer: Mailer,
+}
+
+impl AppState {
+    /// Runs blocking database work on the blocking pool with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// The cookie key: from `AMPFLUX_SECRET_KEY`, else from `<data dir>/secret.key` (created with a
+/// random key on first start, readable only by its owner).
+pub fn cookie_key(config: &Config) -> Result<Key, String> {
+    let hex_key = match &config.secret_key {
+        Some(k) => k.expose().trim().to_string(),
+        None => {
+            let path = config.data_dir.join("secret.key");
+            if !path.exists() {
+                std::fs::create_dir_all(&config.data_dir)
+                    .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+                write_private(&path, &crate::util::random_token(64))
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+                .trim()
+                .to_string()
+        }
+    };
+    let bytes = hex::decode(&hex_key)
+        .map_err(|_| "AMPFLUX_SECRET_KEY: expected 128 hexadecimal characters".to_string())?;
+    Key::try_from(bytes.as_slice()).map_err(|_| {
+        "AMPFLUX_SECRET_KEY: expected 128 hexadecimal characters (64 bytes)".to_string()
+    })
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(content.as_bytes())
+}
+
+/// Builds the HTTP server on an already bound listener (tests bind port 0).
+pub fn server(
+    state: web::Data<AppState>,
+    key: Key,
+    listener: TcpListener,
+) -> std::io::Result<Server> {
+    let config = state.config.clone();
+    let workers = config.workers.max(1);
+    let server = HttpServer::new(move || {
+        let cookie_name = if config.secure_cookies {
+            "__Host-ampflux"
+        } else {
+            "ampflux_session"
+        };
+        let store = DbSessionStore::new(
+            state.pool.clone(),
+            config.session_idle,
+            config.session_lifetime,
+        );
+        let session = SessionMiddleware::builder(store, key.clone())
+            .cookie_name(cookie_name.to_string())
+            .cookie_secure(config.secure_cookies)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_path("/".to_string())
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(BrowserSession::default())
+            .build();
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::FormConfig::default()
+                    .limit(256 * 1024)
+                    .error_handler(|err, _| {
+                        AppError::BadRequest(format!("The form could not be read: {err}")).into()
+                    }),
+            )
+            .wrap(from_fn(middleware::csrf_guard))
+            .wrap(session)
+            .wrap(from_fn(middleware::security_headers))
+            .wrap(from_fn(middleware::request_context))
+            .configure(handlers::routes)
+            .service(
+                actix_files::Files::new("/static", config.static_dir.clone()).prefer_utf8(true),
+            )
+            .default_service(web::to(handlers::not_found))
+    })
+    .workers(workers)
+    .tcp_nodelay(true)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
