@@ -1,1 +1,255 @@
-//! `ampflux sc`: placeholder replaced below.
+//! `ampflux sc FILE ...`: short-circuit calculation from the command line.
+//!
+//! Reads a circuit v1 or pandapower JSON file (detected by content), prints the results as an
+//! aligned table (default), JSON or CSV. Invalid input: the problem list on stderr, exit code 2.
+
+use crate::sc::results::ScResults;
+use crate::sc::{Case, Fault, KappaMethod, ScOptions, calculate, parse_input};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FaultArg {
+    #[value(name = "3ph")]
+    ThreePhase,
+    #[value(name = "2ph")]
+    TwoPhase,
+    #[value(name = "2phg")]
+    TwoPhaseEarth,
+    #[value(name = "1ph")]
+    SinglePhase,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CaseArg {
+    Max,
+    Min,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KappaArg {
+    B,
+    C,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Options of `ampflux sc`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScArgs {
+    /// Circuit file (AmpFlux circuit v1 or pandapower to_json)
+    pub file: PathBuf,
+    /// Fault type
+    #[arg(long, value_enum, default_value = "3ph")]
+    pub fault: FaultArg,
+    /// Maximum or minimum currents
+    #[arg(long, value_enum, default_value = "max")]
+    pub case: CaseArg,
+    /// Low-voltage tolerance in percent (6 or 10)
+    #[arg(long, default_value_t = 10, value_parser = parse_lv_tol)]
+    pub lv_tol: u8,
+    /// Method for the peak factor kappa in meshed networks
+    #[arg(long, value_enum, default_value = "C", ignore_case = true)]
+    pub kappa: KappaArg,
+    /// Fault duration for Ith, seconds
+    #[arg(long, default_value_t = 1.0)]
+    pub tk: f64,
+    /// Fault resistance, ohm
+    #[arg(long, default_value_t = 0.0)]
+    pub r_fault: f64,
+    /// Fault reactance, ohm
+    #[arg(long, default_value_t = 0.0)]
+    pub x_fault: f64,
+    /// Fault location(s); all buses when omitted
+    #[arg(long = "bus", value_name = "ID")]
+    pub buses: Vec<String>,
+    /// Also compute branch currents (largest over the fault locations)
+    #[arg(long)]
+    pub branches: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FormatArg,
+}
+
+fn parse_lv_tol(s: &str) -> Result<u8, String> {
+    match s {
+        "6" => Ok(6),
+        "10" => Ok(10),
+        _ => Err("must be 6 or 10".into()),
+    }
+}
+
+impl ScArgs {
+    pub fn options(&self) -> ScOptions {
+        ScOptions {
+            fault: match self.fault {
+                FaultArg::ThreePhase => Fault::ThreePhase,
+                FaultArg::TwoPhase => Fault::TwoPhase,
+                FaultArg::TwoPhaseEarth => Fault::TwoPhaseEarth,
+                FaultArg::SinglePhase => Fault::SinglePhase,
+            },
+            case: match self.case {
+                CaseArg::Max => Case::Max,
+                CaseArg::Min => Case::Min,
+            },
+            lv_tol_percent: self.lv_tol,
+            kappa_method: match self.kappa {
+                KappaArg::B => KappaMethod::B,
+                KappaArg::C => KappaMethod::C,
+            },
+            tk_s: self.tk,
+            r_fault_ohm: self.r_fault,
+            x_fault_ohm: self.x_fault,
+            buses: self.buses.clone(),
+            branch_results: self.branches,
+        }
+    }
+}
+
+/// Runs the command; never panics on bad input.
+pub fn run(args: &ScArgs) -> ExitCode {
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let parsed = match parse_input(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut results = match calculate(&parsed.circuit, &args.options()) {
+        Ok(r) => r,
+        Err(e) => {
+            for line in e.problems() {
+                eprintln!("{line}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let mut warnings = parsed.warnings;
+    warnings.append(&mut results.warnings);
+    results.warnings = warnings;
+    let out = match args.format {
+        FormatArg::Json => serde_json::to_string_pretty(&results).map(|s| s + "\n").unwrap_or_default(),
+        FormatArg::Csv => csv(&results),
+        FormatArg::Table => table(&results),
+    };
+    if args.format != FormatArg::Json {
+        for w in &results.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+fn num(v: Option<f64>, decimals: usize) -> String {
+    v.map(|x| format!("{x:.decimals$}")).unwrap_or_default()
+}
+
+const COLUMNS: [&str; 11] =
+    ["bus", "name", "vn_kv", "ikss_ka", "skss_mva", "ip_ka", "ith_ka", "rk_ohm", "xk_ohm", "rk0_ohm", "xk0_ohm"];
+
+fn rows(r: &ScResults) -> Vec<[String; 11]> {
+    r.buses
+        .iter()
+        .map(|b| {
+            [
+                b.id.clone(),
+                b.name.clone().unwrap_or_default(),
+                format!("{}", b.vn_kv),
+                num(b.ikss_ka, 4),
+                num(b.skss_mva, 2),
+                num(b.ip_ka, 4),
+                num(b.ith_ka, 4),
+                num(b.rk_ohm, 5),
+                num(b.xk_ohm, 5),
+                num(b.rk0_ohm, 5),
+                num(b.xk0_ohm, 5),
+            ]
+        })
+        .collect()
+}
+
+/// Aligned text table: text columns left, numbers right; unfed buses show empty cells.
+pub fn table(r: &ScResults) -> String {
+    let rows = rows(r);
+    let mut widths: Vec<usize> = COLUMNS.iter().map(|c| c.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i < 2 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) })
+            .collect();
+        parts.join("  ").trim_end().to_string() + "\n"
+    };
+    let header: Vec<String> = COLUMNS.iter().map(|s| s.to_string()).collect();
+    let mut out = line(&header);
+    for row in &rows {
+        out += &line(row);
+    }
+    if !r.branches.is_empty() {
+        out += "\nbranch                          ikss_from_ka  ikss_to_ka  ikss_lv_ka  fault_bus\n";
+        for b in &r.branches {
+            out += &format!(
+                "{:<31} {:>13} {:>11} {:>11}  {}\n",
+                format!("{} {}", b.kind, b.id),
+                num(b.ikss_from_ka, 4),
+                num(b.ikss_to_ka, 4),
+                num(b.ikss_lv_ka, 4),
+                b.fault_bus.clone().unwrap_or_default()
+            );
+        }
+    }
+    if !r.duty.is_empty() {
+        out += "\nbreaker  bus  ib_ka  rated_ib_ka  ib_%  ip_ka  rated_ip_ka  ip_%  status\n";
+        for d in &r.duty {
+            out += &format!(
+                "{}  {}  {}  {}  {}  {}  {}  {}  {}\n",
+                d.switch,
+                d.bus,
+                num(d.ib_ka, 3),
+                num(d.rated_ib_ka, 3),
+                num(d.ib_utilisation_percent, 1),
+                num(d.ip_ka, 3),
+                num(d.rated_ip_ka, 3),
+                num(d.ip_utilisation_percent, 1),
+                d.status
+            );
+        }
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// CSV of the bus results (one header line, one line per bus).
+pub fn csv(r: &ScResults) -> String {
+    let mut out = COLUMNS.join(",") + "\n";
+    for row in rows(r) {
+        let cells: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
+        out += &(cells.join(",") + "\n");
+    }
+    out
+}

@@ -11,6 +11,7 @@ pub mod options;
 pub mod pandapower;
 pub mod results;
 pub mod sparse;
+pub mod synthetic;
 pub mod topology;
 pub mod validate;
 pub mod vector_group;

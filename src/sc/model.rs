@@ -428,7 +428,9 @@ fn add_transformers(b: &mut Builder) -> Result<(), ModelError> {
         let ratio = (t.vn_hv_kv / t.vn_lv_kv) / (vb_hv / vb_lv);
         let zbase = (t.vn_lv_kv / vb_lv).powi(2) / t.sn_mva;
         let z = z_from(t.vk_percent / 100.0 * zbase, t.vkr_percent / 100.0 * zbase) / t.parallel;
-        let k = if is_unit || b.o.case == Case::Min { 1.0 } else { kt(t.vk_percent, t.vkr_percent, b.cmax[to]) };
+        // KT (eq. 12a) for maximum and minimum currents alike: the minimum-case values of
+        // IEC TR 60909-4 (Table 10) are only reproduced with it (pandapower 3.5 omits it there).
+        let k = if is_unit { 1.0 } else { kt(t.vk_percent, t.vkr_percent, b.cmax[to]) };
         let branch = b.pos.branches.len();
         let k_unit = b.k_st.get(&ti).copied();
         b.pos.branches.push(Branch {
@@ -561,7 +563,7 @@ fn add_transformers3w(b: &mut Builder) -> Result<(), ModelError> {
         let pairs_vk = [t.vk_hv_percent, t.vk_mv_percent, t.vk_lv_percent];
         let pairs_vkr = [t.vkr_hv_percent, t.vkr_mv_percent, t.vkr_lv_percent];
         let kts: Vec<f64> = (0..3)
-            .map(|i| if b.o.case == Case::Max { kt(pairs_vk[i], pairs_vkr[i], cmax_lv) } else { 1.0 })
+            .map(|i| kt(pairs_vk[i], pairs_vkr[i], cmax_lv))
             .collect();
         let star_z = |vk: [f64; 3], vkr: [f64; 3]| -> [C64; 3] {
             // Pair values referred to sn_hv: HV-MV, MV-LV, HV-LV (pandapower's convention).

@@ -4,6 +4,7 @@
 mod iec60909_4;
 mod pandapower_crosscheck;
 mod properties;
+mod schema;
 
 use super::options::{Case, Fault};
 

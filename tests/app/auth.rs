@@ -1,0 +1,365 @@
+//! Sign-up, email verification, sign-in, throttling, sign-out, password reset, first setup.
+
+use crate::common::*;
+use crate::on_both_databases;
+use ampflux::models::{audit, license, role, security_event};
+
+async fn signup_verify_and_sign_in(app: TestApp) {
+    let (client, account) = signed_up(&app, "Volta").await;
+    let dash = client.get("/").await;
+    assert_eq!(dash.status, 200);
+    dash.assert_contains("Volta Power &#38; Light");
+    dash.assert_contains("Trial license, active, 30 days left");
+    dash.assert_contains("company.create");
+    dash.assert_contains("company admin");
+
+    let user = user_by_login(&app, &account.username);
+    assert!(user.email_verified_at.is_some());
+    assert!(user.last_login_at.is_some());
+    assert!(
+        user.password_hash.starts_with("$argon2id$"),
+        "argon2id hash"
+    );
+    assert!(!user.password_hash.contains(&account.password));
+    app.with_conn(|conn| {
+        let perms = role::permissions_for_user(conn, user.id).unwrap();
+        assert!(perms.contains(&"users:manage".to_string()), "{perms:?}");
+        let lic = license::current(conn, user.company_id)
+            .unwrap()
+            .expect("trial license");
+        assert_eq!(lic.plan, "trial");
+        assert_eq!(
+            (lic.end_date - lic.start_date).num_days(),
+            29,
+            "30 days counting both ends"
+        );
+        let (rows, _) =
+            audit::page(conn, user.company_id, &audit::Filter::default(), None, 50).unwrap();
+        let actions: Vec<&str> = rows.iter().map(|r| r.log.action.as_str()).collect();
+        for a in [
+            "company.create",
+            "user.create",
+            "license.create",
+            "user.verify_email",
+        ] {
+            assert!(actions.contains(&a), "{a} audited: {actions:?}");
+        }
+        let events = security_event::recent_for_user(conn, user.id, 10).unwrap();
+        assert!(events.iter().any(|e| e.event_type == "login.success"));
+    });
+
+    // The verification link works once.
+    let link = app.link_in_mail(&account.email, "/verify-email/").await;
+    let again = client.get(&link).await;
+    assert_eq!(again.status, 400);
+    again.assert_contains("This link does not work");
+}
+on_both_databases!(signup_verify_and_sign_in);
+
+async fn sign_in_by_username_case_insensitive(app: TestApp) {
+    let (_, account) = signed_up(&app, "Ohm").await;
+    let client = app.client();
+    login(&client, &account.username.to_uppercase(), &account.password)
+        .await
+        .assert_redirect("/");
+    assert_eq!(client.get("/").await.status, 200);
+}
+on_both_databases!(sign_in_by_username_case_insensitive);
+
+async fn unverified_users_get_a_new_link(app: TestApp) {
+    let client = app.client();
+    let account = Account::new("Faraday");
+    register(&app, &client, &account).await;
+    app.mail_to(&account.email, "/verify-email/").await;
+    let res = login(&client, &account.email, &account.password).await;
+    assert_eq!(res.status, 200);
+    res.assert_contains("not verified yet");
+    for _ in 0..100 {
+        if app.mail_count(&account.email) == 2 {
+            break;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.mail_count(&account.email), 2, "a second link was sent");
+    // Only the newest link works.
+    verify(&app, &client, &account).await;
+    assert_eq!(
+        client.get("/").await.status,
+        303,
+        "verifying does not sign in"
+    );
+}
+on_both_databases!(unverified_users_get_a_new_link);
+
+async fn wrong_password_and_unknown_account_get_the_same_answer(app: TestApp) {
+    let (_, account) = signed_up(&app, "Tesla").await;
+    let client = app.client();
+    let known = login(&client, &account.email, "wrong password here").await;
+    let unknown = login(&client, "nobody@example.com", "wrong password here").await;
+    for res in [&known, &unknown] {
+        assert_eq!(res.status, 200);
+        res.assert_contains("Incorrect email, username or password.");
+        assert!(
+            !res.body.contains("wrong password here"),
+            "the password is not echoed"
+        );
+    }
+    assert_eq!(client.get("/").await.status, 303, "still signed out");
+    let user = user_by_login(&app, &account.email);
+    app.with_conn(|conn| {
+        let events = security_event::recent_for_user(conn, user.id, 10).unwrap();
+        assert!(
+            events.iter().any(|e| e.event_type == "login.failure"),
+            "failure recorded"
+        );
+    });
+    // The entered login is kept in the form.
+    known.assert_contains(&format!("value=\"{}\"", account.email));
+}
+on_both_databases!(wrong_password_and_unknown_account_get_the_same_answer);
+
+async fn repeated_failures_lock_the_account(app: TestApp) {
+    let (_, account) = signed_up(&app, "Kirchhoff").await;
+    let client = app.client();
+    let max = app.config.login_throttle.max_account_failures;
+    let started = std::time::Instant::now();
+    for _ in 0..max {
+        let res = login(&client, &account.email, "not the password!").await;
+        assert_eq!(res.status, 200);
+    }
+    // Failures beyond `slow_after` were slowed down (20 ms per extra failure here).
+    assert!(started.elapsed() >= std::time::Duration::from_millis(20 * (max as u64 - 3)));
+    // Locked now, even with the right password.
+    let locked = login(&client, &account.email, &account.password).await;
+    assert_eq!(locked.status, 429, "{}", locked.body);
+    locked.assert_contains("Too many failed sign-in attempts. Try again in 15 minutes.");
+    assert_eq!(locked.header("retry-after"), Some("900"));
+    let user = user_by_login(&app, &account.email);
+    app.with_conn(|conn| {
+        let events = security_event::recent_for_user(conn, user.id, 50).unwrap();
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.event_type == "login.lockout")
+                .count(),
+            1
+        );
+        assert!(events.iter().any(|e| e.event_type == "login.blocked"));
+    });
+    assert_eq!(client.get("/").await.status, 303);
+}
+on_both_databases!(repeated_failures_lock_the_account);
+
+#[actix_rt::test]
+async fn repeated_failures_from_one_address_are_refused() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.login_throttle.max_ip_failures = 4).await;
+    let client = app.client();
+    for i in 0..4 {
+        let res = login(
+            &client,
+            &format!("ghost{i}@example.com"),
+            "whatever password",
+        )
+        .await;
+        assert_eq!(res.status, 200);
+    }
+    let res = login(&client, "ghost9@example.com", "whatever password").await;
+    assert_eq!(res.status, 429);
+    res.assert_contains("Too many failed sign-in attempts");
+}
+
+async fn sign_out_ends_the_session_for_good(app: TestApp) {
+    let (client, _) = signed_up(&app, "Ampere").await;
+    let before_logout = client.cookie_header();
+    client
+        .post("/logout", &[])
+        .await
+        .assert_redirect("/login?signed_out=1");
+    client
+        .get("/login?signed_out=1")
+        .await
+        .assert_contains("You have signed out.");
+    assert_eq!(client.get("/").await.status, 303);
+    // A cookie copied before signing out is anonymous afterwards.
+    let replay = app.client();
+    replay.set_cookies(&before_logout);
+    let res = replay.get("/").await;
+    res.assert_redirect("/login?next=%2F");
+}
+on_both_databases!(sign_out_ends_the_session_for_good);
+
+async fn the_session_key_changes_at_sign_in(app: TestApp) {
+    let (_, account) = signed_up(&app, "Joule").await;
+    let client = app.client();
+    client.get("/login").await;
+    let anonymous = client.cookie_header();
+    client
+        .post(
+            "/login",
+            &[("login", &account.email), ("password", &account.password)],
+        )
+        .await
+        .assert_redirect("/");
+    assert_ne!(client.cookie_header(), anonymous, "session renewed");
+    // The anonymous cookie (fixation attempt) does not carry the sign-in.
+    let fixed = app.client();
+    fixed.set_cookies(&anonymous);
+    assert_eq!(fixed.get("/").await.status, 303);
+}
+on_both_databases!(the_session_key_changes_at_sign_in);
+
+async fn password_reset_by_emailed_link(app: TestApp) {
+    let (other_session, account) = signed_up(&app, "Maxwell").await;
+    let client = app.client();
+    client.get("/password/forgot").await;
+    let known = client
+        .post("/password/forgot", &[("email", &account.email)])
+        .await;
+    let unknown = client
+        .post("/password/forgot", &[("email", "nobody@example.com")])
+        .await;
+    for res in [&known, &unknown] {
+        assert_eq!(res.status, 200);
+        res.assert_contains("If an account exists for");
+    }
+    let link = app.link_in_mail(&account.email, "/password/reset/").await;
+    assert_eq!(app.mail_count("nobody@example.com"), 0);
+
+    client
+        .get(&link)
+        .await
+        .assert_contains("Choose a new password");
+    let weak = client.post(&link, &[("password", "password1234")]).await;
+    assert_eq!(weak.status, 422);
+    weak.assert_contains("too common");
+    let new_password = "a brand new reset phrase";
+    client
+        .post(&link, &[("password", new_password)])
+        .await
+        .assert_redirect("/login");
+    // Used once only.
+    let reused = client.get(&link).await;
+    assert_eq!(reused.status, 400);
+    // All sessions ended; the old password is gone, the new one works.
+    assert_eq!(other_session.get("/").await.status, 303);
+    let res = login(&client, &account.email, &account.password).await;
+    res.assert_contains("Incorrect email, username or password.");
+    login(&client, &account.email, new_password)
+        .await
+        .assert_redirect("/");
+    let user = user_by_login(&app, &account.email);
+    app.with_conn(|conn| {
+        let (rows, _) = audit::page(
+            conn,
+            user.company_id,
+            &audit::Filter {
+                action: Some("user.password_reset".into()),
+                ..Default::default()
+            },
+            None,
+            5,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+    });
+}
+on_both_databases!(password_reset_by_emailed_link);
+
+async fn sign_up_form_keeps_values_and_explains_errors(app: TestApp) {
+    let client = app.client();
+    client.get("/register").await;
+    let res = client
+        .post(
+            "/register",
+            &[
+                ("company_name", "Siemens & Halske"),
+                ("name", "Werner"),
+                ("username", "w"),
+                ("email", "not-an-email"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("value=\"Siemens &#38; Halske\"");
+    res.assert_contains("value=\"Werner\"");
+    res.assert_contains("Use 3 to 40 letters");
+    res.assert_contains("Enter a valid email address");
+    res.assert_contains("Use at least 12 characters (5 given).");
+    assert!(
+        !res.body.contains("value=\"short\""),
+        "passwords are not echoed"
+    );
+
+    // A taken email or username is explained, and nothing is created.
+    let (_, account) = signed_up(&app, "Edison").await;
+    let dup = app.client();
+    dup.get("/register").await;
+    let res = dup
+        .post(
+            "/register",
+            &[
+                ("company_name", "Another Co"),
+                ("name", "Someone"),
+                ("username", &account.username),
+                ("email", &account.email.to_uppercase()),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("This username is taken");
+    res.assert_contains("An account with this email address exists");
+    let companies: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        ampflux::db::schema::companies::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(companies, 1);
+}
+on_both_databases!(sign_up_form_keeps_values_and_explains_errors);
+
+async fn first_platform_admin_through_the_setup_link(app: TestApp) {
+    let link = app
+        .with_conn(|conn| {
+            ampflux::web::handlers::setup::setup_link_if_needed(conn, &app.base).unwrap()
+        })
+        .expect("a setup link while no platform admin exists");
+    let path = link.trim_start_matches(&app.base).to_string();
+    let client = app.client();
+    client.get(&path).await.assert_contains("Set up AmpFlux");
+    let res = client
+        .post(
+            &path,
+            &[
+                ("company_name", "AmpFlux Operations"),
+                ("name", "Root Operator"),
+                ("username", "operator"),
+                ("email", "ops@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    res.assert_redirect("/login");
+    assert_eq!(client.get(&path).await.status, 404, "the link works once");
+    login(&client, "operator", PASSWORD)
+        .await
+        .assert_redirect("/");
+    let dash = client.get("/").await;
+    dash.assert_contains("platform admin");
+    let admin = user_by_login(&app, "operator");
+    app.with_conn(|conn| {
+        assert_eq!(
+            role::permissions_for_user(conn, admin.id).unwrap(),
+            vec!["*:*".to_string()]
+        );
+        assert!(
+            ampflux::web::handlers::setup::setup_link_if_needed(conn, &app.base)
+                .unwrap()
+                .is_none()
+        );
+    });
+}
+on_both_databases!(first_platform_admin_through_the_setup_link);

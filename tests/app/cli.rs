@@ -1,0 +1,224 @@
+//! The `ampflux` binary: clear start-up errors, admin commands, `audit verify`, and logs that
+//! never hold a secret.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::common::*;
+
+fn ampflux(data_dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ampflux"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AMPFLUX_DATA_DIR", data_dir)
+        .env("AMPFLUX_LOG", "info");
+    cmd
+}
+
+fn run(cmd: &mut Command, stdin: &str) -> (i32, String, String) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ampflux");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_database_urls_end_start_up_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "mysql://root@localhost/x",
+            "DATABASE_URL: unsupported scheme \"mysql\"",
+        ),
+        (
+            "postgres://postgres:secret-pw@127.0.0.1:1/ampflux",
+            "cannot connect to PostgreSQL at postgres://postgres:***@127.0.0.1:1/ampflux",
+        ),
+    ];
+    for (url, expected) in cases {
+        for sub in ["migrate", "serve"] {
+            let (code, _, err) = run(ampflux(dir.path()).arg(sub).env("DATABASE_URL", url), "");
+            assert_ne!(code, 0, "{sub} {url}");
+            assert!(err.contains(expected), "{sub} {url}: {err}");
+            assert!(
+                !err.contains("panicked") && !err.contains("backtrace"),
+                "{err}"
+            );
+            assert!(!err.contains("secret-pw"), "the password is not printed");
+            assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        }
+    }
+}
+
+#[test]
+fn migrate_creates_the_sqlite_file_and_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("a/b");
+    let (code, out, err) = run(ampflux(&nested).arg("migrate"), "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("migrations are up to date"));
+    assert!(nested.join("ampflux.db").is_file());
+    let (code, _, _) = run(ampflux(&nested).arg("migrate"), "");
+    assert_eq!(code, 0, "idempotent");
+}
+
+#[test]
+fn admin_commands_read_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |password: &str| {
+        run(
+            ampflux(dir.path()).args([
+                "admin",
+                "create-platform-admin",
+                "--email",
+                "ops@example.com",
+                "--username",
+                "ops",
+                "--name",
+                "Operator",
+            ]),
+            &format!("{password}\n"),
+        )
+    };
+    let (code, _, err) = create("password1234");
+    assert_ne!(code, 0);
+    assert!(err.contains("password refused"), "{err}");
+    let (code, out, err) = create(PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created platform admin ops"), "{out}");
+    let (code, _, err) = create(PASSWORD);
+    assert_ne!(code, 0);
+    assert!(err.contains("exists") || err.contains("taken"), "{err}");
+
+    let (code, out, err) = run(
+        ampflux(dir.path()).args(["admin", "reset-password", "--login", "ops"]),
+        "another fine passphrase\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("password of ops changed"), "{out}");
+
+    let (code, out, _) = run(ampflux(dir.path()).args(["audit", "verify"]), "");
+    assert_eq!(code, 0);
+    assert!(out.contains("audit trail intact: 2 entries"), "{out}");
+
+    // Tampering is named by `audit verify`.
+    let db = dir.path().join("ampflux.db");
+    let pool = ampflux::db::connect(&db.to_string_lossy(), 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(
+        "DROP TRIGGER audit_logs_no_update; UPDATE audit_logs SET action = 'user.nothing' WHERE id = 1;",
+    )
+    .unwrap();
+    let (code, out, _) = run(ampflux(dir.path()).args(["audit", "verify"]), "");
+    assert_eq!(code, 3);
+    assert!(out.contains("BROKEN at entry 1"), "{out}");
+}
+
+/// A real server process: the setup link is printed, and after a sign-up and sign-in the logs
+/// hold no password, token or session key.
+#[actix_rt::test]
+async fn serve_prints_the_setup_link_and_logs_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = ampflux(dir.path())
+        .arg("serve")
+        .env("AMPFLUX_BIND", format!("127.0.0.1:{port}"))
+        .env("AMPFLUX_BASE_URL", &base)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let client = Client::new(&base);
+    let mut up = false;
+    for _ in 0..100 {
+        actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+    }
+    assert!(
+        up,
+        "server did not start: {}",
+        std::fs::read_to_string(&log_path).unwrap()
+    );
+
+    client.get("/register").await;
+    let password = "secret horse battery 42";
+    client
+        .post(
+            "/register",
+            &[
+                ("company_name", "Log Check"),
+                ("name", "Lena"),
+                ("username", "lena"),
+                ("email", "lena@example.com"),
+                ("password", password),
+            ],
+        )
+        .await
+        .assert_redirect("/login");
+    // Find the verification link in the mail folder and use it, then sign in.
+    let mut link = None;
+    for _ in 0..100 {
+        if let Ok(entries) = std::fs::read_dir(dir.path().join("mail")) {
+            for e in entries.flatten() {
+                let text = decode_mail(&std::fs::read_to_string(e.path()).unwrap_or_default());
+                if let Some(i) = text.find("/verify-email/") {
+                    link = Some(text[i..].split_whitespace().next().unwrap().to_string());
+                }
+            }
+        }
+        if link.is_some() {
+            break;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let link = link.expect("verification mail");
+    client
+        .get(&link)
+        .await
+        .assert_contains("Email address verified");
+    login(&client, "lena", password).await.assert_redirect("/");
+    let cookie = client.cookie_header();
+    let session_value = cookie.split_once('=').unwrap().1.to_string();
+    let csrf = client.csrf().unwrap();
+    child.kill().ok();
+    child.wait().ok();
+
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logs.contains(&format!("{base}/setup/")),
+        "setup link logged: {logs}"
+    );
+    let token = link.trim_start_matches("/verify-email/");
+    for secret in [password, token, session_value.as_str(), csrf.as_str()] {
+        assert!(!logs.contains(secret), "a secret reached the log: {secret}");
+    }
+    assert!(logs.contains("request_id="), "requests carry an id");
+    assert!(
+        logs.contains("route=/verify-email/{token}"),
+        "routes, not paths, are logged"
+    );
+}

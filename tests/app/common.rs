@@ -1,0 +1,577 @@
+//! Test harness: the real application on a real port (SQLite in a temporary folder, or a fresh
+//! PostgreSQL database when `AMPFLUX_TEST_POSTGRES_URL` is set), and an HTTP client that keeps
+//! cookies and sends the page's CSRF token like a browser would.
+
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ampflux::config::{Config, LoginThrottle, MailTransport, Secret};
+use ampflux::db::{DbConn, Pool};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One test's own PostgreSQL database, dropped at the end.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    fn create() -> PgDatabase {
+        let admin_url = std::env::var("AMPFLUX_TEST_POSTGRES_URL").expect(
+            "AMPFLUX_TEST_POSTGRES_URL must name a PostgreSQL server for the PostgreSQL tests",
+        );
+        let name = format!("ampflux_test_{}", ampflux::util::random_token(6));
+        let mut admin = PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("cannot connect to AMPFLUX_TEST_POSTGRES_URL: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        PgDatabase {
+            admin_url,
+            name,
+            url,
+        }
+    }
+
+    /// Runs SQL as the server's admin (e.g. to make the test database unreachable).
+    pub fn admin_sql(&self, sql: &str) {
+        let mut admin = PgConnection::establish(&self.admin_url).expect("admin connection");
+        admin.batch_execute(sql).expect("admin SQL");
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub backend: Backend,
+    pub config: Config,
+    pub pool: Pool,
+    pub data_dir: tempfile::TempDir,
+    pub pg: Option<PgDatabase>,
+}
+
+pub fn test_config(data_dir: PathBuf, database_url: String, base_url: String) -> Config {
+    Config {
+        database_url: Secret(database_url),
+        bind: "127.0.0.1:0".into(),
+        mail: MailTransport::Files,
+        mail_from: "AmpFlux <no-reply@ampflux.test>".into(),
+        session_idle: Duration::from_secs(7200),
+        session_lifetime: Duration::from_secs(12 * 3600),
+        login_throttle: LoginThrottle {
+            slow_after: 3,
+            max_account_failures: 10,
+            max_ip_failures: 50,
+            window: Duration::from_secs(900),
+            delay_step: Duration::from_millis(20),
+        },
+        workers: 1,
+        trust_proxy: false,
+        static_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static")),
+        secret_key: None,
+        secure_cookies: false,
+        base_url,
+        data_dir,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts the app; `tweak` may change the configuration first.
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let pg = (backend == Backend::Postgres).then(PgDatabase::create);
+        let database_url = match &pg {
+            Some(db) => db.url.clone(),
+            None => data_dir
+                .path()
+                .join("ampflux.db")
+                .to_string_lossy()
+                .into_owned(),
+        };
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let mut config = test_config(data_dir.path().to_path_buf(), database_url, base.clone());
+        tweak(&mut config);
+        let prepared = ampflux::app::prepare(config.clone()).expect("app starts");
+        let pool = prepared.state.pool.clone();
+        let server = prepared.serve(listener).expect("serve");
+        actix_rt::spawn(server);
+        TestApp {
+            base,
+            backend,
+            config,
+            pool,
+            data_dir,
+            pg,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    pub fn conn(&self) -> diesel::r2d2::PooledConnection<ampflux::db::ConnectionManager> {
+        self.pool.get().expect("pooled connection")
+    }
+
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConn) -> T) -> T {
+        let mut conn = self.conn();
+        f(&mut conn)
+    }
+
+    /// The newest mail to `email`, decoded, waiting up to 5 s for it to be written.
+    pub async fn mail_to(&self, email: &str, containing: &str) -> String {
+        let dir = self.data_dir.path().join("mail");
+        for _ in 0..100 {
+            let mut found: Vec<(std::time::SystemTime, String)> = Vec::new();
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for e in entries.flatten() {
+                    let Ok(raw) = std::fs::read_to_string(e.path()) else {
+                        continue;
+                    };
+                    let text = decode_mail(&raw);
+                    if text.contains(&format!("<{email}>")) && text.contains(containing) {
+                        let t = e
+                            .metadata()
+                            .and_then(|m| m.modified())
+                            .unwrap_or(std::time::UNIX_EPOCH);
+                        found.push((t, text));
+                    }
+                }
+            }
+            found.sort_by_key(|(t, _)| *t);
+            if let Some((_, text)) = found.pop() {
+                return text;
+            }
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "no mail to {email} containing {containing:?} in {}",
+            dir.display()
+        );
+    }
+
+    /// How many mails to `email` exist now.
+    pub fn mail_count(&self, email: &str) -> usize {
+        let dir = self.data_dir.path().join("mail");
+        std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| {
+                        std::fs::read_to_string(e.path())
+                            .map(|raw| decode_mail(&raw).contains(&format!("<{email}>")))
+                            .unwrap_or(false)
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    /// The first link in the newest mail to `email` whose path starts with `path_prefix`.
+    pub async fn link_in_mail(&self, email: &str, path_prefix: &str) -> String {
+        let needle = format!("{}{}", self.base, path_prefix);
+        let mail = self.mail_to(email, &needle).await;
+        let start = mail.find(&needle).expect("link");
+        let link: String = mail[start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect();
+        link.trim_start_matches(&self.base).to_string()
+    }
+}
+
+/// Undoes quoted-printable soft breaks and escapes (lettre picks the encoding per message).
+pub fn decode_mail(raw: &str) -> String {
+    if !raw.contains("quoted-printable") {
+        return raw.replace("\r\n", "\n");
+    }
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let mut out = Vec::new();
+    let bytes = joined.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).replace("\r\n", "\n")
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location").unwrap_or("")
+    }
+
+    #[track_caller]
+    pub fn assert_redirect(&self, to: &str) {
+        assert_eq!(
+            self.status, 303,
+            "expected a redirect to {to}, got {}: {}",
+            self.status, self.body
+        );
+        assert_eq!(self.location(), to);
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, text: &str) {
+        assert!(
+            self.body.contains(text),
+            "expected {text:?} in the page (status {}):\n{}",
+            self.status,
+            self.body
+        );
+    }
+}
+
+/// A browser-like client: keeps cookies, remembers the CSRF token of the last page, and sends
+/// a same-origin `Origin` header with every unsafe request.
+pub struct Client {
+    base: String,
+    http: awc::Client,
+    cookies: RefCell<BTreeMap<String, String>>,
+    csrf: RefCell<Option<String>>,
+    pub user_agent: String,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            http: awc::Client::builder()
+                .disable_redirects()
+                .timeout(Duration::from_secs(30))
+                .finish(),
+            cookies: RefCell::new(BTreeMap::new()),
+            csrf: RefCell::new(None),
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+                .into(),
+        }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .borrow()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Replaces the cookie jar (to replay a copied cookie).
+    pub fn set_cookies(&self, header: &str) {
+        let mut jar = self.cookies.borrow_mut();
+        jar.clear();
+        for pair in header.split("; ").filter(|p| !p.is_empty()) {
+            if let Some((k, v)) = pair.split_once('=') {
+                jar.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+
+    pub fn csrf(&self) -> Option<String> {
+        self.csrf.borrow().clone()
+    }
+
+    async fn send(&self, mut req: awc::ClientRequest, body: Option<String>) -> Resp {
+        req = req.insert_header(("User-Agent", self.user_agent.clone()));
+        let cookies = self.cookie_header();
+        if !cookies.is_empty() {
+            req = req.insert_header(("Cookie", cookies));
+        }
+        let mut res = match body {
+            Some(b) => req.send_body(b).await,
+            None => req.send().await,
+        }
+        .expect("request sent");
+        let status = res.status().as_u16();
+        let mut headers = BTreeMap::new();
+        for (k, v) in res.headers() {
+            let v = v.to_str().unwrap_or("").to_string();
+            if k.as_str() == "set-cookie" {
+                self.store_cookie(&v);
+            }
+            headers
+                .entry(k.as_str().to_string())
+                .and_modify(|old: &mut String| {
+                    old.push('\n');
+                    old.push_str(&v)
+                })
+                .or_insert(v);
+        }
+        let bytes = res.body().limit(10 * 1024 * 1024).await.expect("body");
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(token) = find_csrf(&body) {
+            *self.csrf.borrow_mut() = Some(token);
+        }
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn store_cookie(&self, set_cookie: &str) {
+        let first = set_cookie.split(';').next().unwrap_or("");
+        if let Some((name, value)) = first.split_once('=') {
+            let expired = set_cookie.to_ascii_lowercase().contains("max-age=0") || value.is_empty();
+            let mut jar = self.cookies.borrow_mut();
+            if expired {
+                jar.remove(name.trim());
+            } else {
+                jar.insert(name.trim().to_string(), value.to_string());
+            }
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(self.http.get(format!("{}{path}", self.base)), None)
+            .await
+    }
+
+    pub async fn get_htmx(&self, path: &str) -> Resp {
+        let req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .insert_header(("HX-Request", "true"));
+        self.send(req, None).await
+    }
+
+    /// Posts a form with the current CSRF token added, from our own origin.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let token = self.csrf().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_raw(path, &all, Some(&self.base.clone())).await
+    }
+
+    /// Posts exactly these fields, with the given Origin (or none).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> Resp {
+        let body = url_encode(fields);
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"));
+        if let Some(o) = origin {
+            req = req.insert_header(("Origin", o.to_string()));
+        }
+        self.send(req, Some(body)).await
+    }
+
+    /// An htmx post: the token travels in the `X-CSRF-Token` header (as `hx-headers` sends it).
+    pub async fn post_htmx(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Resp {
+        let body = url_encode(fields);
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .insert_header(("HX-Request", "true"))
+            .insert_header(("Origin", self.base.clone()));
+        if let Some(t) = token {
+            req = req.insert_header(("X-CSRF-Token", t.to_string()));
+        }
+        self.send(req, Some(body)).await
+    }
+}
+
+fn url_encode(fields: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+fn find_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_string())
+}
+
+// ------------------------------------------------------------------ fixtures
+
+pub const PASSWORD: &str = "tidal wave over ohm 7";
+
+pub struct Account {
+    pub company: String,
+    pub name: String,
+    pub username: String,
+    pub email: String,
+    pub password: String,
+}
+
+impl Account {
+    pub fn new(tag: &str) -> Account {
+        Account {
+            company: format!("{tag} Power & Light"),
+            name: format!("{tag} Engineer"),
+            username: format!("{}-admin", tag.to_lowercase()),
+            email: format!("{}@example.com", tag.to_lowercase()),
+            password: PASSWORD.into(),
+        }
+    }
+}
+
+/// Signs up through the form, verifies by the emailed link, signs in: a company admin.
+pub async fn signed_up(app: &TestApp, tag: &str) -> (Client, Account) {
+    let client = app.client();
+    let account = Account::new(tag);
+    register(app, &client, &account).await;
+    verify(app, &client, &account).await;
+    login(&client, &account.email, &account.password)
+        .await
+        .assert_redirect("/");
+    // Like a browser, follow the redirect (which also picks up the new session's CSRF token).
+    assert_eq!(client.get("/").await.status, 200);
+    (client, account)
+}
+
+pub async fn register(_app: &TestApp, client: &Client, a: &Account) -> Resp {
+    client.get("/register").await;
+    let res = client
+        .post(
+            "/register",
+            &[
+                ("company_name", &a.company),
+                ("name", &a.name),
+                ("username", &a.username),
+                ("email", &a.email),
+                ("password", &a.password),
+            ],
+        )
+        .await;
+    res.assert_redirect("/login");
+    res
+}
+
+pub async fn verify(app: &TestApp, client: &Client, a: &Account) {
+    let link = app.link_in_mail(&a.email, "/verify-email/").await;
+    let res = client.get(&link).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.assert_contains("Email address verified");
+}
+
+pub async fn login(client: &Client, login: &str, password: &str) -> Resp {
+    client.get("/login").await;
+    client
+        .post("/login", &[("login", login), ("password", password)])
+        .await
+}
+
+/// Adds a user with a role to a company directly (user management pages come later).
+pub fn add_user(app: &TestApp, company_id: i64, username: &str, role_name: &str) -> i64 {
+    app.with_conn(|conn| {
+        let hash = ampflux::auth::password::hash(PASSWORD).expect("hash");
+        let email = format!("{username}@example.com");
+        let user = ampflux::models::user::create(
+            conn,
+            ampflux::models::user::NewUser {
+                company_id,
+                name: username,
+                username,
+                email: &email,
+                password_hash: &hash,
+                timezone: "UTC",
+                email_verified: true,
+            },
+        )
+        .expect("create user");
+        ampflux::models::role::assign(conn, user.id, role_name, None).expect("assign role");
+        user.id
+    })
+}
+
+pub fn user_by_login(app: &TestApp, login: &str) -> ampflux::models::user::User {
+    app.with_conn(|conn| {
+        ampflux::models::user::find_by_login(conn, login)
+            .expect("query")
+            .expect("user exists")
+    })
+}
+
+/// Runs `$test(app)` on SQLite, and on PostgreSQL (ignored unless asked for, see README).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($test:ident) => {
+        mod $test {
+            #[actix_rt::test]
+            async fn sqlite() {
+                super::$test($crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await)
+                    .await
+            }
+
+            #[actix_rt::test]
+            #[ignore = "PostgreSQL: run with AMPFLUX_TEST_POSTGRES_URL set and --ignored"]
+            async fn postgres() {
+                super::$test(
+                    $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await,
+                )
+                .await
+            }
+        }
+    };
+}

@@ -1,0 +1,12 @@
+//! HTTP tests against the real application, on SQLite and (with `--ignored` and
+//! `AMPFLUX_TEST_POSTGRES_URL`) on PostgreSQL. See README.md, "Tests".
+
+mod common;
+
+mod account;
+mod audit;
+mod auth;
+mod cli;
+mod health;
+mod schema;
+mod security;

@@ -1,0 +1,57 @@
+//! The hand-written schema.rs must agree with both migration sets: read every column of every
+//! table through the models on each database.
+
+use crate::common::*;
+use crate::on_both_databases;
+use ampflux::db::schema::*;
+use ampflux::models;
+use diesel::prelude::*;
+
+async fn every_table_reads_through_the_shared_schema(app: TestApp) {
+    let (_, account) = signed_up(&app, "Schema").await;
+    app.with_conn(|conn| {
+        let user = models::user::find_by_login(conn, &account.email)
+            .unwrap()
+            .unwrap();
+        assert_eq!(user.preferences.0, serde_json::json!({}));
+        companies::table
+            .select(models::company::Company::as_select())
+            .load(conn)
+            .unwrap();
+        licenses::table
+            .select(models::license::License::as_select())
+            .load(conn)
+            .unwrap();
+        sessions::table
+            .select(models::session::SessionRow::as_select())
+            .load(conn)
+            .unwrap();
+        auth_tokens::table
+            .select(models::auth_token::AuthToken::as_select())
+            .load(conn)
+            .unwrap();
+        security_events::table
+            .select(models::security_event::SecurityEvent::as_select())
+            .load(conn)
+            .unwrap();
+        audit_logs::table
+            .select(models::audit::AuditLog::as_select())
+            .load(conn)
+            .unwrap();
+        let roles: Vec<(i64, String, ampflux::db::json::JsonValue, bool)> = roles::table
+            .select((roles::id, roles::name, roles::permissions, roles::is_system))
+            .order(roles::id)
+            .load(conn)
+            .unwrap();
+        let names: Vec<&str> = roles.iter().map(|r| r.1.as_str()).collect();
+        assert_eq!(
+            names,
+            ["platform_admin", "company_admin", "engineer", "reviewer"]
+        );
+        assert!(roles.iter().all(|r| r.3), "seeded as system roles");
+        let assigned: Vec<(i64, i64, chrono::NaiveDateTime, Option<i64>)> =
+            user_roles::table.load(conn).unwrap();
+        assert_eq!(assigned.len(), 1);
+    });
+}
+on_both_databases!(every_table_reads_through_the_shared_schema);

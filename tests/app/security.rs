@@ -1,0 +1,253 @@
+//! CSRF, security headers, error pages, permissions and tenant isolation.
+
+use crate::common::*;
+use crate::on_both_databases;
+use ampflux::models::{audit, role, security_event};
+
+async fn unsafe_requests_need_the_token_and_our_origin(app: TestApp) {
+    let (client, account) = signed_up(&app, "Ohmic").await;
+    client.get("/account").await;
+    let token = client.csrf().expect("token in the page");
+    let fields = [("name", "Changed"), ("timezone", "UTC")];
+
+    let no_token = client
+        .post_raw("/account/profile", &fields, Some(&app.base))
+        .await;
+    assert_eq!(no_token.status, 403);
+    no_token.assert_contains("Request refused");
+
+    let wrong = client
+        .post_raw(
+            "/account/profile",
+            &[
+                ("name", "Changed"),
+                ("timezone", "UTC"),
+                ("csrf_token", "0000"),
+            ],
+            Some(&app.base),
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+
+    let with_token = [
+        ("name", "Changed"),
+        ("timezone", "UTC"),
+        ("csrf_token", token.as_str()),
+    ];
+    let cross_site = client
+        .post_raw("/account/profile", &with_token, Some("http://evil.example"))
+        .await;
+    assert_eq!(
+        cross_site.status, 403,
+        "cross-origin refused even with the token"
+    );
+    let no_origin = client.post_raw("/account/profile", &with_token, None).await;
+    assert_eq!(no_origin.status, 403, "no Origin or Referer: refused");
+
+    let htmx_wrong = client
+        .post_htmx("/account/profile", &fields, Some("bad-token"))
+        .await;
+    assert_eq!(htmx_wrong.status, 403);
+    let htmx_none = client.post_htmx("/account/profile", &fields, None).await;
+    assert_eq!(htmx_none.status, 403);
+
+    let user = user_by_login(&app, &account.email);
+    assert_eq!(user.name, "Ohmic Engineer", "nothing changed");
+    app.with_conn(|conn| {
+        let (rows, _) = audit::page(
+            conn,
+            user.company_id,
+            &audit::Filter {
+                action: Some("request.refused".into()),
+                ..Default::default()
+            },
+            None,
+            50,
+        )
+        .unwrap();
+        assert_eq!(
+            rows.len(),
+            6,
+            "each refused request is a failed mutation in the audit trail"
+        );
+        assert!(rows.iter().all(|r| r.log.outcome == "failure"));
+        let events = security_event::recent_for_user(conn, user.id, 20).unwrap();
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.event_type == "csrf.rejected")
+                .count(),
+            6
+        );
+    });
+
+    // The right token in the header passes.
+    let ok = client
+        .post_htmx("/account/profile", &fields, Some(&token))
+        .await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(user_by_login(&app, &account.email).name, "Changed");
+}
+on_both_databases!(unsafe_requests_need_the_token_and_our_origin);
+
+#[actix_rt::test]
+async fn anonymous_forms_are_protected_too() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let client = app.client();
+    let res = client
+        .post_raw(
+            "/login",
+            &[("login", "a@example.com"), ("password", "x")],
+            Some(&app.base),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let res = client
+        .post_raw("/register", &[("company_name", "X")], Some(&app.base))
+        .await;
+    assert_eq!(res.status, 403);
+}
+
+#[actix_rt::test]
+async fn security_headers_on_every_response() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let client = app.client();
+    for path in ["/login", "/health/live", "/no/such/page", "/static/app.css"] {
+        let res = client.get(path).await;
+        let csp = res.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+        assert_eq!(
+            res.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(res.header("referrer-policy"), Some("same-origin"));
+        assert!(res.header("x-request-id").is_some_and(|id| id.len() == 16));
+        assert!(
+            res.header("strict-transport-security").is_none(),
+            "no HSTS over plain http"
+        );
+    }
+    assert_eq!(
+        client.get("/login").await.header("cache-control"),
+        Some("no-store")
+    );
+    assert_eq!(
+        client.get("/static/app.css").await.header("cache-control"),
+        Some("public, max-age=3600")
+    );
+    let cookie = client.get("/login").await;
+    let set = cookie.header("set-cookie").unwrap_or_default().to_string();
+    assert!(set.starts_with("ampflux_session="), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"),
+        "{set}"
+    );
+}
+
+#[actix_rt::test]
+async fn https_deployments_get_host_cookies_and_hsts() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.secure_cookies = true).await;
+    let res = app.client().get("/login").await;
+    let set = res.header("set-cookie").unwrap_or_default();
+    assert!(set.starts_with("__Host-ampflux="), "{set}");
+    assert!(set.contains("Secure"), "{set}");
+    assert!(
+        res.header("strict-transport-security")
+            .is_some_and(|h| h.contains("max-age="))
+    );
+}
+
+#[actix_rt::test]
+async fn error_pages_leak_nothing() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let res = app.client().get("/no/such/page").await;
+    assert_eq!(res.status, 404);
+    res.assert_contains("Not found");
+    assert!(
+        !res.body.contains("panicked")
+            && !res.body.contains("diesel")
+            && !res.body.contains("src/")
+    );
+    let (client, _) = signed_up(&app, "Errors").await;
+    let res = client.get("/audit/not-a-number").await;
+    assert!(res.status == 404 || res.status == 400, "{}", res.status);
+    assert!(!res.body.contains("ParseIntError"));
+}
+
+async fn permissions_deny_by_default(app: TestApp) {
+    let (admin, account) = signed_up(&app, "Rayleigh").await;
+    let company_id = user_by_login(&app, &account.email).company_id;
+    add_user(&app, company_id, "eng.one", role::ENGINEER);
+    add_user(&app, company_id, "rev.one", role::REVIEWER);
+
+    let engineer = app.client();
+    login(&engineer, "eng.one", PASSWORD)
+        .await
+        .assert_redirect("/");
+    let dash = engineer.get("/").await;
+    assert!(
+        !dash.body.contains("href=\"/audit\""),
+        "no audit link without audit:read"
+    );
+    dash.assert_contains("Your recent activity");
+    assert_eq!(engineer.get("/audit").await.status, 403);
+
+    let reviewer = app.client();
+    login(&reviewer, "rev.one", PASSWORD)
+        .await
+        .assert_redirect("/");
+    assert_eq!(reviewer.get("/audit").await.status, 200);
+    reviewer
+        .get("/")
+        .await
+        .assert_contains("Recent activity in your company");
+    assert_eq!(admin.get("/audit").await.status, 200);
+}
+on_both_databases!(permissions_deny_by_default);
+
+async fn another_companys_ids_are_not_found(app: TestApp) {
+    let (alice, a) = signed_up(&app, "Alpha").await;
+    let (bob, _) = signed_up(&app, "Beta").await;
+    let alpha_company = user_by_login(&app, &a.email).company_id;
+    let alpha_entry = app.with_conn(|conn| {
+        audit::page(conn, alpha_company, &audit::Filter::default(), None, 1)
+            .unwrap()
+            .0[0]
+            .log
+            .id
+    });
+    assert_eq!(
+        alice.get(&format!("/audit/{alpha_entry}")).await.status,
+        200
+    );
+    let res = bob.get(&format!("/audit/{alpha_entry}")).await;
+    assert_eq!(res.status, 404, "not 403: existence is not confirmed");
+    let list = bob.get("/audit").await;
+    assert!(
+        !list.body.contains("Alpha Power"),
+        "no other tenant's data in lists"
+    );
+    assert!(!list.body.contains(&format!("/audit/{alpha_entry}\"")));
+}
+on_both_databases!(another_companys_ids_are_not_found);
+
+#[actix_rt::test]
+async fn deactivated_users_are_signed_out() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (client, account) = signed_up(&app, "Leyden").await;
+    let user = user_by_login(&app, &account.email);
+    app.with_conn(|conn| {
+        use ampflux::db::schema::users;
+        use diesel::prelude::*;
+        diesel::update(users::table.find(user.id))
+            .set(users::is_active.eq(false))
+            .execute(conn)
+            .unwrap();
+    });
+    assert_eq!(client.get("/").await.status, 303);
+    let res = login(&app.client(), &account.email, &account.password).await;
+    res.assert_contains("This account is deactivated");
+}
