@@ -44,6 +44,21 @@ suite.flow('htmx profile save carries the CSRF header and swaps in place', async
   const expected = await marker();
   const navs = countNavigations(page);
 
+  // An invalid name first: 422, the form comes back in place with the error beside the field.
+  await page.fill('#profile-form input[name="name"]', '');
+  const [invalid] = await Promise.all([
+    page.waitForResponse(pathIs('/account/profile')),
+    page.click('#profile-form button[type="submit"]'),
+  ]);
+  assert.equal(invalid.status(), 422, 'an empty name is refused with 422');
+  await page.locator('#profile-form .field.invalid input[name="name"]').waitFor();
+  assert.ok(
+    (await page.locator('#profile-form .field-error').innerText()).trim().length > 0,
+    'the error is shown beside the field',
+  );
+  assert.equal(await page.locator('#htmx-notice').count(), 0, 'no error notice for a 422');
+  assert.equal(await marker(), expected, 'no full page load after the 422');
+
   const newName = `${person.name} Renamed`;
   await page.fill('#profile-form input[name="name"]', newName);
   const zones = await page.locator('#profile-form select[name="timezone"] option').evaluateAll(
