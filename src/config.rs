@@ -96,14 +96,15 @@ pub struct Config {
     pub secret_key: Option<Secret>,
 }
 
-struct Source {
+/// Where values come from: the environment first, then the file.
+struct Source<'a> {
+    env: &'a dyn Fn(&str) -> Option<String>,
     file: HashMap<String, String>,
 }
 
-impl Source {
+impl Source<'_> {
     fn get(&self, key: &str) -> Option<String> {
-        std::env::var(key)
-            .ok()
+        (self.env)(key)
             .or_else(|| self.file.get(key).cloned())
             .filter(|v| !v.trim().is_empty())
     }
@@ -151,11 +152,16 @@ fn read_file(path: &str) -> Result<HashMap<String, String>, ConfigError> {
 impl Config {
     /// Reads the configuration from the environment (and the optional file).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let file = match std::env::var("AMPFLUX_CONFIG") {
-            Ok(path) if !path.is_empty() => read_file(&path)?,
+        Self::from_lookup(&|key| std::env::var(key).ok())
+    }
+
+    /// Reads the configuration through `env` (the process environment, or a map in tests).
+    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let file = match env("AMPFLUX_CONFIG") {
+            Some(path) if !path.is_empty() => read_file(&path)?,
             _ => HashMap::new(),
         };
-        let src = Source { file };
+        let src = Source { env, file };
 
         let data_dir = PathBuf::from(
             src.get("AMPFLUX_DATA_DIR")
@@ -270,5 +276,88 @@ impl Config {
     /// Folder for mails written as files.
     pub fn mail_dir(&self) -> PathBuf {
         self.data_dir.join("mail")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(&move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert_eq!(c.database_url.expose(), "./data/ampflux.db");
+        assert!(!c.secure_cookies);
+        assert!(matches!(c.mail, MailTransport::Files));
+        assert_eq!(c.session_idle, Duration::from_secs(7200));
+    }
+
+    #[test]
+    fn https_base_url_secures_cookies_and_smtp_is_parsed() {
+        let c = config(&[
+            ("AMPFLUX_BASE_URL", "https://amp.example/"),
+            ("AMPFLUX_SMTP_HOST", "mail.example"),
+            ("AMPFLUX_SMTP_SECURITY", "tls"),
+            ("AMPFLUX_SMTP_PASSWORD", "hunter2-secret"),
+        ])
+        .unwrap();
+        assert_eq!(c.base_url, "https://amp.example");
+        assert!(c.secure_cookies);
+        let MailTransport::Smtp(smtp) = &c.mail else {
+            panic!("smtp expected")
+        };
+        assert_eq!((smtp.port, smtp.security), (465, SmtpSecurity::Tls));
+        assert!(
+            !format!("{c:?}").contains("hunter2-secret"),
+            "secrets never print"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = config(&[("AMPFLUX_SESSION_IDLE_MINUTES", "soon")]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("AMPFLUX_SESSION_IDLE_MINUTES: cannot parse"),
+            "{e}"
+        );
+        let e = config(&[("AMPFLUX_BASE_URL", "amp.example")]).unwrap_err();
+        assert!(e.to_string().starts_with("AMPFLUX_BASE_URL:"), "{e}");
+        let e = config(&[("AMPFLUX_SECURE_COOKIES", "maybe")]).unwrap_err();
+        assert!(e.to_string().contains("expected true or false"), "{e}");
+    }
+
+    #[test]
+    fn file_values_sit_under_the_environment() {
+        let dir =
+            std::env::temp_dir().join(format!("ampflux-config-{}", crate::util::random_token(4)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("ampflux.env");
+        std::fs::write(
+            &file,
+            "# comment\nAMPFLUX_BIND=0.0.0.0:9000\nAMPFLUX_DATA_DIR=\"/srv/amp\"\n",
+        )
+        .unwrap();
+        let path = file.to_string_lossy().into_owned();
+        let c = config(&[("AMPFLUX_CONFIG", &path), ("AMPFLUX_DATA_DIR", "/var/amp")]).unwrap();
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        assert_eq!(c.data_dir, PathBuf::from("/var/amp"));
+        let missing = config(&[("AMPFLUX_CONFIG", "/nonexistent/ampflux.env")]).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .starts_with("AMPFLUX_CONFIG: cannot read")
+        );
+        std::fs::remove_dir_all(dir).ok();
     }
 }

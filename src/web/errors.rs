@@ -69,19 +69,19 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::SignInRequired { next } = self {
-            let location = format!(
-                "/login?next={}",
-                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-            );
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, location.clone()))
-                // An htmx request follows this header with a full page load.
-                .insert_header(("HX-Redirect", location))
-                .finish();
-        }
         let status = self.status_code();
         let (title, message): (&str, String) = match self {
+            AppError::SignInRequired { next } => {
+                let location = format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, location.clone()))
+                    // An htmx request follows this header with a full page load.
+                    .insert_header(("HX-Redirect", location))
+                    .finish();
+            }
             AppError::NotFound => (
                 "Not found",
                 "There is nothing here, or you may not see it.".into(),
@@ -110,7 +110,6 @@ impl ResponseError for AppError {
                     "The error was logged. Try again, or tell your administrator.".into(),
                 )
             }
-            AppError::SignInRequired { .. } => unreachable!("handled above"),
         };
         let mut res = HttpResponse::build(status);
         if let AppError::TooManyRequests {

@@ -54,7 +54,11 @@ suite.flow('sign up, verify by the emailed link, sign in, see the dashboard', as
   } catch {
     exclude = []; // No new mail: the sign-up mail is the newest.
   }
-  await verifyByMail(page, app, p, { exclude });
+  const { link } = await verifyByMail(page, app, p, { exclude });
+  // The link works once.
+  const again = await page.goto(link);
+  assert.equal(again.status(), 400, 'a used verification link is refused');
+  assert.notEqual((await page.locator('h1').innerText()).trim(), 'Email address verified');
 
   await login(page, app, p.username, p.password);
   assert.equal((await page.locator('main h1').innerText()).trim(), p.company);

@@ -125,7 +125,7 @@ export async function startApp({ readyTimeoutMs = 60_000 } = {}) {
     if (!keepDataDir && !process.env.AMPFLUX_KEEP_DATA) {
       await rm(dataDir, { recursive: true, force: true });
     } else {
-      console.log(`# AmpFlux data kept in ${dataDir}`);
+      console.log(`AmpFlux data kept in ${dataDir}`);
     }
   }
 

@@ -52,8 +52,8 @@ export function browserSuite(fileLabel, { setup } = {}) {
 
   after(async () => {
     if (suite.failed.length && suite.app) {
-      console.log(`# ${fileLabel}: server log tail (${suite.app.logFile}):`);
-      for (const line of suite.app.logTail().split('\n')) console.log(`#   ${line}`);
+      console.log(`${fileLabel}: server log tail (${suite.app.logFile}):`);
+      for (const line of suite.app.logTail().split('\n')) console.log(`  ${line}`);
     }
     for (const ctx of suite.contexts) await ctx.close().catch(() => {});
     if (suite.browser) await suite.browser.close().catch(() => {});
@@ -71,7 +71,7 @@ async function screenshotAll(suite, label) {
       const file = path.join(os.tmpdir(), `ampflux-failure-${safe}-${i++}.png`);
       try {
         await page.screenshot({ path: file, fullPage: true, timeout: 5000 });
-        console.log(`# failure screenshot: ${file} (${page.url()})`);
+        console.log(`failure screenshot: ${file} (${page.url()})`);
       } catch {
         // The page may be gone.
       }
