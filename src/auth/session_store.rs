@@ -19,7 +19,8 @@ pub const KEY_PUBLIC_ID: &str = "sid";
 pub const KEY_IP: &str = "ip";
 pub const KEY_USER_AGENT: &str = "ua";
 
-/// How often a session's `last_seen_at` is written while it is in use.
+/// How often a session's `last_seen_at` is written while it is in use (at most; a quarter of the
+/// idle timeout when that is shorter, so an active session never looks idle).
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
 #[derive(Clone)]
@@ -27,16 +28,19 @@ pub struct DbSessionStore {
     pool: Pool,
     idle: chrono::Duration,
     lifetime: chrono::Duration,
+    touch_every: chrono::Duration,
 }
 
 impl DbSessionStore {
     pub fn new(pool: Pool, idle: Duration, lifetime: Duration) -> Self {
         let to_chrono =
             |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::hours(12));
+        let idle = to_chrono(idle);
         DbSessionStore {
             pool,
-            idle: to_chrono(idle),
+            idle,
             lifetime: to_chrono(lifetime),
+            touch_every: TOUCH_EVERY.min(idle / 4),
         }
     }
 
@@ -92,7 +96,7 @@ fn from_json(value: &serde_json::Value) -> Option<State> {
 impl SessionStore for DbSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         let key = session_key.as_ref().to_string();
-        let (idle, lifetime) = (self.idle, self.lifetime);
+        let (idle, lifetime, touch_every) = (self.idle, self.lifetime, self.touch_every);
         self.run(move |conn| {
             let Some(row) = model::find_by_key(conn, &key)? else {
                 return Ok(None);
@@ -106,7 +110,7 @@ impl SessionStore for DbSessionStore {
                 model::delete_by_key(conn, &key)?;
                 return Ok(None);
             }
-            if t - row.last_seen_at >= TOUCH_EVERY {
+            if t - row.last_seen_at >= touch_every {
                 model::touch(conn, row.id)?;
             }
             Ok(from_json(&row.state))

@@ -363,3 +363,42 @@ async fn first_platform_admin_through_the_setup_link(app: TestApp) {
     });
 }
 on_both_databases!(first_platform_admin_through_the_setup_link);
+
+#[actix_rt::test]
+async fn idle_sessions_expire_on_the_server() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.session_idle = std::time::Duration::from_secs(2)
+    })
+    .await;
+    let (client, _) = signed_up(&app, "Idle").await;
+    assert_eq!(client.get("/").await.status, 200);
+    let copied = client.cookie_header();
+    actix_rt::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        client.get("/").await.status,
+        303,
+        "idle too long: signed out"
+    );
+    let replay = app.client();
+    replay.set_cookies(&copied);
+    assert_eq!(replay.get("/").await.status, 303);
+}
+
+#[actix_rt::test]
+async fn sessions_end_at_their_absolute_lifetime_even_when_used() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.session_lifetime = std::time::Duration::from_secs(3)
+    })
+    .await;
+    let (client, _) = signed_up(&app, "Lifetime").await;
+    for _ in 0..2 {
+        assert_eq!(client.get("/").await.status, 200);
+        actix_rt::time::sleep(std::time::Duration::from_millis(1000)).await;
+    }
+    actix_rt::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        client.get("/").await.status,
+        303,
+        "lifetime over: signed out"
+    );
+}

@@ -79,6 +79,11 @@ export async function startApp({ readyTimeoutMs = 60_000 } = {}) {
   child.on('error', (e) => {
     exited = { code: null, signal: null, error: e };
   });
+  // Never leave the server behind, even when the test process dies early.
+  const killOnExit = () => {
+    if (!exited) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
 
   const tail = () => {
     try {
@@ -121,6 +126,7 @@ export async function startApp({ readyTimeoutMs = 60_000 } = {}) {
       await exitPromise;
       clearTimeout(t);
     }
+    process.off('exit', killOnExit);
     log.end();
     if (!keepDataDir && !process.env.AMPFLUX_KEEP_DATA) {
       await rm(dataDir, { recursive: true, force: true });
