@@ -402,3 +402,37 @@ async fn sessions_end_at_their_absolute_lifetime_even_when_used() {
         "lifetime over: signed out"
     );
 }
+
+async fn expired_links_do_not_work(app: TestApp) {
+    let (_, account) = signed_up(&app, "Expiry").await;
+    let client = app.client();
+    client.get("/password/forgot").await;
+    client
+        .post("/password/forgot", &[("email", &account.email)])
+        .await;
+    let link = app.link_in_mail(&account.email, "/password/reset/").await;
+    app.with_conn(|conn| {
+        use ampflux::db::schema::auth_tokens;
+        use diesel::prelude::*;
+        let past = ampflux::util::now() - chrono::Duration::minutes(1);
+        diesel::update(auth_tokens::table.filter(auth_tokens::purpose.eq("password_reset")))
+            .set(auth_tokens::expires_at.eq(past))
+            .execute(conn)
+            .unwrap();
+        // Only hashes are stored, never the token itself.
+        let hashes: Vec<String> = auth_tokens::table
+            .select(auth_tokens::token_hash)
+            .load(conn)
+            .unwrap();
+        let token = link.rsplit('/').next().unwrap();
+        assert!(hashes.iter().all(|h| h != token && h.len() == 64));
+        assert!(hashes.contains(&ampflux::util::sha256_hex(token.as_bytes())));
+    });
+    assert_eq!(client.get(&link).await.status, 400);
+    let res = client
+        .post(&link, &[("password", "a brand new reset phrase")])
+        .await;
+    assert_eq!(res.status, 400);
+    res.assert_contains("invalid, was already used or has expired");
+}
+on_both_databases!(expired_links_do_not_work);
