@@ -10,8 +10,9 @@ use crate::config::Config;
 use crate::db::{self, write_tx};
 use crate::models::audit::{self, Actor, Entry};
 use crate::models::security_event::{self, NewEvent, Severity};
-use crate::models::user::{self, NewUser};
-use crate::models::{RequestMeta, company, role};
+use crate::models::user;
+use crate::models::{RequestMeta, role};
+use crate::web::handlers::signup::{Creation, NewAccountForm, create_company_with_user};
 
 #[derive(Parser)]
 #[command(
@@ -197,36 +198,22 @@ fn admin(cmd: AdminCommand) -> Result<ExitCode, StartError> {
             let hash = crate::auth::password::hash(&password)
                 .map_err(|e| StartError::Other(e.to_string()))?;
             let meta = shell_meta();
-            let admin = write_tx(&mut conn, |conn| {
-                let company = company::create(conn, organisation.trim(), &email)?;
-                let admin = user::create(
-                    conn,
-                    NewUser {
-                        company_id: company.id,
-                        name: name.trim(),
-                        username: &username,
-                        email: &email,
-                        password_hash: &hash,
-                        timezone: "UTC",
-                        email_verified: true,
-                    },
-                )?;
-                role::assign(conn, admin.id, role::PLATFORM_ADMIN, None)?;
-                let actor = Actor {
-                    company_id: company.id,
-                    user_id: None,
-                    meta: meta.clone(),
-                };
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::success("user.create", "user", Some(admin.id))
-                        .after(admin.audit_snapshot())
-                        .details(
-                            serde_json::json!({ "roles": [role::PLATFORM_ADMIN], "via": "shell" }),
-                        ),
-                )?;
-                Ok::<_, diesel::result::Error>(admin)
+            let form = NewAccountForm {
+                company_name: organisation.trim().to_string(),
+                name: name.trim().to_string(),
+                username,
+                email,
+                password: String::new(),
+            };
+            let how = Creation {
+                role: role::PLATFORM_ADMIN,
+                email_verified: true,
+                via: "shell",
+                meta: &meta,
+                acting_user: false,
+            };
+            let (_, admin, _) = write_tx(&mut conn, |conn| {
+                create_company_with_user(conn, &form, &hash, how)
             })
             .map_err(db_err)?;
             println!(

@@ -105,3 +105,15 @@ pub fn consume(conn: &mut DbConn, purpose: Purpose, token: &str) -> QueryResult<
         .first(conn)
         .optional()
 }
+
+/// Uses a token that belongs to a user and returns that (not deleted) user.
+pub fn consume_for_user(
+    conn: &mut DbConn,
+    purpose: Purpose,
+    token: &str,
+) -> QueryResult<Option<super::user::User>> {
+    match consume(conn, purpose, token)?.and_then(|t| t.user_id) {
+        Some(id) => super::user::find(conn, id),
+        None => Ok(None),
+    }
+}

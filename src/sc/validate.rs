@@ -46,8 +46,8 @@ pub fn has_errors(problems: &[Problem]) -> bool {
 }
 
 struct Checker<'a> {
-    c: &'a Circuit,
     bus_ids: HashSet<&'a str>,
+    bus_vn: std::collections::HashMap<&'a str, f64>,
     out: Vec<Problem>,
 }
 
@@ -108,7 +108,7 @@ impl<'a> Checker<'a> {
         }
     }
     fn bus_vn(&self, bus: &str) -> Option<f64> {
-        self.c.buses.iter().find(|b| b.id == bus).map(|b| b.vn_kv)
+        self.bus_vn.get(bus).copied()
     }
     fn voltage_match(&mut self, kind: &str, id: &str, field: &str, rated: f64, bus: &str) {
         if let Some(vn) = self.bus_vn(bus) {
@@ -136,8 +136,8 @@ impl<'a> Checker<'a> {
 /// Checks a parsed circuit; returns every problem found, errors first in document order.
 pub fn validate(c: &Circuit) -> Vec<Problem> {
     let mut k = Checker {
-        c,
         bus_ids: c.buses.iter().map(|b| b.id.as_str()).collect(),
+        bus_vn: c.buses.iter().map(|b| (b.id.as_str(), b.vn_kv)).collect(),
         out: Vec::new(),
     };
     if c.format != FORMAT_NAME {

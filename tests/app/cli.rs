@@ -113,7 +113,7 @@ fn admin_commands_read_the_password_from_stdin() {
 
     let (code, out, _) = run(ampflux(dir.path()).args(["audit", "verify"]), "");
     assert_eq!(code, 0);
-    assert!(out.contains("audit trail intact: 2 entries"), "{out}");
+    assert!(out.contains("audit trail intact: 3 entries"), "{out}");
 
     // Tampering is named by `audit verify`.
     let db = dir.path().join("ampflux.db");

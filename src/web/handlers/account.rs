@@ -17,7 +17,7 @@ use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
 use crate::web::forms::{FormErrors, valid_timezone};
-use crate::web::page::{Page, flash, local_time};
+use crate::web::page::{NavUser, Page, flash, local_time};
 
 // ---------------------------------------------------------------- profile
 
@@ -37,6 +37,8 @@ struct ProfilePage {
 #[template(path = "partials/profile_form.html")]
 struct ProfileFragment {
     page_csrf: String,
+    /// The top bar's name, replaced out of band after a save.
+    nav_user: Option<NavUser>,
     profile: ProfileForm,
     errors: FormErrors,
     saved: bool,
@@ -124,6 +126,11 @@ pub async fn update_profile(
     if is_htmx(&req) {
         let fragment = ProfileFragment {
             page_csrf: crate::auth::csrf::token(&session),
+            nav_user: saved.then(|| NavUser {
+                name: form.name.clone(),
+                username: me.user.username.clone(),
+                company: me.company.name.clone(),
+            }),
             profile: form,
             errors,
             saved,

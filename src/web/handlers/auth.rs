@@ -14,15 +14,15 @@ use crate::auth::password;
 use crate::auth::session_store::{KEY_IP, KEY_PUBLIC_ID, KEY_USER_AGENT, KEY_USER_ID};
 use crate::auth::throttle::{self, Verdict};
 use crate::db::write_tx;
+use crate::models::RequestMeta;
 use crate::models::audit::{self, Actor, Entry};
 use crate::models::auth_token::{self, Purpose};
 use crate::models::security_event::{self, NewEvent, Severity};
-use crate::models::user::{self, NewUser, User};
-use crate::models::{RequestMeta, company, license, role};
+use crate::models::user::{self, User};
 use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::session_user_id;
-use crate::web::forms::{FormErrors, valid_email, valid_username};
+use crate::web::forms::{FormErrors, valid_email};
 use crate::web::page::{Page, flash};
 
 // ---------------------------------------------------------------- sign in
@@ -326,229 +326,7 @@ pub async fn logout(
     Ok(redirect("/login?signed_out=1"))
 }
 
-// ---------------------------------------------------------------- sign up
-
-#[derive(Template)]
-#[template(path = "auth/register.html")]
-struct RegisterPage {
-    page: Page,
-    form: RegisterForm,
-    errors: FormErrors,
-}
-
-#[derive(Deserialize, Default, Clone)]
-pub struct RegisterForm {
-    #[serde(default)]
-    company_name: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-}
-
-pub async fn register_form(session: Session) -> AppResult<HttpResponse> {
-    if session_user_id(&session).is_some() {
-        return Ok(redirect("/"));
-    }
-    let page = RegisterPage {
-        page: Page::new(&session, "Create a company account", None, ""),
-        form: RegisterForm::default(),
-        errors: FormErrors::default(),
-    };
-    Ok(html(page.render()?))
-}
-
-/// Checks the fields that do not need the database.
-pub(crate) fn check_person(
-    name: &str,
-    username: &str,
-    email: &str,
-    password: &str,
-    company: &str,
-    errors: &mut FormErrors,
-) {
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.add("name", "Enter your name (up to 200 characters).");
-    }
-    if !valid_username(username) {
-        errors.add("username", "Use 3 to 40 letters, digits, dots, dashes or underscores, starting with a letter or digit.");
-    }
-    if !valid_email(email) {
-        errors.add(
-            "email",
-            "Enter a valid email address, like name@example.com.",
-        );
-    }
-    let local = email.split('@').next().unwrap_or("");
-    if let Err(m) = password::check_policy(password, &[name, username, email, local, company]) {
-        errors.add("password", m);
-    }
-}
-
-pub(crate) fn unique_violation(e: &diesel::result::Error) -> Option<String> {
-    match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            info,
-        ) => Some(format!(
-            "{} {}",
-            info.message(),
-            info.constraint_name().unwrap_or("")
-        )),
-        _ => None,
-    }
-}
-
-pub async fn register(
-    state: web::Data<AppState>,
-    session: Session,
-    meta: RequestMeta,
-    form: web::Form<RegisterForm>,
-) -> AppResult<HttpResponse> {
-    let mut form = form.into_inner();
-    form.company_name = form.company_name.trim().to_string();
-    form.name = form.name.trim().to_string();
-    form.username = form.username.trim().to_lowercase();
-    form.email = form.email.trim().to_lowercase();
-
-    let mut errors = FormErrors::default();
-    if form.company_name.chars().count() < 2 || form.company_name.chars().count() > 200 {
-        errors.add(
-            "company_name",
-            "Enter your company's name (2 to 200 characters).",
-        );
-    }
-    check_person(
-        &form.name,
-        &form.username,
-        &form.email,
-        &form.password,
-        &form.company_name,
-        &mut errors,
-    );
-    if errors.is_empty() {
-        let (u, e) = (form.username.clone(), form.email.clone());
-        let (u_taken, e_taken) = state
-            .db(move |conn| {
-                Ok((
-                    user::username_taken(conn, &u)?,
-                    user::email_taken(conn, &e)?,
-                ))
-            })
-            .await?;
-        if u_taken {
-            errors.add("username", "This username is taken; choose another.");
-        }
-        if e_taken {
-            errors.add(
-                "email",
-                "An account with this email address exists. Sign in, or reset its password.",
-            );
-        }
-    }
-    let rerender =
-        |errors: FormErrors, form: RegisterForm, session: &Session| -> AppResult<HttpResponse> {
-            let page = RegisterPage {
-                page: Page::new(session, "Create a company account", None, ""),
-                form: RegisterForm {
-                    password: String::new(),
-                    ..form
-                },
-                errors,
-            };
-            Ok(html_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page.render()?,
-            ))
-        };
-    if !errors.is_empty() {
-        return rerender(errors, form, &session);
-    }
-
-    let hash = {
-        let pw = form.password.clone();
-        web::block(move || password::hash(&pw)).await??
-    };
-    let f = form.clone();
-    let created = state
-        .db(move |conn| {
-            let result = write_tx(conn, |conn| {
-                let company = company::create(conn, &f.company_name, &f.email)?;
-                let user = user::create(
-                    conn,
-                    NewUser {
-                        company_id: company.id,
-                        name: &f.name,
-                        username: &f.username,
-                        email: &f.email,
-                        password_hash: &hash,
-                        timezone: "UTC",
-                        email_verified: false,
-                    },
-                )?;
-                role::assign(conn, user.id, role::COMPANY_ADMIN, None)?;
-                let lic = license::create_trial(conn, company.id)?;
-                let actor = Actor { company_id: company.id, user_id: Some(user.id), meta: meta.clone() };
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::success("company.create", "company", Some(company.id))
-                        .after(serde_json::json!({ "name": company.name, "slug": company.slug, "code": company.code })),
-                )?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::success("user.create", "user", Some(user.id))
-                        .after(user.audit_snapshot())
-                        .details(serde_json::json!({ "roles": [role::COMPANY_ADMIN], "via": "sign-up" })),
-                )?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::success("license.create", "license", Some(lic.id)).after(serde_json::json!({
-                        "plan": lic.plan, "seats": lic.seats, "start_date": lic.start_date, "end_date": lic.end_date,
-                    })),
-                )?;
-                let token = auth_token::issue(conn, Some(user.id), Purpose::VerifyEmail)?;
-                Ok::<_, diesel::result::Error>((user, token))
-            });
-            match result {
-                Ok(v) => Ok(Ok(v)),
-                Err(e) if unique_violation(&e).is_some() => Ok(Err(())),
-                Err(e) => Err(AppError::from(e)),
-            }
-        })
-        .await?;
-    match created {
-        Ok((user, token)) => {
-            send_verification(&state, &user, &token);
-            flash(
-                &session,
-                "success",
-                format!(
-                    "Your company account is ready. We have sent a link to {}: open it to verify your address, then sign in.",
-                    user.email
-                ),
-            );
-            Ok(redirect("/login"))
-        }
-        Err(()) => {
-            // Someone took the username or email between the check and the insert.
-            let mut errors = FormErrors::default();
-            errors.add(
-                "username",
-                "This username or email address was just taken; choose another.",
-            );
-            rerender(errors, form, &session)
-        }
-    }
-}
-
-fn send_verification(state: &AppState, user: &User, token: &str) {
+pub(crate) fn send_verification(state: &AppState, user: &User, token: &str) {
     let link = format!("{}/verify-email/{token}", state.config.base_url);
     let body = format!(
         "Hello {},\n\nPlease confirm your email address for AmpFlux by opening this link:\n\n{link}\n\nThe link works once and expires in 48 hours. If you did not create an account, ignore this mail.\n",
@@ -599,14 +377,7 @@ pub async fn verify_email(
     let verified = state
         .db(move |conn| {
             write_tx(conn, |conn| {
-                let Some(t) = auth_token::consume(conn, Purpose::VerifyEmail, &token)? else {
-                    return Ok(None);
-                };
-                let Some(u) = t
-                    .user_id
-                    .map(|id| user::find(conn, id))
-                    .transpose()?
-                    .flatten()
+                let Some(u) = auth_token::consume_for_user(conn, Purpose::VerifyEmail, &token)?
                 else {
                     return Ok(None);
                 };
@@ -840,14 +611,7 @@ pub async fn reset(
         .db(move |conn| {
             write_tx(conn, |conn| {
                 // Consumed inside the transaction: a second use of the same link changes nothing.
-                let Some(t) = auth_token::consume(conn, Purpose::PasswordReset, &token)? else {
-                    return Ok(false);
-                };
-                let Some(u) = t
-                    .user_id
-                    .map(|id| user::find(conn, id))
-                    .transpose()?
-                    .flatten()
+                let Some(u) = auth_token::consume_for_user(conn, Purpose::PasswordReset, &token)?
                 else {
                     return Ok(false);
                 };

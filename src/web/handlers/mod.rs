@@ -6,6 +6,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod health;
 pub mod setup;
+pub mod signup;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -20,8 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
-        .route("/register", web::get().to(auth::register_form))
-        .route("/register", web::post().to(auth::register))
+        .route("/register", web::get().to(signup::register_form))
+        .route("/register", web::post().to(signup::register))
         .route("/verify-email/{token}", web::get().to(auth::verify_email))
         .route("/password/forgot", web::get().to(auth::forgot_form))
         .route("/password/forgot", web::post().to(auth::forgot))

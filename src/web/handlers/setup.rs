@@ -5,16 +5,13 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
-use super::auth::{check_person, unique_violation};
-use super::{html, html_status, redirect};
+use super::signup::{Creation, NewAccountForm, create_company_with_user, is_unique_violation};
+use super::{html_status, redirect};
 use crate::auth::password;
 use crate::db::{DbConn, write_tx};
-use crate::models::audit::{self, Actor, Entry};
 use crate::models::auth_token::{self, Purpose};
-use crate::models::user::{self, NewUser};
-use crate::models::{RequestMeta, company, role};
+use crate::models::{RequestMeta, role, user};
 use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
 use crate::web::forms::FormErrors;
@@ -38,22 +35,24 @@ pub fn setup_link_if_needed(
 struct SetupPage {
     page: Page,
     token: String,
-    form: SetupForm,
+    form: NewAccountForm,
     errors: FormErrors,
 }
 
-#[derive(Deserialize, Default, Clone)]
-pub struct SetupForm {
-    #[serde(default)]
-    company_name: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
+fn setup_page(
+    session: &Session,
+    status: StatusCode,
+    token: String,
+    form: NewAccountForm,
+    errors: FormErrors,
+) -> AppResult<HttpResponse> {
+    let page = SetupPage {
+        page: Page::new(session, "Set up AmpFlux", None, ""),
+        token,
+        form: form.without_password(),
+        errors,
+    };
+    Ok(html_status(status, page.render()?))
 }
 
 async fn token_valid(state: &AppState, token: &str) -> AppResult<bool> {
@@ -63,11 +62,6 @@ async fn token_valid(state: &AppState, token: &str) -> AppResult<bool> {
         .await
 }
 
-/// A used, expired or unknown setup link is simply not there.
-fn invalid() -> AppResult<HttpResponse> {
-    Err(AppError::NotFound)
-}
-
 pub async fn form(
     state: web::Data<AppState>,
     session: Session,
@@ -75,18 +69,14 @@ pub async fn form(
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     if !token_valid(&state, &token).await? {
-        return invalid();
+        // A used, expired or unknown setup link is simply not there.
+        return Err(AppError::NotFound);
     }
-    let page = SetupPage {
-        page: Page::new(&session, "Set up AmpFlux", None, ""),
-        token,
-        form: SetupForm {
-            company_name: "Platform operations".into(),
-            ..SetupForm::default()
-        },
-        errors: FormErrors::default(),
+    let form = NewAccountForm {
+        company_name: "Platform operations".into(),
+        ..NewAccountForm::default()
     };
-    Ok(html(page.render()?))
+    setup_page(&session, StatusCode::OK, token, form, FormErrors::default())
 }
 
 pub async fn submit(
@@ -94,100 +84,55 @@ pub async fn submit(
     session: Session,
     meta: RequestMeta,
     token: web::Path<String>,
-    form: web::Form<SetupForm>,
+    form: web::Form<NewAccountForm>,
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     if !token_valid(&state, &token).await? {
-        return invalid();
+        return Err(AppError::NotFound);
     }
-    let mut form = form.into_inner();
-    form.company_name = form.company_name.trim().to_string();
-    form.name = form.name.trim().to_string();
-    form.username = form.username.trim().to_lowercase();
-    form.email = form.email.trim().to_lowercase();
-    let mut errors = FormErrors::default();
-    if form.company_name.chars().count() < 2 || form.company_name.chars().count() > 200 {
-        errors.add(
-            "company_name",
-            "Enter the operator's organisation (2 to 200 characters).",
-        );
+    let form = form.into_inner().normalized();
+    let mut errors = form.check("the operator's organisation");
+    if errors.is_empty() {
+        form.check_unique(&state, &mut errors).await?;
     }
-    check_person(
-        &form.name,
-        &form.username,
-        &form.email,
-        &form.password,
-        &form.company_name,
-        &mut errors,
-    );
-    let rerender =
-        |errors: FormErrors, form: SetupForm, token: String| -> AppResult<HttpResponse> {
-            let page = SetupPage {
-                page: Page::new(&session, "Set up AmpFlux", None, ""),
-                token,
-                form: SetupForm {
-                    password: String::new(),
-                    ..form
-                },
-                errors,
-            };
-            Ok(html_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page.render()?,
-            ))
-        };
     if !errors.is_empty() {
-        return rerender(errors, form, token);
+        return setup_page(
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            token,
+            form,
+            errors,
+        );
     }
     let pw = form.password.clone();
     let hash = web::block(move || password::hash(&pw)).await??;
-    let f = form.clone();
-    let tok = token.clone();
+    let (f, tok) = (form.clone(), token.clone());
     let outcome = state
         .db(move |conn| {
             let result = write_tx(conn, |conn| {
+                // Consumed in the same transaction: the link creates one admin at most.
                 if auth_token::consume(conn, Purpose::Setup, &tok)?.is_none() {
-                    return Ok(None);
+                    return Ok(false);
                 }
-                let company = company::create(conn, &f.company_name, &f.email)?;
-                let admin = user::create(
-                    conn,
-                    NewUser {
-                        company_id: company.id,
-                        name: &f.name,
-                        username: &f.username,
-                        email: &f.email,
-                        password_hash: &hash,
-                        timezone: "UTC",
-                        email_verified: true,
-                    },
-                )?;
-                role::assign(conn, admin.id, role::PLATFORM_ADMIN, None)?;
-                let actor = Actor { company_id: company.id, user_id: Some(admin.id), meta: meta.clone() };
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::success("company.create", "company", Some(company.id))
-                        .after(serde_json::json!({ "name": company.name, "slug": company.slug, "code": company.code })),
-                )?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::success("platform.setup", "user", Some(admin.id))
-                        .after(admin.audit_snapshot())
-                        .details(serde_json::json!({ "roles": [role::PLATFORM_ADMIN] })),
-                )?;
-                Ok::<_, diesel::result::Error>(Some(admin))
+                let how = Creation {
+                    role: role::PLATFORM_ADMIN,
+                    email_verified: true,
+                    via: "setup",
+                    meta: &meta,
+                    acting_user: true,
+                };
+                create_company_with_user(conn, &f, &hash, how)?;
+                Ok::<_, diesel::result::Error>(true)
             });
             match result {
-                Ok(v) => Ok(Ok(v)),
-                Err(e) if unique_violation(&e).is_some() => Ok(Err(())),
+                Ok(created) => Ok(Some(created)),
+                Err(e) if is_unique_violation(&e) => Ok(None),
                 Err(e) => Err(AppError::from(e)),
             }
         })
         .await?;
     match outcome {
-        Ok(Some(_)) => {
+        Some(true) => {
             flash(
                 &session,
                 "success",
@@ -195,14 +140,20 @@ pub async fn submit(
             );
             Ok(redirect("/login"))
         }
-        Ok(None) => invalid(),
-        Err(()) => {
+        Some(false) => Err(AppError::NotFound),
+        None => {
             let mut errors = FormErrors::default();
             errors.add(
                 "username",
-                "This username or email address is taken; choose another.",
+                "This username or email address was just taken; choose another.",
             );
-            rerender(errors, form, token)
+            setup_page(
+                &session,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                token,
+                form,
+                errors,
+            )
         }
     }
 }
