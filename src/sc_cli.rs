@@ -141,7 +141,9 @@ pub fn run(args: &ScArgs) -> ExitCode {
     warnings.append(&mut results.warnings);
     results.warnings = warnings;
     let out = match args.format {
-        FormatArg::Json => serde_json::to_string_pretty(&results).map(|s| s + "\n").unwrap_or_default(),
+        FormatArg::Json => serde_json::to_string_pretty(&results)
+            .map(|s| s + "\n")
+            .unwrap_or_default(),
         FormatArg::Csv => csv(&results),
         FormatArg::Table => table(&results),
     };
@@ -151,7 +153,11 @@ pub fn run(args: &ScArgs) -> ExitCode {
         }
     }
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+    if stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
@@ -161,8 +167,10 @@ fn num(v: Option<f64>, decimals: usize) -> String {
     v.map(|x| format!("{x:.decimals$}")).unwrap_or_default()
 }
 
-const COLUMNS: [&str; 11] =
-    ["bus", "name", "vn_kv", "ikss_ka", "skss_mva", "ip_ka", "ith_ka", "rk_ohm", "xk_ohm", "rk0_ohm", "xk0_ohm"];
+const COLUMNS: [&str; 11] = [
+    "bus", "name", "vn_kv", "ikss_ka", "skss_mva", "ip_ka", "ith_ka", "rk_ohm", "xk_ohm",
+    "rk0_ohm", "xk0_ohm",
+];
 
 fn rows(r: &ScResults) -> Vec<[String; 11]> {
     r.buses
@@ -198,7 +206,13 @@ pub fn table(r: &ScResults) -> String {
         let parts: Vec<String> = cells
             .iter()
             .enumerate()
-            .map(|(i, c)| if i < 2 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) })
+            .map(|(i, c)| {
+                if i < 2 {
+                    format!("{c:<w$}", w = widths[i])
+                } else {
+                    format!("{c:>w$}", w = widths[i])
+                }
+            })
             .collect();
         parts.join("  ").trim_end().to_string() + "\n"
     };
@@ -208,7 +222,8 @@ pub fn table(r: &ScResults) -> String {
         out += &line(row);
     }
     if !r.branches.is_empty() {
-        out += "\nbranch                          ikss_from_ka  ikss_to_ka  ikss_lv_ka  fault_bus\n";
+        out +=
+            "\nbranch                          ikss_from_ka  ikss_to_ka  ikss_lv_ka  fault_bus\n";
         for b in &r.branches {
             out += &format!(
                 "{:<31} {:>13} {:>11} {:>11}  {}\n",
@@ -241,7 +256,11 @@ pub fn table(r: &ScResults) -> String {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// CSV of the bus results (one header line, one line per bus).

@@ -21,7 +21,12 @@ fn scale_x(z: C64, ratio: Option<f64>) -> C64 {
 }
 
 /// Y of the network restricted to the nodes with `index[node] = Some(i)`.
-pub fn assemble(net: &SeqNetwork, index: &[Option<usize>], size: usize, v: Variant) -> SymmetricBuilder {
+pub fn assemble(
+    net: &SeqNetwork,
+    index: &[Option<usize>],
+    size: usize,
+    v: Variant,
+) -> SymmetricBuilder {
     let mut y = SymmetricBuilder::new(size);
     let one = C64::new(1.0, 0.0);
     for (bi, br) in net.branches.iter().enumerate() {

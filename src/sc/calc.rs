@@ -20,7 +20,10 @@ pub enum CalcError {
     #[error("{0}")]
     Model(#[from] ModelError),
     #[error("options.{field}: {message}")]
-    Options { field: &'static str, message: String },
+    Options {
+        field: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Solver(#[from] SparseError),
 }
@@ -42,7 +45,12 @@ struct Solved {
 }
 
 impl Solved {
-    fn new(m: &Model, net: &model::SeqNetwork, include: &[bool], v: Variant) -> Result<Self, CalcError> {
+    fn new(
+        m: &Model,
+        net: &model::SeqNetwork,
+        include: &[bool],
+        v: Variant,
+    ) -> Result<Self, CalcError> {
         let mut index = vec![None; m.n];
         let mut k = 0;
         for (i, &inc) in include.iter().enumerate() {
@@ -104,7 +112,10 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
         return Err(CalcError::Invalid(problems));
     }
     check_options(c, o)?;
-    let mut warnings: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
+    let mut warnings: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}: {}", p.path, p.message))
+        .collect();
     let m = model::build(c, o)?;
     warnings.extend(m.warnings.iter().cloned());
 
@@ -112,7 +123,12 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
     let selected: Vec<usize> = if o.buses.is_empty() {
         (0..c.buses.len()).collect()
     } else {
-        c.buses.iter().enumerate().filter(|(_, b)| o.buses.contains(&b.id)).map(|(i, _)| i).collect()
+        c.buses
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| o.buses.contains(&b.id))
+            .map(|(i, _)| i)
+            .collect()
     };
     let zs = node_impedances(c, &m, o, &selected, &mut warnings)?;
 
@@ -148,16 +164,25 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
 fn check_options(c: &Circuit, o: &ScOptions) -> Result<(), CalcError> {
     let bad = |field, message: String| Err(CalcError::Options { field, message });
     if o.lv_tol_percent != 6 && o.lv_tol_percent != 10 {
-        return bad("lv_tol_percent", format!("must be 6 or 10 (got {})", o.lv_tol_percent));
+        return bad(
+            "lv_tol_percent",
+            format!("must be 6 or 10 (got {})", o.lv_tol_percent),
+        );
     }
     if !(o.tk_s.is_finite() && o.tk_s > 0.0) {
         return bad("tk_s", format!("must be greater than 0 (got {})", o.tk_s));
     }
     if !(o.r_fault_ohm.is_finite() && o.r_fault_ohm >= 0.0) {
-        return bad("r_fault_ohm", format!("must be 0 or greater (got {})", o.r_fault_ohm));
+        return bad(
+            "r_fault_ohm",
+            format!("must be 0 or greater (got {})", o.r_fault_ohm),
+        );
     }
     if !(o.x_fault_ohm.is_finite() && o.x_fault_ohm >= 0.0) {
-        return bad("x_fault_ohm", format!("must be 0 or greater (got {})", o.x_fault_ohm));
+        return bad(
+            "x_fault_ohm",
+            format!("must be 0 or greater (got {})", o.x_fault_ohm),
+        );
     }
     for id in &o.buses {
         if !c.buses.iter().any(|b| &b.id == id) {
@@ -225,10 +250,16 @@ fn node_impedances(
     };
     let mut out = std::collections::HashMap::new();
     for &bi in selected {
-        let Some(node) = m.node_of_bus[bi] else { continue };
+        let Some(node) = m.node_of_bus[bi] else {
+            continue;
+        };
         let Some(z1) = d1[node] else { continue };
         let zf = fault_z(m, o, node);
-        let source_sum = sums.as_ref().and_then(|s| s[node]).map(|s| s.norm()).unwrap_or(0.0);
+        let source_sum = sums
+            .as_ref()
+            .and_then(|s| s[node])
+            .map(|s| s.norm())
+            .unwrap_or(0.0);
         out.insert(
             bi,
             NodeZ {
@@ -244,7 +275,11 @@ fn node_impedances(
     // Faults at the terminals of power-station units: their own correction factors (6.7.1).
     // The zero sequence keeps the unit values (the generator side is delta-isolated anyway).
     for u in &m.ps_units {
-        let targets: Vec<usize> = selected.iter().copied().filter(|&bi| m.node_of_bus[bi] == Some(u.gen_node)).collect();
+        let targets: Vec<usize> = selected
+            .iter()
+            .copied()
+            .filter(|&bi| m.node_of_bus[bi] == Some(u.gen_node))
+            .collect();
         if targets.is_empty() || o.fault.needs_zero_sequence() {
             continue;
         }
@@ -265,7 +300,13 @@ fn node_impedances(
     Ok(out)
 }
 
-fn unit_terminal_impedances(m: &Model, o: &ScOptions, u: &PsUnit, needs_c: bool, fc_ratio: f64) -> Result<NodeZ, CalcError> {
+fn unit_terminal_impedances(
+    m: &Model,
+    o: &ScOptions,
+    u: &PsUnit,
+    needs_c: bool,
+    fc_ratio: f64,
+) -> Result<NodeZ, CalcError> {
     let all = vec![true; m.n];
     let v = Variant {
         own_unit: Some(u),
@@ -295,7 +336,9 @@ fn unit_terminal_impedances(m: &Model, o: &ScOptions, u: &PsUnit, needs_c: bool,
                 }
             })
             .collect();
-        s.apply(&injections(m, o, &diag))[u.gen_node].map(|v| v.norm()).unwrap_or(0.0)
+        s.apply(&injections(m, o, &diag))[u.gen_node]
+            .map(|v| v.norm())
+            .unwrap_or(0.0)
     };
     Ok(NodeZ {
         z1,
@@ -306,9 +349,10 @@ fn unit_terminal_impedances(m: &Model, o: &ScOptions, u: &PsUnit, needs_c: bool,
     })
 }
 
-/// fc/f of κ method C: fc = 20 Hz at 50 Hz, 24 Hz at 60 Hz (IEC 60909-0 8.1.3.2 c).
-fn fc_ratio(f: f64) -> f64 {
-    if f == 60.0 { 24.0 / 60.0 } else { 20.0 / 50.0 }
+/// fc/f of κ method C: fc = 20 Hz at 50 Hz and 24 Hz at 60 Hz (IEC 60909-0 8.1.3.2 c), so
+/// the ratio is 0.4 for both frequencies.
+fn fc_ratio(_f: f64) -> f64 {
+    0.4
 }
 
 /// κ = 1.02 + 0.98 e^(−3R/X) (eq. 55).
@@ -427,9 +471,12 @@ fn branch_currents(
     let all = vec![true; m.n];
     let pos = Solved::new(m, &m.pos, &all, Variant::default())?;
     // Per owner: [from, to, lv] current and fault bus.
-    let mut best: std::collections::BTreeMap<(u8, usize), ([f64; 3], Option<usize>)> = Default::default();
+    let mut best: std::collections::BTreeMap<(u8, usize), ([f64; 3], Option<usize>)> =
+        Default::default();
     for &bi in selected {
-        let Some(node) = m.node_of_bus[bi] else { continue };
+        let Some(node) = m.node_of_bus[bi] else {
+            continue;
+        };
         let Some(k) = pos.index[node] else { continue };
         let mut col = vec![C64::default(); pos.f.size()];
         col[k] = C64::new(1.0, 0.0);
@@ -438,7 +485,9 @@ fn branch_currents(
         let i_f = C64::new(m.c[node], 0.0) / zk;
         for br in &m.pos.branches {
             let Some(owner) = br.owner else { continue };
-            let (Some(f), Some(t)) = (pos.index[br.f], pos.index[br.t]) else { continue };
+            let (Some(f), Some(t)) = (pos.index[br.f], pos.index[br.t]) else {
+                continue;
+            };
             let (vf, vt) = (col[f] * i_f, col[t] * i_f);
             let ys = C64::new(1.0, 0.0) / br.z;
             let t2 = br.ratio * br.ratio;
@@ -473,13 +522,23 @@ fn branch_currents(
                 1 => ("transformer", c.transformers[i].id.clone()),
                 _ => ("transformer3w", c.transformers3w[i].id.clone()),
             };
-            let pos = |x: f64| if kind == "transformer3w" || x > 0.0 { finite(x) } else { Some(0.0) };
+            let pos = |x: f64| {
+                if kind == "transformer3w" || x > 0.0 {
+                    finite(x)
+                } else {
+                    Some(0.0)
+                }
+            };
             BranchResult {
                 kind: kind.into(),
                 id,
                 ikss_from_ka: pos(v[0]),
                 ikss_to_ka: pos(v[1]),
-                ikss_lv_ka: if kind == "transformer3w" { finite(v[2]) } else { None },
+                ikss_lv_ka: if kind == "transformer3w" {
+                    finite(v[2])
+                } else {
+                    None
+                },
                 ikss_ka: finite(v.iter().cloned().fold(0.0, f64::max)),
                 fault_bus: bus.map(|b| c.buses[b].id.clone()),
             }

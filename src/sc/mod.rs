@@ -35,7 +35,9 @@ pub enum InputFormat {
 pub enum InputError {
     #[error("not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("unknown input: expected an AmpFlux circuit (\"format\": \"ampflux-circuit\") or a pandapower network (to_json)")]
+    #[error(
+        "unknown input: expected an AmpFlux circuit (\"format\": \"ampflux-circuit\") or a pandapower network (to_json)"
+    )]
     UnknownFormat,
     #[error("circuit: {0}")]
     Circuit(String),
@@ -55,7 +57,8 @@ pub struct Parsed {
 pub fn parse_input(text: &str) -> Result<Parsed, InputError> {
     let value: serde_json::Value = serde_json::from_str(text)?;
     if value.get("format").and_then(|f| f.as_str()) == Some(circuit::FORMAT_NAME) {
-        let circuit: Circuit = serde_json::from_str(text).map_err(|e| InputError::Circuit(e.to_string()))?;
+        let circuit: Circuit =
+            serde_json::from_str(text).map_err(|e| InputError::Circuit(e.to_string()))?;
         return Ok(Parsed {
             circuit,
             format: InputFormat::Circuit,
@@ -72,7 +75,8 @@ pub fn parse_input(text: &str) -> Result<Parsed, InputError> {
     }
     if value.get("format").is_some() {
         // A circuit with a wrong format name: let strict parsing and validation explain.
-        let circuit: Circuit = serde_json::from_str(text).map_err(|e| InputError::Circuit(e.to_string()))?;
+        let circuit: Circuit =
+            serde_json::from_str(text).map_err(|e| InputError::Circuit(e.to_string()))?;
         return Ok(Parsed {
             circuit,
             format: InputFormat::Circuit,

@@ -101,7 +101,11 @@ fn err(path: String, message: impl Into<String>) -> ModelError {
 /// Voltage factors (cmax, cmin) of IEC 60909-0 Table 1 for a nominal voltage.
 pub fn voltage_factors(vn_kv: f64, lv_tol_percent: u8) -> (f64, f64) {
     if vn_kv < 1.0 {
-        if lv_tol_percent == 6 { (1.05, 0.95) } else { (1.10, 0.90) }
+        if lv_tol_percent == 6 {
+            (1.05, 0.95)
+        } else {
+            (1.10, 0.90)
+        }
     } else {
         (1.10, 1.00)
     }
@@ -247,7 +251,12 @@ fn add_external_grids(b: &mut Builder) -> Result<(), ModelError> {
             Case::Max => (Some(e.s_sc_max_mva), e.rx_max, e.x0x_max, e.r0x0_max, "max"),
             Case::Min => (e.s_sc_min_mva, e.rx_min, e.x0x_min, e.r0x0_min, "min"),
         };
-        let s = s.ok_or_else(|| err(path(&format!("s_sc_{suffix}_mva")), "required for this case"))?;
+        let s = s.ok_or_else(|| {
+            err(
+                path(&format!("s_sc_{suffix}_mva")),
+                "required for this case",
+            )
+        })?;
         let rx = rx.ok_or_else(|| err(path(&format!("rx_{suffix}")), "required for this case"))?;
         // Clause 6.2, eq. (1): ZQ = c UnQ² / S''kQ, XQ = ZQ / sqrt(1 + (R/X)²).
         let z = b.c_case(node) / s;
@@ -259,8 +268,10 @@ fn add_external_grids(b: &mut Builder) -> Result<(), ModelError> {
             z_peak: zq,
         });
         if b.zero_needed {
-            let x0x = x0x.ok_or_else(|| err(path(&format!("x0x_{suffix}")), "required for earth faults"))?;
-            let r0x0 = r0x0.ok_or_else(|| err(path(&format!("r0x0_{suffix}")), "required for earth faults"))?;
+            let x0x = x0x
+                .ok_or_else(|| err(path(&format!("x0x_{suffix}")), "required for earth faults"))?;
+            let r0x0 = r0x0
+                .ok_or_else(|| err(path(&format!("r0x0_{suffix}")), "required for earth faults"))?;
             let x0 = x0x * x;
             let z0 = C64::new(r0x0 * x0, x0);
             b.zero.shunts.push(Shunt {
@@ -286,13 +297,20 @@ fn add_lines(b: &mut Builder) -> Result<(), ModelError> {
             Case::Max => 1.0,
             Case::Min => {
                 let te = l.endtemp_degree.ok_or_else(|| {
-                    err(format!("lines[{}].endtemp_degree", l.id), "required for the min case (IEC 60909-0 eq. 31)")
+                    err(
+                        format!("lines[{}].endtemp_degree", l.id),
+                        "required for the min case (IEC 60909-0 eq. 31)",
+                    )
                 })?;
                 1.0 + 0.004 * (te - 20.0)
             }
         };
         let zb = b.base_kv[f].powi(2);
-        let z = C64::new(l.r_ohm_per_km * l.length_km * temp, l.x_ohm_per_km * l.length_km) / l.parallel / zb;
+        let z = C64::new(
+            l.r_ohm_per_km * l.length_km * temp,
+            l.x_ohm_per_km * l.length_km,
+        ) / l.parallel
+            / zb;
         // Line capacitances are neglected in the positive sequence (clause 6.4).
         b.pos.branches.push(Branch {
             f,
@@ -305,13 +323,25 @@ fn add_lines(b: &mut Builder) -> Result<(), ModelError> {
         });
         if b.zero_needed {
             let need = |v: Option<f64>, field: &str| {
-                v.ok_or_else(|| err(format!("lines[{}].{field}", l.id), "required for earth faults"))
+                v.ok_or_else(|| {
+                    err(
+                        format!("lines[{}].{field}", l.id),
+                        "required for earth faults",
+                    )
+                })
             };
             let r0 = need(l.r0_ohm_per_km, "r0_ohm_per_km")?;
             let x0 = need(l.x0_ohm_per_km, "x0_ohm_per_km")?;
             let c0 = l.c0_nf_per_km.unwrap_or(0.0);
             let z0 = C64::new(r0 * l.length_km * temp, x0 * l.length_km) / l.parallel / zb;
-            let b0 = 2.0 * std::f64::consts::PI * b.c.frequency_hz * c0 * 1e-9 * zb * l.length_km * l.parallel;
+            let b0 = 2.0
+                * std::f64::consts::PI
+                * b.c.frequency_hz
+                * c0
+                * 1e-9
+                * zb
+                * l.length_km
+                * l.parallel;
             let half = C64::new(0.0, b0 / 2.0);
             b.zero.branches.push(Branch {
                 f,
@@ -372,7 +402,10 @@ fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError> {
                     continue;
                 };
                 let v_q = b.base_kv[hv];
-                let xt = (t.vk_percent.powi(2) - t.vkr_percent.powi(2)).max(0.0).sqrt() / 100.0;
+                let xt = (t.vk_percent.powi(2) - t.vkr_percent.powi(2))
+                    .max(0.0)
+                    .sqrt()
+                    / 100.0;
                 let (ks, kg_own) = if t.oltc {
                     // Eq. (22): KS = UnQ²/UrG² · UrTLV²/UrTHV² · cmax / (1 + |x''d − xT| sin φrG).
                     let ks = (v_q / g.vn_kv).powi(2) * (t.vn_lv_kv / t.vn_hv_kv).powi(2) * cmax
@@ -387,7 +420,10 @@ fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError> {
                             _ => 0.0,
                         },
                     };
-                    let kso = v_q / (g.vn_kv * (1.0 + pg)) * (t.vn_lv_kv / t.vn_hv_kv) * (1.0 - pt) * cmax
+                    let kso = v_q / (g.vn_kv * (1.0 + pg))
+                        * (t.vn_lv_kv / t.vn_hv_kv)
+                        * (1.0 - pt)
+                        * cmax
                         / (1.0 + g.xdss_pu * sin_phi);
                     (kso, 1.0 / (1.0 + pg) * cmax / (1.0 + g.xdss_pu * sin_phi))
                 };
@@ -416,12 +452,21 @@ fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError> {
 
 /// Zero-sequence impedance pieces of a two-winding transformer.
 fn add_transformers(b: &mut Builder) -> Result<(), ModelError> {
-    for (ti, t) in b.c.transformers.iter().enumerate().filter(|(_, t)| t.in_service) {
+    for (ti, t) in
+        b.c.transformers
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.in_service)
+    {
         if b.node(&t.hv_bus).is_none() || b.node(&t.lv_bus).is_none() {
             continue;
         }
-        let Some(f) = b.end_node(ElementKind::Transformer, &t.id, &t.hv_bus) else { continue };
-        let Some(to) = b.end_node(ElementKind::Transformer, &t.id, &t.lv_bus) else { continue };
+        let Some(f) = b.end_node(ElementKind::Transformer, &t.id, &t.hv_bus) else {
+            continue;
+        };
+        let Some(to) = b.end_node(ElementKind::Transformer, &t.id, &t.lv_bus) else {
+            continue;
+        };
         let (vb_hv, vb_lv) = (b.base_kv[f], b.base_kv[to]);
         let is_unit = b.unit_of_trafo.contains_key(&ti);
         // Rated ratio only: IEC 60909-0 clause 6.3.1 (tap position is not used, as pandapower).
@@ -430,7 +475,11 @@ fn add_transformers(b: &mut Builder) -> Result<(), ModelError> {
         let z = z_from(t.vk_percent / 100.0 * zbase, t.vkr_percent / 100.0 * zbase) / t.parallel;
         // KT (eq. 12a) for maximum and minimum currents alike: the minimum-case values of
         // IEC TR 60909-4 (Table 10) are only reproduced with it (pandapower 3.5 omits it there).
-        let k = if is_unit { 1.0 } else { kt(t.vk_percent, t.vkr_percent, b.cmax[to]) };
+        let k = if is_unit {
+            1.0
+        } else {
+            kt(t.vk_percent, t.vkr_percent, b.cmax[to])
+        };
         let branch = b.pos.branches.len();
         let k_unit = b.k_st.get(&ti).copied();
         b.pos.branches.push(Branch {
@@ -471,16 +520,28 @@ fn add_transformer_zero(
         .vector_group
         .as_deref()
         .ok_or_else(|| err(path("vector_group"), "required for earth faults"))?;
-    let vg = VectorGroup::parse(vg_text, 2).map_err(|e| err(path("vector_group"), e.to_string()))?;
+    let vg =
+        VectorGroup::parse(vg_text, 2).map_err(|e| err(path("vector_group"), e.to_string()))?;
     let key = vg.key();
     if !vg.hv().earthed() && !vg.lv().earthed() {
         return Ok(()); // no zero-sequence path through the transformer
     }
-    if matches!(vg.hv(), Connection::Z | Connection::Zn) || matches!(vg.lv(), Connection::Z | Connection::Zn) {
-        return Err(err(path("vector_group"), format!("zero-sequence model of {vg_text} is not supported")));
+    if matches!(vg.hv(), Connection::Z | Connection::Zn)
+        || matches!(vg.lv(), Connection::Z | Connection::Zn)
+    {
+        return Err(err(
+            path("vector_group"),
+            format!("zero-sequence model of {vg_text} is not supported"),
+        ));
     }
-    let vk0 = t.vk0_percent.filter(|v| v.abs() > 1e-8).unwrap_or(t.vk_percent);
-    let vkr0 = t.vkr0_percent.filter(|v| v.abs() > 1e-8).unwrap_or(t.vkr_percent);
+    let vk0 = t
+        .vk0_percent
+        .filter(|v| v.abs() > 1e-8)
+        .unwrap_or(t.vk_percent);
+    let vkr0 = t
+        .vkr0_percent
+        .filter(|v| v.abs() > 1e-8)
+        .unwrap_or(t.vkr_percent);
     let (vb_hv, vb_lv) = (b.base_kv[f], b.base_kv[to]);
     let tap_lv = (t.vn_lv_kv / vb_lv).powi(2);
     let tap_hv = (t.vn_hv_kv / vb_hv).powi(2);
@@ -529,7 +590,12 @@ fn add_transformer_zero(
                 owner: None,
             });
         }
-        _ => return Err(err(path("vector_group"), format!("zero-sequence model of {vg_text} is not supported"))),
+        _ => {
+            return Err(err(
+                path("vector_group"),
+                format!("zero-sequence model of {vg_text} is not supported"),
+            ));
+        }
     }
     Ok(())
 }
@@ -537,17 +603,29 @@ fn add_transformer_zero(
 /// Three-winding transformers as a star of three branches around an auxiliary node on the HV
 /// base (clause 6.3.2, eq. 10), with KT per winding pair (eq. 13).
 fn add_transformers3w(b: &mut Builder) -> Result<(), ModelError> {
-    for (ti, t) in b.c.transformers3w.iter().enumerate().filter(|(_, t)| t.in_service) {
+    for (ti, t) in
+        b.c.transformers3w
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.in_service)
+    {
         let buses = [&t.hv_bus, &t.mv_bus, &t.lv_bus];
         if buses.iter().all(|id| b.node(id).is_none()) {
             continue;
         }
-        let Some(hv_node) = b.node(&t.hv_bus).or_else(|| b.node(&t.mv_bus)).or_else(|| b.node(&t.lv_bus)) else {
+        let Some(hv_node) = b
+            .node(&t.hv_bus)
+            .or_else(|| b.node(&t.mv_bus))
+            .or_else(|| b.node(&t.lv_bus))
+        else {
             continue;
         };
         let vn = [t.vn_hv_kv, t.vn_mv_kv, t.vn_lv_kv];
         let sn = [t.sn_hv_mva, t.sn_mv_mva, t.sn_lv_mva];
-        let star_base = b.node(&t.hv_bus).map(|n| b.base_kv[n]).unwrap_or(b.base_kv[hv_node]);
+        let star_base = b
+            .node(&t.hv_bus)
+            .map(|n| b.base_kv[n])
+            .unwrap_or(b.base_kv[hv_node]);
         let star = b.add_node(star_base);
         let ends: Vec<Option<usize>> = buses
             .iter()
@@ -575,8 +653,16 @@ fn add_transformers3w(b: &mut Builder) -> Result<(), ModelError> {
                 ]
             };
             let (zk, rk) = (to_hv(vk), to_hv(vkr));
-            let xk: Vec<f64> = (0..3).map(|i| (zk[i].powi(2) - rk[i].powi(2)).max(0.0).sqrt()).collect();
-            let star = |v: &[f64]| [0.5 * (v[0] + v[2] - v[1]), 0.5 * (v[1] + v[0] - v[2]), 0.5 * (v[2] + v[1] - v[0])];
+            let xk: Vec<f64> = (0..3)
+                .map(|i| (zk[i].powi(2) - rk[i].powi(2)).max(0.0).sqrt())
+                .collect();
+            let star = |v: &[f64]| {
+                [
+                    0.5 * (v[0] + v[2] - v[1]),
+                    0.5 * (v[1] + v[0] - v[2]),
+                    0.5 * (v[2] + v[1] - v[0]),
+                ]
+            };
             let (rs, xs) = (star(&rk), star(&xk));
             [0, 1, 2].map(|i| C64::new(rs[i], xs[i]) / 100.0 / sn[0])
         };
@@ -606,14 +692,24 @@ fn add_transformers3w(b: &mut Builder) -> Result<(), ModelError> {
                 .vector_group
                 .as_deref()
                 .ok_or_else(|| err(path("vector_group"), "required for earth faults"))?;
-            let vg = VectorGroup::parse(vg_text, 3).map_err(|e| err(path("vector_group"), e.to_string()))?;
-            if vg.windings.iter().any(|w| matches!(w, Connection::Z | Connection::Zn)) {
-                return Err(err(path("vector_group"), format!("zero-sequence model of {vg_text} is not supported")));
+            let vg = VectorGroup::parse(vg_text, 3)
+                .map_err(|e| err(path("vector_group"), e.to_string()))?;
+            if vg
+                .windings
+                .iter()
+                .any(|w| matches!(w, Connection::Z | Connection::Zn))
+            {
+                return Err(err(
+                    path("vector_group"),
+                    format!("zero-sequence model of {vg_text} is not supported"),
+                ));
             }
             if !vg.windings.iter().any(|w| w.earthed()) {
                 continue;
             }
-            let need = |v: Option<f64>, f: &str| v.ok_or_else(|| err(path(f), "required for earth faults"));
+            let need = |v: Option<f64>, f: &str| {
+                v.ok_or_else(|| err(path(f), "required for earth faults"))
+            };
             let vk0 = [
                 need(t.vk0_hv_percent, "vk0_hv_percent")?,
                 need(t.vk0_mv_percent, "vk0_mv_percent")?,

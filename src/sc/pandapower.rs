@@ -19,7 +19,10 @@ pub enum ImportError {
 /// True when the JSON value is a pandapower network.
 pub fn looks_like_pandapower(v: &Value) -> bool {
     v.get("_class").and_then(Value::as_str) == Some("pandapowerNet")
-        || v.get("bus").and_then(|b| b.get("_class")).and_then(Value::as_str) == Some("DataFrame")
+        || v.get("bus")
+            .and_then(|b| b.get("_class"))
+            .and_then(Value::as_str)
+            == Some("DataFrame")
 }
 
 /// One DataFrame row: column name to value (nulls and NaN removed).
@@ -55,7 +58,10 @@ impl Row {
         match self.cells.get(col)? {
             Value::Number(n) => match n.as_i64() {
                 Some(i) => Some(i.to_string()),
-                None => n.as_f64().filter(|f| f.fract() == 0.0).map(|f| (f as i64).to_string()),
+                None => n
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0)
+                    .map(|f| (f as i64).to_string()),
             },
             Value::String(s) => Some(s.clone()),
             _ => None,
@@ -81,14 +87,17 @@ impl Importer<'_> {
         let parsed: Value;
         let frame = match obj {
             Value::String(s) => {
-                parsed = serde_json::from_str(s).map_err(|e| terr(&format!("invalid DataFrame JSON: {e}")))?;
+                parsed = serde_json::from_str(s)
+                    .map_err(|e| terr(&format!("invalid DataFrame JSON: {e}")))?;
                 &parsed
             }
             other => other,
         };
         if let Some(orient) = t.get("orient").and_then(Value::as_str) {
             if orient != "split" {
-                return Err(terr(&format!("orient \"{orient}\" is not supported (expected \"split\")")));
+                return Err(terr(&format!(
+                    "orient \"{orient}\" is not supported (expected \"split\")"
+                )));
             }
         }
         let columns: Vec<String> = frame
@@ -96,13 +105,25 @@ impl Importer<'_> {
             .and_then(Value::as_array)
             .ok_or_else(|| terr("no columns"))?
             .iter()
-            .map(|c| c.as_str().map(str::to_string).unwrap_or_else(|| c.to_string()))
+            .map(|c| {
+                c.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| c.to_string())
+            })
             .collect();
-        let index = frame.get("index").and_then(Value::as_array).ok_or_else(|| terr("no index"))?;
-        let data = frame.get("data").and_then(Value::as_array).ok_or_else(|| terr("no data"))?;
+        let index = frame
+            .get("index")
+            .and_then(Value::as_array)
+            .ok_or_else(|| terr("no index"))?;
+        let data = frame
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| terr("no data"))?;
         let mut rows = Vec::with_capacity(data.len());
         for (i, row) in data.iter().enumerate() {
-            let cells = row.as_array().ok_or_else(|| terr("a row is not an array"))?;
+            let cells = row
+                .as_array()
+                .ok_or_else(|| terr("a row is not an array"))?;
             let idx = index.get(i).map(|v| match v {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
@@ -132,7 +153,12 @@ impl Importer<'_> {
         let mut pf = BTreeSet::new();
         for r in rows {
             for (c, v) in &r.cells {
-                if used.contains(&c.as_str()) || matches!(c.as_str(), "name" | "in_service" | "geo" | "zone" | "std_type") {
+                if used.contains(&c.as_str())
+                    || matches!(
+                        c.as_str(),
+                        "name" | "in_service" | "geo" | "zone" | "std_type"
+                    )
+                {
                     continue;
                 }
                 let meaningful = !matches!(v, Value::Bool(false)) && v.as_f64() != Some(0.0);
@@ -151,7 +177,8 @@ impl Importer<'_> {
             ));
         }
         for c in unknown {
-            self.warnings.push(format!("{table}.{c}: unsupported parameter ignored"));
+            self.warnings
+                .push(format!("{table}.{c}: unsupported parameter ignored"));
         }
     }
 
@@ -182,17 +209,29 @@ fn tap_side(s: Option<String>) -> Option<TapSide> {
 pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
     let net = match v.get("_object") {
         Some(Value::Object(o)) => o,
-        _ => v.as_object().ok_or_else(|| ImportError::Structure("the network is not a JSON object".into()))?,
+        _ => v
+            .as_object()
+            .ok_or_else(|| ImportError::Structure("the network is not a JSON object".into()))?,
     };
     let mut im = Importer {
         net,
         warnings: Vec::new(),
     };
-    let mut c = Circuit::new(net.get("name").and_then(Value::as_str).unwrap_or("").to_string());
+    let mut c = Circuit::new(
+        net.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+    );
     c.frequency_hz = net.get("f_hz").and_then(Value::as_f64).unwrap_or(50.0);
 
     let rows = im.table("bus")?;
-    im.ignored("bus", &rows, &["vn_kv"], &["type", "max_vm_pu", "min_vm_pu"]);
+    im.ignored(
+        "bus",
+        &rows,
+        &["vn_kv"],
+        &["type", "max_vm_pu", "min_vm_pu"],
+    );
     for r in &rows {
         c.buses.push(Bus {
             id: r.index.clone(),
@@ -204,8 +243,32 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
     }
 
     let rows = im.table("ext_grid")?;
-    let used = ["bus", "s_sc_max_mva", "s_sc_min_mva", "rx_max", "rx_min", "x0x_max", "r0x0_max", "x0x_min", "r0x0_min"];
-    im.ignored("ext_grid", &rows, &used, &["vm_pu", "va_degree", "slack_weight", "controllable", "max_p_mw", "min_p_mw", "max_q_mvar", "min_q_mvar"]);
+    let used = [
+        "bus",
+        "s_sc_max_mva",
+        "s_sc_min_mva",
+        "rx_max",
+        "rx_min",
+        "x0x_max",
+        "r0x0_max",
+        "x0x_min",
+        "r0x0_min",
+    ];
+    im.ignored(
+        "ext_grid",
+        &rows,
+        &used,
+        &[
+            "vm_pu",
+            "va_degree",
+            "slack_weight",
+            "controllable",
+            "max_p_mw",
+            "min_p_mw",
+            "max_q_mvar",
+            "min_q_mvar",
+        ],
+    );
     for r in &rows {
         c.external_grids.push(ExternalGrid {
             id: r.index.clone(),
@@ -225,10 +288,33 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
 
     let rows = im.table("line")?;
     let used = [
-        "from_bus", "to_bus", "length_km", "r_ohm_per_km", "x_ohm_per_km", "c_nf_per_km", "r0_ohm_per_km",
-        "x0_ohm_per_km", "c0_nf_per_km", "parallel", "endtemp_degree", "max_i_ka",
+        "from_bus",
+        "to_bus",
+        "length_km",
+        "r_ohm_per_km",
+        "x_ohm_per_km",
+        "c_nf_per_km",
+        "r0_ohm_per_km",
+        "x0_ohm_per_km",
+        "c0_nf_per_km",
+        "parallel",
+        "endtemp_degree",
+        "max_i_ka",
     ];
-    im.ignored("line", &rows, &used, &["g_us_per_km", "g0_us_per_km", "df", "type", "max_loading_percent", "alpha", "temperature_degree_celsius"]);
+    im.ignored(
+        "line",
+        &rows,
+        &used,
+        &[
+            "g_us_per_km",
+            "g0_us_per_km",
+            "df",
+            "type",
+            "max_loading_percent",
+            "alpha",
+            "temperature_degree_celsius",
+        ],
+    );
     for r in &rows {
         let t = "line";
         c.lines.push(Line {
@@ -252,16 +338,52 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
 
     let rows = im.table("trafo")?;
     let used = [
-        "hv_bus", "lv_bus", "sn_mva", "vn_hv_kv", "vn_lv_kv", "vk_percent", "vkr_percent", "vector_group",
-        "vk0_percent", "vkr0_percent", "mag0_percent", "mag0_rx", "si0_hv_partial", "xn_ohm", "tap_side",
-        "tap_neutral", "tap_pos", "tap_min", "tap_max", "tap_step_percent", "oltc", "pt_percent", "parallel",
+        "hv_bus",
+        "lv_bus",
+        "sn_mva",
+        "vn_hv_kv",
+        "vn_lv_kv",
+        "vk_percent",
+        "vkr_percent",
+        "vector_group",
+        "vk0_percent",
+        "vkr0_percent",
+        "mag0_percent",
+        "mag0_rx",
+        "si0_hv_partial",
+        "xn_ohm",
+        "tap_side",
+        "tap_neutral",
+        "tap_pos",
+        "tap_min",
+        "tap_max",
+        "tap_step_percent",
+        "oltc",
+        "pt_percent",
+        "parallel",
         "power_station_unit",
     ];
     let pf = [
-        "pfe_kw", "i0_percent", "shift_degree", "tap_step_degree", "tap_changer_type", "df", "max_loading_percent",
-        "id_characteristic_table", "tap_dependency_table", "tap_phase_shifter", "leakage_resistance_ratio_hv",
-        "leakage_reactance_ratio_hv", "tap2_side", "tap2_neutral", "tap2_pos", "tap2_min", "tap2_max",
-        "tap2_step_percent", "tap2_step_degree", "tap2_changer_type",
+        "pfe_kw",
+        "i0_percent",
+        "shift_degree",
+        "tap_step_degree",
+        "tap_changer_type",
+        "df",
+        "max_loading_percent",
+        "id_characteristic_table",
+        "tap_dependency_table",
+        "tap_phase_shifter",
+        "leakage_resistance_ratio_hv",
+        "leakage_reactance_ratio_hv",
+        "tap2_side",
+        "tap2_neutral",
+        "tap2_pos",
+        "tap2_min",
+        "tap2_max",
+        "tap2_step_percent",
+        "tap2_step_degree",
+        "tap2_changer_type",
     ];
     im.ignored("trafo", &rows, &used, &pf);
     for r in &rows {
@@ -295,22 +417,61 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
             in_service: r.b("in_service").unwrap_or(true),
         });
         if r.f("rn_ohm").is_some_and(|v| v != 0.0) {
-            im.warnings.push(format!("trafo[{}].rn_ohm: neutral resistance is not supported (ignored)", r.index));
+            im.warnings.push(format!(
+                "trafo[{}].rn_ohm: neutral resistance is not supported (ignored)",
+                r.index
+            ));
         }
     }
-    let unit_flags: Vec<String> = rows.iter().filter(|r| r.b("power_station_unit") == Some(true)).map(|r| r.index.clone()).collect();
+    let unit_flags: Vec<String> = rows
+        .iter()
+        .filter(|r| r.b("power_station_unit") == Some(true))
+        .map(|r| r.index.clone())
+        .collect();
 
     let rows = im.table("trafo3w")?;
     let used = [
-        "hv_bus", "mv_bus", "lv_bus", "sn_hv_mva", "sn_mv_mva", "sn_lv_mva", "vn_hv_kv", "vn_mv_kv", "vn_lv_kv",
-        "vk_hv_percent", "vk_mv_percent", "vk_lv_percent", "vkr_hv_percent", "vkr_mv_percent", "vkr_lv_percent",
-        "vk0_hv_percent", "vk0_mv_percent", "vk0_lv_percent", "vkr0_hv_percent", "vkr0_mv_percent",
-        "vkr0_lv_percent", "vector_group", "tap_side", "tap_neutral", "tap_pos", "tap_step_percent",
+        "hv_bus",
+        "mv_bus",
+        "lv_bus",
+        "sn_hv_mva",
+        "sn_mv_mva",
+        "sn_lv_mva",
+        "vn_hv_kv",
+        "vn_mv_kv",
+        "vn_lv_kv",
+        "vk_hv_percent",
+        "vk_mv_percent",
+        "vk_lv_percent",
+        "vkr_hv_percent",
+        "vkr_mv_percent",
+        "vkr_lv_percent",
+        "vk0_hv_percent",
+        "vk0_mv_percent",
+        "vk0_lv_percent",
+        "vkr0_hv_percent",
+        "vkr0_mv_percent",
+        "vkr0_lv_percent",
+        "vector_group",
+        "tap_side",
+        "tap_neutral",
+        "tap_pos",
+        "tap_step_percent",
     ];
     let pf = [
-        "pfe_kw", "i0_percent", "shift_mv_degree", "shift_lv_degree", "tap_step_degree", "tap_at_star_point",
-        "tap_changer_type", "tap_min", "tap_max", "max_loading_percent", "id_characteristic_table",
-        "tap_dependency_table", "loss_side",
+        "pfe_kw",
+        "i0_percent",
+        "shift_mv_degree",
+        "shift_lv_degree",
+        "tap_step_degree",
+        "tap_at_star_point",
+        "tap_changer_type",
+        "tap_min",
+        "tap_max",
+        "max_loading_percent",
+        "id_characteristic_table",
+        "tap_dependency_table",
+        "loss_side",
     ];
     im.ignored("trafo3w", &rows, &used, &pf);
     for r in &rows {
@@ -349,11 +510,33 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
     }
 
     let rows = im.table("gen")?;
-    let used = ["bus", "sn_mva", "vn_kv", "xdss_pu", "rdss_ohm", "cos_phi", "pg_percent", "power_station_trafo"];
+    let used = [
+        "bus",
+        "sn_mva",
+        "vn_kv",
+        "xdss_pu",
+        "rdss_ohm",
+        "cos_phi",
+        "pg_percent",
+        "power_station_trafo",
+    ];
     let pf = [
-        "p_mw", "vm_pu", "slack", "controllable", "max_q_mvar", "min_q_mvar", "max_p_mw", "min_p_mw", "scaling",
-        "type", "slack_weight", "id_q_capability_characteristic", "reactive_capability_curve",
-        "curve_style", "max_vm_pu", "min_vm_pu",
+        "p_mw",
+        "vm_pu",
+        "slack",
+        "controllable",
+        "max_q_mvar",
+        "min_q_mvar",
+        "max_p_mw",
+        "min_p_mw",
+        "scaling",
+        "type",
+        "slack_weight",
+        "id_q_capability_characteristic",
+        "reactive_capability_curve",
+        "curve_style",
+        "max_vm_pu",
+        "min_vm_pu",
     ];
     im.ignored("gen", &rows, &used, &pf);
     for r in &rows {
@@ -373,7 +556,11 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
         });
     }
     for t in unit_flags {
-        if !c.generators.iter().any(|g| g.power_station_trafo.as_deref() == Some(t.as_str())) {
+        if !c
+            .generators
+            .iter()
+            .any(|g| g.power_station_trafo.as_deref() == Some(t.as_str()))
+        {
             im.warnings.push(format!(
                 "trafo[{t}].power_station_unit: no generator names this transformer in power_station_trafo; it is treated as a network transformer (KT)"
             ));
@@ -381,9 +568,29 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
     }
 
     let rows = im.table("sgen")?;
-    im.ignored("sgen", &rows, &["bus", "sn_mva", "k", "current_source", "generator_type"], &["p_mw", "q_mvar", "scaling", "type", "controllable", "max_p_mw", "min_p_mw", "max_q_mvar", "min_q_mvar", "id_q_capability_characteristic", "reactive_capability_curve", "curve_style"]);
+    im.ignored(
+        "sgen",
+        &rows,
+        &["bus", "sn_mva", "k", "current_source", "generator_type"],
+        &[
+            "p_mw",
+            "q_mvar",
+            "scaling",
+            "type",
+            "controllable",
+            "max_p_mw",
+            "min_p_mw",
+            "max_q_mvar",
+            "min_q_mvar",
+            "id_q_capability_characteristic",
+            "reactive_capability_curve",
+            "curve_style",
+        ],
+    );
     for r in &rows {
-        let gtype = r.s("generator_type").unwrap_or_else(|| "current_source".into());
+        let gtype = r
+            .s("generator_type")
+            .unwrap_or_else(|| "current_source".into());
         if gtype != "current_source" || r.b("current_source") == Some(false) {
             im.warnings.push(format!(
                 "sgen[{}]: generator_type \"{gtype}\" (not a current source) is not supported; element not imported",
@@ -392,7 +599,10 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
             continue;
         }
         let Some(k) = r.f("k") else {
-            im.warnings.push(format!("sgen[{}]: no k (short-circuit to rated current ratio); element not imported", r.index));
+            im.warnings.push(format!(
+                "sgen[{}]: no k (short-circuit to rated current ratio); element not imported",
+                r.index
+            ));
             continue;
         };
         c.static_generators.push(StaticGenerator {
@@ -409,8 +619,21 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
     im.ignored(
         "motor",
         &rows,
-        &["bus", "pn_mech_mw", "cos_phi_n", "efficiency_n_percent", "lrc_pu", "rx", "vn_kv"],
-        &["cos_phi", "efficiency_percent", "loading_percent", "scaling"],
+        &[
+            "bus",
+            "pn_mech_mw",
+            "cos_phi_n",
+            "efficiency_n_percent",
+            "lrc_pu",
+            "rx",
+            "vn_kv",
+        ],
+        &[
+            "cos_phi",
+            "efficiency_percent",
+            "loading_percent",
+            "scaling",
+        ],
     );
     for r in &rows {
         let t = "motor";
@@ -429,7 +652,23 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
     }
 
     let rows = im.table("load")?;
-    im.ignored("load", &rows, &["bus", "p_mw", "q_mvar"], &["const_z_percent", "const_i_percent", "const_z_p_percent", "const_i_p_percent", "const_z_q_percent", "const_i_q_percent", "sn_mva", "scaling", "type", "controllable"]);
+    im.ignored(
+        "load",
+        &rows,
+        &["bus", "p_mw", "q_mvar"],
+        &[
+            "const_z_percent",
+            "const_i_percent",
+            "const_z_p_percent",
+            "const_i_p_percent",
+            "const_z_q_percent",
+            "const_i_q_percent",
+            "sn_mva",
+            "scaling",
+            "type",
+            "controllable",
+        ],
+    );
     for r in &rows {
         c.loads.push(Load {
             id: r.index.clone(),
@@ -442,7 +681,12 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
     }
 
     let rows = im.table("switch")?;
-    im.ignored("switch", &rows, &["bus", "element", "et", "closed", "type", "z_ohm"], &["in_ka"]);
+    im.ignored(
+        "switch",
+        &rows,
+        &["bus", "element", "et", "closed", "type", "z_ohm"],
+        &["in_ka"],
+    );
     for r in &rows {
         let kind = match r.s("et").as_deref() {
             Some("b") => ElementKind::Bus,
@@ -450,12 +694,21 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
             Some("t") => ElementKind::Transformer,
             Some("t3") => ElementKind::Transformer3w,
             other => {
-                im.warnings.push(format!("switch[{}]: element type {other:?} is not supported; switch not imported", r.index));
+                im.warnings.push(format!(
+                    "switch[{}]: element type {other:?} is not supported; switch not imported",
+                    r.index
+                ));
                 continue;
             }
         };
-        if kind == ElementKind::Bus && r.f("z_ohm").is_some_and(|z| z > 0.0) && r.b("closed") != Some(false) {
-            im.warnings.push(format!("switch[{}].z_ohm: switch impedance is not supported; the buses are fused", r.index));
+        if kind == ElementKind::Bus
+            && r.f("z_ohm").is_some_and(|z| z > 0.0)
+            && r.b("closed") != Some(false)
+        {
+            im.warnings.push(format!(
+                "switch[{}].z_ohm: switch impedance is not supported; the buses are fused",
+                r.index
+            ));
         }
         let switch_type = match r.s("type").as_deref() {
             Some("CB") => Some(SwitchType::CB),
@@ -463,7 +716,10 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
             Some("DS") => Some(SwitchType::DS),
             None => None,
             Some(other) => {
-                im.warnings.push(format!("switch[{}].type: \"{other}\" is not CB, LBS or DS (dropped)", r.index));
+                im.warnings.push(format!(
+                    "switch[{}].type: \"{other}\" is not CB, LBS or DS (dropped)",
+                    r.index
+                ));
                 None
             }
         };
@@ -482,7 +738,9 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
     }
 
     // Tables with elements that this converter does not carry over.
-    let supported = ["bus", "ext_grid", "line", "trafo", "trafo3w", "gen", "sgen", "motor", "load", "switch"];
+    let supported = [
+        "bus", "ext_grid", "line", "trafo", "trafo3w", "gen", "sgen", "motor", "load", "switch",
+    ];
     for (name, value) in net.iter() {
         if supported.contains(&name.as_str()) || name.starts_with("res_") || name == "std_types" {
             continue;
@@ -491,8 +749,23 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
             continue;
         }
         let n = im.table(name).map(|r| r.len()).unwrap_or(0);
-        if n > 0 && !matches!(name.as_str(), "measurement" | "pwl_cost" | "poly_cost" | "controller" | "group" | "bus_geodata" | "line_geodata" | "characteristic" | "trafo_characteristic_table") {
-            im.warnings.push(format!("{name}: {n} element(s) not imported (element type not supported)"));
+        if n > 0
+            && !matches!(
+                name.as_str(),
+                "measurement"
+                    | "pwl_cost"
+                    | "poly_cost"
+                    | "controller"
+                    | "group"
+                    | "bus_geodata"
+                    | "line_geodata"
+                    | "characteristic"
+                    | "trafo_characteristic_table"
+            )
+        {
+            im.warnings.push(format!(
+                "{name}: {n} element(s) not imported (element type not supported)"
+            ));
         }
     }
     Ok((c, im.warnings))

@@ -15,7 +15,9 @@ use std::collections::BinaryHeap;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SparseError {
-    #[error("the admittance matrix is singular at node {0} (an island without connection to a source or to earth)")]
+    #[error(
+        "the admittance matrix is singular at node {0} (an island without connection to a source or to earth)"
+    )]
     Singular(usize),
 }
 
@@ -169,7 +171,7 @@ impl Ldlt {
             }
             let dj = w[j];
             w[j] = zero;
-            if !(dj.norm() > 0.0) || !dj.is_finite() {
+            if dj.norm() <= 0.0 || !dj.is_finite() {
                 return Err(SparseError::Singular(self.perm[j]));
             }
             self.d[j] = dj;
@@ -195,8 +197,8 @@ impl Ldlt {
                 y[self.row_idx[p]] -= self.values[p] * yk;
             }
         }
-        for k in 0..n {
-            y[k] /= self.d[k];
+        for (yk, dk) in y.iter_mut().zip(&self.d) {
+            *yk /= *dk;
         }
         for k in (0..n).rev() {
             let mut s = y[k];

@@ -53,7 +53,10 @@ fn cable(rng: &mut Rng, id: String, from: String, to: String) -> Line {
 pub fn network(n_buses: usize, meshed: bool, seed: u64) -> Circuit {
     let mut rng = Rng::new(seed);
     let n = n_buses.max(3);
-    let mut c = Circuit::new(format!("synthetic {} {n}", if meshed { "meshed" } else { "radial" }));
+    let mut c = Circuit::new(format!(
+        "synthetic {} {n}",
+        if meshed { "meshed" } else { "radial" }
+    ));
     let bus = |id: String, vn_kv: f64| Bus {
         id,
         name: None,
@@ -118,16 +121,18 @@ pub fn network(n_buses: usize, meshed: bool, seed: u64) -> Circuit {
         let len = mv.len();
         let parent = mv[len - 1 - rng.below(len.min(8))].clone();
         c.buses.push(bus(id.clone(), 20.0));
-        c.lines.push(cable(&mut rng, format!("L{k}"), parent, id.clone()));
+        c.lines
+            .push(cable(&mut rng, format!("L{k}"), parent, id.clone()));
         mv.push(id);
         k += 1;
     }
     if meshed {
+        // Ring closures between nearby buses (networks are geographically local), one per 10.
         for m in 0..(mv.len() / 10) {
-            let a = mv[rng.below(mv.len())].clone();
-            let b = mv[rng.below(mv.len())].clone();
-            if a != b {
-                c.lines.push(cable(&mut rng, format!("M{m}"), a, b));
+            let i = rng.below(mv.len());
+            let j = i.saturating_sub(5 + rng.below(60));
+            if i != j {
+                c.lines.push(cable(&mut rng, format!("M{m}"), mv[i].clone(), mv[j].clone()));
             }
         }
     }

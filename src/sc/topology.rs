@@ -77,15 +77,15 @@ impl Topology {
 
         // Connectivity through branches, for the fed flags.
         let mut conn = UnionFind::new(n);
-        for i in 0..n {
-            conn.union(i, node_of_bus[i]);
+        for (i, &node) in node_of_bus.iter().enumerate() {
+            conn.union(i, node);
         }
         let bus = |id: &str| bus_index.get(id).copied().filter(|&i| live(i));
-        let closed_end =
-            |kind, id: &str, b: usize| !open_ends.contains(&(kind, id.to_string(), b));
+        let closed_end = |kind, id: &str, b: usize| !open_ends.contains(&(kind, id.to_string(), b));
         for l in c.lines.iter().filter(|l| l.in_service) {
             if let (Some(f), Some(t)) = (bus(&l.from_bus), bus(&l.to_bus)) {
-                if closed_end(ElementKind::Line, &l.id, f) && closed_end(ElementKind::Line, &l.id, t)
+                if closed_end(ElementKind::Line, &l.id, f)
+                    && closed_end(ElementKind::Line, &l.id, t)
                 {
                     conn.union(f, t);
                 }

@@ -121,7 +121,15 @@ impl<'a> Checker<'a> {
             }
         }
     }
-    fn vk_pair(&mut self, kind: &str, id: &str, vk_field: &str, vk: f64, vkr_field: &str, vkr: f64) {
+    fn vk_pair(
+        &mut self,
+        kind: &str,
+        id: &str,
+        vk_field: &str,
+        vk: f64,
+        vkr_field: &str,
+        vkr: f64,
+    ) {
         self.positive(kind, id, vk_field, vk);
         self.non_negative(kind, id, vkr_field, vkr);
         if vk.is_finite() && vkr.is_finite() && vkr >= vk {
@@ -141,25 +149,43 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         out: Vec::new(),
     };
     if c.format != FORMAT_NAME {
-        k.error("format".into(), format!("must be \"{FORMAT_NAME}\" (got \"{}\")", c.format));
+        k.error(
+            "format".into(),
+            format!("must be \"{FORMAT_NAME}\" (got \"{}\")", c.format),
+        );
     }
     if c.version != FORMAT_VERSION {
-        k.error("version".into(), format!("must be {FORMAT_VERSION} (got {})", c.version));
+        k.error(
+            "version".into(),
+            format!("must be {FORMAT_VERSION} (got {})", c.version),
+        );
     }
     if c.frequency_hz != 50.0 && c.frequency_hz != 60.0 {
-        k.error("frequency_hz".into(), format!("must be 50 or 60 (got {})", c.frequency_hz));
+        k.error(
+            "frequency_hz".into(),
+            format!("must be 50 or 60 (got {})", c.frequency_hz),
+        );
     }
     if c.buses.is_empty() {
         k.error("buses".into(), "the circuit has no bus".into());
     }
     k.unique("buses", c.buses.iter().map(|e| e.id.as_str()));
-    k.unique("external_grids", c.external_grids.iter().map(|e| e.id.as_str()));
+    k.unique(
+        "external_grids",
+        c.external_grids.iter().map(|e| e.id.as_str()),
+    );
     k.unique("lines", c.lines.iter().map(|e| e.id.as_str()));
     k.unique("transformers", c.transformers.iter().map(|e| e.id.as_str()));
-    k.unique("transformers3w", c.transformers3w.iter().map(|e| e.id.as_str()));
+    k.unique(
+        "transformers3w",
+        c.transformers3w.iter().map(|e| e.id.as_str()),
+    );
     k.unique("generators", c.generators.iter().map(|e| e.id.as_str()));
     k.unique("motors", c.motors.iter().map(|e| e.id.as_str()));
-    k.unique("static_generators", c.static_generators.iter().map(|e| e.id.as_str()));
+    k.unique(
+        "static_generators",
+        c.static_generators.iter().map(|e| e.id.as_str()),
+    );
     k.unique("loads", c.loads.iter().map(|e| e.id.as_str()));
     k.unique("switches", c.switches.iter().map(|e| e.id.as_str()));
 
@@ -191,7 +217,10 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         k.bus_ref(kd, &l.id, "from_bus", &l.from_bus);
         k.bus_ref(kd, &l.id, "to_bus", &l.to_bus);
         if l.from_bus == l.to_bus {
-            k.error(format!("{kd}[{}].to_bus", l.id), "must differ from from_bus".into());
+            k.error(
+                format!("{kd}[{}].to_bus", l.id),
+                "must differ from from_bus".into(),
+            );
         }
         k.positive(kd, &l.id, "length_km", l.length_km);
         k.non_negative(kd, &l.id, "r_ohm_per_km", l.r_ohm_per_km);
@@ -229,12 +258,22 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         k.bus_ref(kd, &t.id, "hv_bus", &t.hv_bus);
         k.bus_ref(kd, &t.id, "lv_bus", &t.lv_bus);
         if t.hv_bus == t.lv_bus {
-            k.error(format!("{kd}[{}].lv_bus", t.id), "must differ from hv_bus".into());
+            k.error(
+                format!("{kd}[{}].lv_bus", t.id),
+                "must differ from hv_bus".into(),
+            );
         }
         k.positive(kd, &t.id, "sn_mva", t.sn_mva);
         k.positive(kd, &t.id, "vn_hv_kv", t.vn_hv_kv);
         k.positive(kd, &t.id, "vn_lv_kv", t.vn_lv_kv);
-        k.vk_pair(kd, &t.id, "vk_percent", t.vk_percent, "vkr_percent", t.vkr_percent);
+        k.vk_pair(
+            kd,
+            &t.id,
+            "vk_percent",
+            t.vk_percent,
+            "vkr_percent",
+            t.vkr_percent,
+        );
         if let (Some(vk0), Some(vkr0)) = (t.vk0_percent, t.vkr0_percent) {
             k.vk_pair(kd, &t.id, "vk0_percent", vk0, "vkr0_percent", vkr0);
         }
@@ -242,7 +281,10 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         k.opt_non_negative(kd, &t.id, "mag0_rx", t.mag0_rx);
         if let Some(s) = t.si0_hv_partial {
             if !(0.0..=1.0).contains(&s) {
-                k.error(format!("{kd}[{}].si0_hv_partial", t.id), format!("must be 0 to 1 (got {s})"));
+                k.error(
+                    format!("{kd}[{}].si0_hv_partial", t.id),
+                    format!("must be 0 to 1 (got {s})"),
+                );
             }
         }
         k.positive(kd, &t.id, "parallel", t.parallel);
@@ -260,17 +302,49 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         k.bus_ref(kd, &t.id, "mv_bus", &t.mv_bus);
         k.bus_ref(kd, &t.id, "lv_bus", &t.lv_bus);
         if t.hv_bus == t.mv_bus || t.mv_bus == t.lv_bus || t.hv_bus == t.lv_bus {
-            k.error(format!("{kd}[{}]", t.id), "the three buses must differ".into());
+            k.error(
+                format!("{kd}[{}]", t.id),
+                "the three buses must differ".into(),
+            );
         }
-        for (f, v) in [("sn_hv_mva", t.sn_hv_mva), ("sn_mv_mva", t.sn_mv_mva), ("sn_lv_mva", t.sn_lv_mva)] {
+        for (f, v) in [
+            ("sn_hv_mva", t.sn_hv_mva),
+            ("sn_mv_mva", t.sn_mv_mva),
+            ("sn_lv_mva", t.sn_lv_mva),
+        ] {
             k.positive(kd, &t.id, f, v);
         }
-        for (f, v) in [("vn_hv_kv", t.vn_hv_kv), ("vn_mv_kv", t.vn_mv_kv), ("vn_lv_kv", t.vn_lv_kv)] {
+        for (f, v) in [
+            ("vn_hv_kv", t.vn_hv_kv),
+            ("vn_mv_kv", t.vn_mv_kv),
+            ("vn_lv_kv", t.vn_lv_kv),
+        ] {
             k.positive(kd, &t.id, f, v);
         }
-        k.vk_pair(kd, &t.id, "vk_hv_percent", t.vk_hv_percent, "vkr_hv_percent", t.vkr_hv_percent);
-        k.vk_pair(kd, &t.id, "vk_mv_percent", t.vk_mv_percent, "vkr_mv_percent", t.vkr_mv_percent);
-        k.vk_pair(kd, &t.id, "vk_lv_percent", t.vk_lv_percent, "vkr_lv_percent", t.vkr_lv_percent);
+        k.vk_pair(
+            kd,
+            &t.id,
+            "vk_hv_percent",
+            t.vk_hv_percent,
+            "vkr_hv_percent",
+            t.vkr_hv_percent,
+        );
+        k.vk_pair(
+            kd,
+            &t.id,
+            "vk_mv_percent",
+            t.vk_mv_percent,
+            "vkr_mv_percent",
+            t.vkr_mv_percent,
+        );
+        k.vk_pair(
+            kd,
+            &t.id,
+            "vk_lv_percent",
+            t.vk_lv_percent,
+            "vkr_lv_percent",
+            t.vkr_lv_percent,
+        );
         if let Some(vg) = &t.vector_group {
             if let Err(e) = VectorGroup::parse(vg, 3) {
                 k.error(format!("{kd}[{}].vector_group", t.id), e.to_string());
@@ -289,10 +363,16 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         k.positive(kd, &g.id, "xdss_pu", g.xdss_pu);
         k.non_negative(kd, &g.id, "rdss_ohm", g.rdss_ohm);
         if !(g.cos_phi > 0.0 && g.cos_phi <= 1.0) {
-            k.error(format!("{kd}[{}].cos_phi", g.id), format!("must be in (0, 1] (got {})", g.cos_phi));
+            k.error(
+                format!("{kd}[{}].cos_phi", g.id),
+                format!("must be in (0, 1] (got {})", g.cos_phi),
+            );
         }
         if !g.pg_percent.is_finite() || g.pg_percent <= -100.0 {
-            k.error(format!("{kd}[{}].pg_percent", g.id), format!("must be above -100 (got {})", g.pg_percent));
+            k.error(
+                format!("{kd}[{}].pg_percent", g.id),
+                format!("must be above -100 (got {})", g.pg_percent),
+            );
         }
         k.voltage_match(kd, &g.id, "vn_kv", g.vn_kv, &g.bus);
         if let Some(tid) = &g.power_station_trafo {
@@ -324,7 +404,10 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         k.positive(kd, &m.id, "lrc_pu", m.lrc_pu);
         k.non_negative(kd, &m.id, "rx", m.rx);
         if !(m.cos_phi > 0.0 && m.cos_phi <= 1.0) {
-            k.error(format!("{kd}[{}].cos_phi", m.id), format!("must be in (0, 1] (got {})", m.cos_phi));
+            k.error(
+                format!("{kd}[{}].cos_phi", m.id),
+                format!("must be in (0, 1] (got {})", m.cos_phi),
+            );
         }
         if !(m.efficiency_percent > 0.0 && m.efficiency_percent <= 100.0) {
             k.error(
@@ -351,7 +434,10 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
                 if !k.bus_ids.contains(s.element.as_str()) {
                     k.error(path.clone(), format!("no bus \"{}\"", s.element));
                 } else if s.element == s.bus {
-                    k.error(path.clone(), "a bus-bus switch must connect two different buses".into());
+                    k.error(
+                        path.clone(),
+                        "a bus-bus switch must connect two different buses".into(),
+                    );
                 }
                 None
             }
@@ -373,7 +459,10 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         };
         if s.element_kind != ElementKind::Bus {
             match terminals {
-                None => k.error(path, format!("no {:?} \"{}\"", s.element_kind, s.element).to_lowercase()),
+                None => k.error(
+                    path,
+                    format!("no {:?} \"{}\"", s.element_kind, s.element).to_lowercase(),
+                ),
                 Some(ts) if !ts.contains(&s.bus.as_str()) => k.error(
                     format!("{kd}[{}].bus", s.id),
                     format!("bus \"{}\" is not a terminal of \"{}\"", s.bus, s.element),

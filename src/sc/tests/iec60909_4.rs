@@ -12,7 +12,9 @@ fn variant(name: &str) -> &'static str {
         "min" => include_str!("../../../tests/fixtures/sc/iec60909_4_min.json"),
         "small" => include_str!("../../../tests/fixtures/sc/iec60909_4_small.json"),
         "small_no_gen" => include_str!("../../../tests/fixtures/sc/iec60909_4_small_no_gen.json"),
-        "small_gen_only" => include_str!("../../../tests/fixtures/sc/iec60909_4_small_gen_only.json"),
+        "small_gen_only" => {
+            include_str!("../../../tests/fixtures/sc/iec60909_4_small_gen_only.json")
+        }
         "2gen" => include_str!("../../../tests/fixtures/sc/iec60909_4_2gen.json"),
         other => panic!("unknown variant {other}"),
     }
@@ -20,8 +22,10 @@ fn variant(name: &str) -> &'static str {
 
 #[test]
 fn iec_60909_4_published_values() {
-    let expected: Value =
-        serde_json::from_str(include_str!("../../../tests/fixtures/sc/iec60909_4_expected.json")).unwrap();
+    let expected: Value = serde_json::from_str(include_str!(
+        "../../../tests/fixtures/sc/iec60909_4_expected.json"
+    ))
+    .unwrap();
     let mut failures = Vec::new();
     let mut checked = 0;
     for check in expected["checks"].as_array().unwrap() {
@@ -34,7 +38,8 @@ fn iec_60909_4_published_values() {
             tk_s: 0.1,
             ..Default::default()
         };
-        let res = calculate(&parsed.circuit, &options).unwrap_or_else(|e| panic!("{name}: {:?}", e.problems()));
+        let res = calculate(&parsed.circuit, &options)
+            .unwrap_or_else(|e| panic!("{name}: {:?}", e.problems()));
         let qty = check["quantity"].as_str().unwrap();
         let atol = check["atol"].as_f64().unwrap();
         for (i, want) in check["values"].as_array().unwrap().iter().enumerate() {
@@ -56,5 +61,10 @@ fn iec_60909_4_published_values() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} values differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} values differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

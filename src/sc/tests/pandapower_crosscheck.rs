@@ -8,28 +8,116 @@ use crate::sc::{KappaMethod, ScOptions, calculate, parse_input};
 use serde_json::Value;
 
 const NETWORKS: &[(&str, &str, &str)] = &[
-    ("lv_ring", include_str!("../../../tests/fixtures/sc/pp/lv_ring.json"), include_str!("../../../tests/fixtures/sc/pp/lv_ring.results.json")),
-    ("lv_ring_b", include_str!("../../../tests/fixtures/sc/pp/lv_ring_b.json"), include_str!("../../../tests/fixtures/sc/pp/lv_ring_b.results.json")),
-    ("lv_ring_tol6", include_str!("../../../tests/fixtures/sc/pp/lv_ring_tol6.json"), include_str!("../../../tests/fixtures/sc/pp/lv_ring_tol6.results.json")),
-    ("meshed_hv_0", include_str!("../../../tests/fixtures/sc/pp/meshed_hv_0.json"), include_str!("../../../tests/fixtures/sc/pp/meshed_hv_0.results.json")),
-    ("meshed_hv_1", include_str!("../../../tests/fixtures/sc/pp/meshed_hv_1.json"), include_str!("../../../tests/fixtures/sc/pp/meshed_hv_1.results.json")),
-    ("meshed_hv_2", include_str!("../../../tests/fixtures/sc/pp/meshed_hv_2.json"), include_str!("../../../tests/fixtures/sc/pp/meshed_hv_2.results.json")),
-    ("meshed_hv_3w", include_str!("../../../tests/fixtures/sc/pp/meshed_hv_3w.json"), include_str!("../../../tests/fixtures/sc/pp/meshed_hv_3w.results.json")),
-    ("meshed_hv_gen", include_str!("../../../tests/fixtures/sc/pp/meshed_hv_gen.json"), include_str!("../../../tests/fixtures/sc/pp/meshed_hv_gen.results.json")),
-    ("meshed_hv_ps_no_oltc", include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_no_oltc.json"), include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_no_oltc.results.json")),
-    ("meshed_hv_ps_oltc", include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_oltc.json"), include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_oltc.results.json")),
-    ("radial_mv_0", include_str!("../../../tests/fixtures/sc/pp/radial_mv_0.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_0.results.json")),
-    ("radial_mv_1", include_str!("../../../tests/fixtures/sc/pp/radial_mv_1.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_1.results.json")),
-    ("radial_mv_2", include_str!("../../../tests/fixtures/sc/pp/radial_mv_2.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_2.results.json")),
-    ("radial_mv_3", include_str!("../../../tests/fixtures/sc/pp/radial_mv_3.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_3.results.json")),
-    ("radial_mv_fault_z", include_str!("../../../tests/fixtures/sc/pp/radial_mv_fault_z.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_fault_z.results.json")),
-    ("radial_mv_gen", include_str!("../../../tests/fixtures/sc/pp/radial_mv_gen.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_gen.results.json")),
-    ("radial_mv_lv", include_str!("../../../tests/fixtures/sc/pp/radial_mv_lv.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_lv.results.json")),
-    ("radial_mv_lv_tol6", include_str!("../../../tests/fixtures/sc/pp/radial_mv_lv_tol6.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_lv_tol6.results.json")),
-    ("radial_mv_motors", include_str!("../../../tests/fixtures/sc/pp/radial_mv_motors.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_motors.results.json")),
-    ("radial_mv_open_switch", include_str!("../../../tests/fixtures/sc/pp/radial_mv_open_switch.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_open_switch.results.json")),
-    ("radial_mv_parallel", include_str!("../../../tests/fixtures/sc/pp/radial_mv_parallel.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_parallel.results.json")),
-    ("radial_mv_sgen", include_str!("../../../tests/fixtures/sc/pp/radial_mv_sgen.json"), include_str!("../../../tests/fixtures/sc/pp/radial_mv_sgen.results.json")),
+    (
+        "lv_ring",
+        include_str!("../../../tests/fixtures/sc/pp/lv_ring.json"),
+        include_str!("../../../tests/fixtures/sc/pp/lv_ring.results.json"),
+    ),
+    (
+        "lv_ring_b",
+        include_str!("../../../tests/fixtures/sc/pp/lv_ring_b.json"),
+        include_str!("../../../tests/fixtures/sc/pp/lv_ring_b.results.json"),
+    ),
+    (
+        "lv_ring_tol6",
+        include_str!("../../../tests/fixtures/sc/pp/lv_ring_tol6.json"),
+        include_str!("../../../tests/fixtures/sc/pp/lv_ring_tol6.results.json"),
+    ),
+    (
+        "meshed_hv_0",
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_0.json"),
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_0.results.json"),
+    ),
+    (
+        "meshed_hv_1",
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_1.json"),
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_1.results.json"),
+    ),
+    (
+        "meshed_hv_2",
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_2.json"),
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_2.results.json"),
+    ),
+    (
+        "meshed_hv_3w",
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_3w.json"),
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_3w.results.json"),
+    ),
+    (
+        "meshed_hv_gen",
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_gen.json"),
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_gen.results.json"),
+    ),
+    (
+        "meshed_hv_ps_no_oltc",
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_no_oltc.json"),
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_no_oltc.results.json"),
+    ),
+    (
+        "meshed_hv_ps_oltc",
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_oltc.json"),
+        include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_oltc.results.json"),
+    ),
+    (
+        "radial_mv_0",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_0.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_0.results.json"),
+    ),
+    (
+        "radial_mv_1",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_1.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_1.results.json"),
+    ),
+    (
+        "radial_mv_2",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_2.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_2.results.json"),
+    ),
+    (
+        "radial_mv_3",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_3.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_3.results.json"),
+    ),
+    (
+        "radial_mv_fault_z",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_fault_z.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_fault_z.results.json"),
+    ),
+    (
+        "radial_mv_gen",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_gen.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_gen.results.json"),
+    ),
+    (
+        "radial_mv_lv",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_lv.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_lv.results.json"),
+    ),
+    (
+        "radial_mv_lv_tol6",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_lv_tol6.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_lv_tol6.results.json"),
+    ),
+    (
+        "radial_mv_motors",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_motors.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_motors.results.json"),
+    ),
+    (
+        "radial_mv_open_switch",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_open_switch.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_open_switch.results.json"),
+    ),
+    (
+        "radial_mv_parallel",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_parallel.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_parallel.results.json"),
+    ),
+    (
+        "radial_mv_sgen",
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_sgen.json"),
+        include_str!("../../../tests/fixtures/sc/pp/radial_mv_sgen.results.json"),
+    ),
 ];
 
 const RTOL: f64 = 1e-4;
@@ -56,15 +144,22 @@ fn pandapower_crosscheck() {
                 ..Default::default()
             };
             let label = format!("{name} {} {}", o["fault"], o["case"]);
-            let res = calculate(&parsed.circuit, &options).unwrap_or_else(|e| panic!("{label}: {:?}", e.problems()));
+            let res = calculate(&parsed.circuit, &options)
+                .unwrap_or_else(|e| panic!("{label}: {:?}", e.problems()));
             for (bus_id, want) in run["buses"].as_object().unwrap() {
                 let Some(bus) = res.buses.iter().find(|b| &b.id == bus_id) else {
                     failures.push(format!("{label} bus {bus_id}: missing"));
                     continue;
                 };
                 let ik_ref = want.get("ikss_ka").and_then(Value::as_f64);
-                for (qty, got) in [("ikss_ka", bus.ikss_ka), ("ip_ka", bus.ip_ka), ("ith_ka", bus.ith_ka)] {
-                    let Some(w) = want.get(qty).and_then(Value::as_f64) else { continue };
+                for (qty, got) in [
+                    ("ikss_ka", bus.ikss_ka),
+                    ("ip_ka", bus.ip_ka),
+                    ("ith_ka", bus.ith_ka),
+                ] {
+                    let Some(w) = want.get(qty).and_then(Value::as_f64) else {
+                        continue;
+                    };
                     // pandapower sets m = 0 for kappa > 1.99 (docs/validation.md).
                     if qty == "ith_ka" && bus.kappa.is_some_and(|k| k > 1.99) {
                         continue;
@@ -86,12 +181,24 @@ fn pandapower_crosscheck() {
                                 failures.push(format!("{label} bus {bus_id} {qty}: {g} vs pandapower {w} (rel {rel:.2e})"));
                             }
                         }
-                        None => failures.push(format!("{label} bus {bus_id} {qty}: absent, pandapower {w}")),
+                        None => failures.push(format!(
+                            "{label} bus {bus_id} {qty}: absent, pandapower {w}"
+                        )),
                     }
                 }
             }
         }
     }
     eprintln!("pandapower cross-check: {compared} values, worst relative difference {worst:.2e}");
-    assert!(failures.is_empty(), "{} of {compared} values differ:\n{}", failures.len(), failures.iter().take(60).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} values differ:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(60)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

@@ -11,17 +11,29 @@ fn ikss(c: &Circuit, fault: Fault) -> Vec<(String, f64)> {
         ..Default::default()
     };
     let r = calculate(c, &o).expect("valid synthetic network");
-    let mut v: Vec<(String, f64)> = r.buses.iter().map(|b| (b.id.clone(), b.ikss_ka.unwrap_or(-1.0))).collect();
+    let mut v: Vec<(String, f64)> = r
+        .buses
+        .iter()
+        .map(|b| (b.id.clone(), b.ikss_ka.unwrap_or(-1.0)))
+        .collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
 }
 
 fn close(a: &[(String, f64)], b: &[(String, f64)], rtol: f64) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0 && (x.1 - y.1).abs() <= rtol * x.1.abs().max(1e-9))
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.0 == y.0 && (x.1 - y.1).abs() <= rtol * x.1.abs().max(1e-9))
 }
 
 fn faults() -> impl Strategy<Value = Fault> {
-    prop_oneof![Just(Fault::ThreePhase), Just(Fault::TwoPhase), Just(Fault::TwoPhaseEarth), Just(Fault::SinglePhase)]
+    prop_oneof![
+        Just(Fault::ThreePhase),
+        Just(Fault::TwoPhase),
+        Just(Fault::TwoPhaseEarth),
+        Just(Fault::SinglePhase)
+    ]
 }
 
 proptest! {

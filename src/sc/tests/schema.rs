@@ -6,8 +6,10 @@ use crate::sc::{Circuit, parse_input, synthetic::network, validate::validate};
 use serde_json::Value;
 
 const SCHEMA: &str = include_str!("../../../docs/circuit.schema.json");
-const EXAMPLES: &[(&str, &str)] =
-    &[("substation", include_str!("../../../tests/fixtures/sc/examples/substation.circuit.json"))];
+const EXAMPLES: &[(&str, &str)] = &[(
+    "substation",
+    include_str!("../../../tests/fixtures/sc/examples/substation.circuit.json"),
+)];
 
 /// The subset of JSON Schema the circuit schema uses.
 fn check(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
@@ -21,15 +23,25 @@ fn check(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Vec<S
         }
     }
     if let Some(e) = schema.get("enum").and_then(Value::as_array) {
-        if !e.iter().any(|x| x == v || (x.as_f64().is_some() && x.as_f64() == v.as_f64())) {
+        if !e
+            .iter()
+            .any(|x| x == v || (x.as_f64().is_some() && x.as_f64() == v.as_f64()))
+        {
             errors.push(format!("{path}: {v} not in {e:?}"));
         }
     }
     match schema.get("type").and_then(Value::as_str) {
         Some("object") => {
-            let Some(o) = v.as_object() else { return errors.push(format!("{path}: not an object")) };
+            let Some(o) = v.as_object() else {
+                return errors.push(format!("{path}: not an object"));
+            };
             let props = schema.get("properties").and_then(Value::as_object);
-            for req in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+            for req in schema
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if !o.contains_key(req.as_str().unwrap_or_default()) {
                     errors.push(format!("{path}: missing {req}"));
                 }
@@ -45,9 +57,17 @@ fn check(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Vec<S
             }
         }
         Some("array") => {
-            let Some(a) = v.as_array() else { return errors.push(format!("{path}: not an array")) };
+            let Some(a) = v.as_array() else {
+                return errors.push(format!("{path}: not an array"));
+            };
             for (i, item) in a.iter().enumerate() {
-                check(&schema["items"], root, item, &format!("{path}[{i}]"), errors);
+                check(
+                    &schema["items"],
+                    root,
+                    item,
+                    &format!("{path}[{i}]"),
+                    errors,
+                );
             }
         }
         Some("string") if !v.is_string() => errors.push(format!("{path}: not a string")),
@@ -55,13 +75,25 @@ fn check(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Vec<S
         Some("number") => match v.as_f64() {
             None => errors.push(format!("{path}: not a number")),
             Some(x) => {
-                if schema.get("exclusiveMinimum").and_then(Value::as_f64).is_some_and(|m| x <= m) {
+                if schema
+                    .get("exclusiveMinimum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|m| x <= m)
+                {
                     errors.push(format!("{path}: must be > {}", schema["exclusiveMinimum"]));
                 }
-                if schema.get("minimum").and_then(Value::as_f64).is_some_and(|m| x < m) {
+                if schema
+                    .get("minimum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|m| x < m)
+                {
                     errors.push(format!("{path}: must be >= {}", schema["minimum"]));
                 }
-                if schema.get("maximum").and_then(Value::as_f64).is_some_and(|m| x > m) {
+                if schema
+                    .get("maximum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|m| x > m)
+                {
                     errors.push(format!("{path}: must be <= {}", schema["maximum"]));
                 }
             }
@@ -90,7 +122,11 @@ fn examples_validate_against_schema_and_types() {
 
 #[test]
 fn serialized_circuits_validate_against_schema() {
-    let iec = parse_input(include_str!("../../../tests/fixtures/sc/iec60909_4_full.json")).unwrap().circuit;
+    let iec = parse_input(include_str!(
+        "../../../tests/fixtures/sc/iec60909_4_full.json"
+    ))
+    .unwrap()
+    .circuit;
     for c in [iec, network(200, true, 7)] {
         let v = serde_json::to_value(&c).unwrap();
         assert_eq!(schema_errors(&v), Vec::<String>::new());
