@@ -71,8 +71,10 @@ impl Mailer {
         subject: &str,
         body: &str,
     ) -> Result<(), MailError> {
+        // A display name with control characters is left out rather than risk the headers.
+        let display = (!to_name.chars().any(char::is_control)).then(|| to_name.to_string());
         let to = Mailbox::new(
-            Some(to_name.to_string()),
+            display,
             to_email
                 .parse()
                 .map_err(|_| MailError::Address(to_email.to_string()))?,

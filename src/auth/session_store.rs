@@ -76,6 +76,20 @@ fn indexed(state: &State) -> Indexed {
     }
 }
 
+/// The state without anything that ties it to a user or to the ended session.
+pub fn anonymous(mut state: State) -> State {
+    for key in [
+        KEY_USER_ID,
+        KEY_PUBLIC_ID,
+        KEY_IP,
+        KEY_USER_AGENT,
+        crate::auth::csrf::SESSION_KEY,
+    ] {
+        state.remove(key);
+    }
+    state
+}
+
 fn to_json(state: &State) -> serde_json::Value {
     serde_json::Value::Object(
         state
@@ -145,13 +159,13 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(UpdateError::Other)?;
         if updated {
-            Ok(session_key)
-        } else {
-            // The row went away (revoked or purged) while the request ran: start a new one.
-            self.save(state, ttl)
-                .await
-                .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))
+            return Ok(session_key);
         }
+        // The session ended (signed out, revoked, expired) while this request ran. Never bring
+        // the sign-in back: go on with an anonymous session that keeps nothing of the user.
+        self.save(anonymous(state), ttl)
+            .await
+            .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))
     }
 
     async fn update_ttl(

@@ -104,6 +104,7 @@ diesel::table! {
         user_id -> Nullable<BigInt>,
         company_id -> Nullable<BigInt>,
         event_type -> Text,
+        subject_key -> Nullable<Text>,
         severity -> Text,
         description -> Text,
         ip_address -> Nullable<Text>,

@@ -45,10 +45,8 @@ pub struct AuthToken {
     pub created_at: NaiveDateTime,
 }
 
-/// Issues a token and returns it in clear (to put in a link); earlier unused tokens of the same
-/// user and purpose stop working, so only the newest link is valid.
-pub fn issue(conn: &mut DbConn, user_id: Option<i64>, purpose: Purpose) -> QueryResult<String> {
-    let t = now();
+/// Ends every unused token of this user (or of no user, for setup) and purpose.
+pub fn expire(conn: &mut DbConn, user_id: Option<i64>, purpose: Purpose) -> QueryResult<usize> {
     let mut stale = diesel::update(auth_tokens::table)
         .filter(auth_tokens::purpose.eq(purpose.as_str()))
         .filter(auth_tokens::used_at.is_null())
@@ -57,8 +55,14 @@ pub fn issue(conn: &mut DbConn, user_id: Option<i64>, purpose: Purpose) -> Query
         Some(id) => stale.filter(auth_tokens::user_id.eq(id)),
         None => stale.filter(auth_tokens::user_id.is_null()),
     };
-    stale.set(auth_tokens::expires_at.eq(t)).execute(conn)?;
+    stale.set(auth_tokens::expires_at.eq(now())).execute(conn)
+}
 
+/// Issues a token and returns it in clear (to put in a link); earlier unused tokens of the same
+/// user and purpose stop working, so only the newest link is valid.
+pub fn issue(conn: &mut DbConn, user_id: Option<i64>, purpose: Purpose) -> QueryResult<String> {
+    expire(conn, user_id, purpose)?;
+    let t = now();
     let token = random_token(32);
     diesel::insert_into(auth_tokens::table)
         .values((

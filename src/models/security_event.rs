@@ -12,6 +12,7 @@ use crate::db::schema::security_events;
 pub const LOGIN_SUCCESS: &str = "login.success";
 pub const LOGIN_FAILURE: &str = "login.failure";
 pub const LOGIN_LOCKOUT: &str = "login.lockout";
+pub const PASSWORD_CHANGE_FAILURE: &str = "password_change.failure";
 
 #[derive(Debug, Clone, Copy)]
 pub enum Severity {
@@ -37,6 +38,7 @@ pub struct SecurityEvent {
     pub user_id: Option<i64>,
     pub company_id: Option<i64>,
     pub event_type: String,
+    pub subject_key: Option<String>,
     pub severity: String,
     pub description: String,
     pub ip_address: Option<String>,
@@ -49,17 +51,21 @@ pub struct NewEvent<'a> {
     pub user_id: Option<i64>,
     pub company_id: Option<i64>,
     pub event_type: &'a str,
+    /// Set on sign-in attempts (see `auth::throttle::subject_key`).
+    pub subject_key: Option<String>,
     pub severity: Severity,
     pub description: String,
     pub metadata: serde_json::Value,
 }
 
-pub fn record(conn: &mut DbConn, meta: &RequestMeta, event: NewEvent<'_>) -> QueryResult<()> {
+/// Records an event and returns its id.
+pub fn record(conn: &mut DbConn, meta: &RequestMeta, event: NewEvent<'_>) -> QueryResult<i64> {
     diesel::insert_into(security_events::table)
         .values((
             security_events::user_id.eq(event.user_id),
             security_events::company_id.eq(event.company_id),
             security_events::event_type.eq(event.event_type),
+            security_events::subject_key.eq(event.subject_key),
             security_events::severity.eq(event.severity.as_str()),
             security_events::description.eq(event.description),
             security_events::ip_address.eq(&meta.ip_address),
@@ -67,32 +73,53 @@ pub fn record(conn: &mut DbConn, meta: &RequestMeta, event: NewEvent<'_>) -> Que
             security_events::metadata.eq(JsonValue(event.metadata)),
             security_events::created_at.eq(crate::util::now()),
         ))
-        .execute(conn)?;
-    Ok(())
+        .returning(security_events::id)
+        .get_result(conn)
 }
 
-/// Failed sign-ins against one account since `since`.
-pub fn failures_for_user(
+/// Events that count as failed attempts to prove a password.
+pub const FAILURE_TYPES: [&str; 2] = [LOGIN_FAILURE, PASSWORD_CHANGE_FAILURE];
+
+/// Failed attempts against one subject since `since`.
+pub fn failures_for_subject(
     conn: &mut DbConn,
-    user_id: i64,
+    key: &str,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
     security_events::table
-        .filter(security_events::event_type.eq(LOGIN_FAILURE))
-        .filter(security_events::user_id.eq(user_id))
+        .filter(security_events::subject_key.eq(key))
+        .filter(security_events::event_type.eq_any(FAILURE_TYPES))
         .filter(security_events::created_at.gt(since))
         .count()
         .get_result(conn)
 }
 
-/// Failed sign-ins from one client address since `since`.
+/// Failed attempts from one client address since `since`.
 pub fn failures_for_ip(conn: &mut DbConn, ip: &str, since: NaiveDateTime) -> QueryResult<i64> {
     security_events::table
-        .filter(security_events::event_type.eq(LOGIN_FAILURE))
         .filter(security_events::ip_address.eq(ip))
+        .filter(security_events::event_type.eq_any(FAILURE_TYPES))
         .filter(security_events::created_at.gt(since))
         .count()
         .get_result(conn)
+}
+
+/// Turns a provisional event (recorded before the outcome was known) into its final form.
+pub fn settle(
+    conn: &mut DbConn,
+    id: i64,
+    event_type: &str,
+    severity: Severity,
+    description: &str,
+) -> QueryResult<()> {
+    diesel::update(security_events::table.find(id))
+        .set((
+            security_events::event_type.eq(event_type),
+            security_events::severity.eq(severity.as_str()),
+            security_events::description.eq(description),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The newest events of a user, for tests and (later) the security pages.

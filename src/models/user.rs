@@ -113,6 +113,10 @@ pub fn find_in_company(conn: &mut DbConn, company_id: i64, id: i64) -> QueryResu
 /// Finds a user by email or username (case-insensitive).
 pub fn find_by_login(conn: &mut DbConn, login: &str) -> QueryResult<Option<User>> {
     let login = login.trim().to_lowercase();
+    if login.contains('\0') {
+        // No stored login holds NUL (and PostgreSQL refuses it in a query).
+        return Ok(None);
+    }
     users::table
         .filter(users::email.eq(&login).or(users::username.eq(&login)))
         .filter(users::deleted_at.is_null())

@@ -30,10 +30,27 @@ impl FormErrors {
     }
 }
 
+/// Text fields must not hold control characters: PostgreSQL refuses NUL, and CR/LF would
+/// break mail headers and log lines.
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// What is wrong with a person's name, if anything.
+pub fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() || name.chars().count() > 200 {
+        Some("Enter your name (up to 200 characters).")
+    } else if has_control(name) {
+        Some("The name must not contain control characters such as line breaks.")
+    } else {
+        None
+    }
+}
+
 /// A plausible email address: one `@`, a dot in the domain, no spaces, at most 254 characters.
 pub fn valid_email(email: &str) -> bool {
     let email = email.trim();
-    if email.len() > 254 || email.chars().any(char::is_whitespace) {
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }
     match email.split_once('@') {
@@ -73,6 +90,9 @@ mod tests {
         assert!(!valid_email("ada example@x.com"));
         assert!(!valid_email("@x.com"));
         assert!(!valid_email("a@@x.com"));
+        assert!(!valid_email("a\0b@x.com"));
+        assert!(has_control("Eve\r\nBcc: x"));
+        assert!(!has_control("Jürgen Ohm"));
     }
 
     #[test]

@@ -212,6 +212,7 @@ async fn record_rejection(req: &ServiceRequest, reason: &'static str) {
                         user_id,
                         company_id,
                         event_type: "csrf.rejected",
+                        subject_key: None,
                         severity: Severity::Warning,
                         description: format!("Refused {method} {route}: {reason}"),
                         metadata: serde_json::json!({ "route": route, "method": method, "reason": reason }),

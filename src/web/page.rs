@@ -28,9 +28,15 @@ pub fn flash(session: &Session, level: &str, message: impl Into<String>) {
 }
 
 fn take_flashes(session: &Session) -> Vec<Flash> {
-    let list = session.get(FLASH_KEY).ok().flatten().unwrap_or_default();
-    session.remove(FLASH_KEY);
-    list
+    // Only touch the session when there is something to take: a removal marks it changed,
+    // which costs a write.
+    match session.get::<Vec<Flash>>(FLASH_KEY) {
+        Ok(Some(list)) => {
+            session.remove(FLASH_KEY);
+            list
+        }
+        _ => Vec::new(),
+    }
 }
 
 #[derive(Debug, Clone)]

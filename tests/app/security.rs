@@ -138,8 +138,12 @@ async fn security_headers_on_every_response() {
         client.get("/static/app.css").await.header("cache-control"),
         Some("public, max-age=3600")
     );
-    let cookie = client.get("/login").await;
+    let cookie = app.client().get("/login").await;
     let set = cookie.header("set-cookie").unwrap_or_default().to_string();
+    // A second page view changes nothing in the session: no new cookie, no write.
+    let again = Client::new(&app.base);
+    again.get("/login").await;
+    assert!(again.get("/login").await.header("set-cookie").is_none());
     assert!(set.starts_with("ampflux_session="), "{set}");
     assert!(
         set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"),

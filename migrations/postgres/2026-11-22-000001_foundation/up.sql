@@ -83,6 +83,9 @@ CREATE TABLE security_events (
     user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
     company_id BIGINT REFERENCES companies (id) ON DELETE SET NULL,
     event_type TEXT NOT NULL,
+    -- What a sign-in attempt was against: `user:<id>` for an account, `login:<sha256>` for a
+    -- login that matches none, so throttling treats both alike.
+    subject_key TEXT,
     severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
     description TEXT NOT NULL,
     ip_address TEXT,
@@ -91,7 +94,8 @@ CREATE TABLE security_events (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX security_events_user_idx ON security_events (event_type, user_id, created_at);
-CREATE INDEX security_events_ip_idx ON security_events (event_type, ip_address, created_at);
+CREATE INDEX security_events_ip_idx ON security_events (ip_address, created_at);
+CREATE INDEX security_events_subject_idx ON security_events (subject_key, created_at);
 CREATE INDEX security_events_created_idx ON security_events (created_at);
 CREATE INDEX security_events_metadata_gin ON security_events USING GIN (metadata);
 

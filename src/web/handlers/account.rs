@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::{html, html_status, is_htmx, redirect};
 use crate::auth::password;
+use crate::auth::throttle::{self, Subject, Verdict};
 use crate::db::write_tx;
 use crate::models::audit::{self, Entry};
 use crate::models::security_event::{self, NewEvent, Severity};
@@ -16,7 +17,7 @@ use crate::models::user;
 use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
-use crate::web::forms::{FormErrors, valid_timezone};
+use crate::web::forms::{FormErrors, name_problem, valid_timezone};
 use crate::web::page::{NavUser, Page, flash, local_time};
 
 // ---------------------------------------------------------------- profile
@@ -85,8 +86,8 @@ pub async fn update_profile(
     form.name = form.name.trim().to_string();
     form.timezone = form.timezone.trim().to_string();
     let mut errors = FormErrors::default();
-    if form.name.is_empty() || form.name.chars().count() > 200 {
-        errors.add("name", "Enter your name (up to 200 characters).");
+    if let Some(message) = name_problem(&form.name) {
+        errors.add("name", message);
     }
     if !valid_timezone(&form.timezone) {
         errors.add(
@@ -185,13 +186,54 @@ pub async fn change_password(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let mut errors = FormErrors::default();
+    let limits = state.config.login_throttle.clone();
+    // Guessing the current password from a hijacked session is throttled like signing in,
+    // against the same account budget.
+    let subject = Subject {
+        key: throttle::subject_key(Some(me.user.id), ""),
+        user_id: Some(me.user.id),
+        company_id: Some(me.company.id),
+    };
+    let claim = {
+        let (subject, meta, limits) = (subject.clone(), me.meta.clone(), limits.clone());
+        state
+            .db(move |conn| {
+                Ok(throttle::claim(
+                    conn,
+                    &limits,
+                    &subject,
+                    &meta,
+                    security_event::PASSWORD_CHANGE_FAILURE,
+                    "Password change refused: wrong current password",
+                )?)
+            })
+            .await?
+    };
+    let page_with = |errors: FormErrors, status: StatusCode| -> AppResult<HttpResponse> {
+        let page = PasswordPage {
+            page: Page::new(&session, "Change your password", Some(&me), "/account"),
+            errors,
+        };
+        Ok(html_status(status, page.render()?))
+    };
+    let event_id = match claim.verdict {
+        Verdict::Locked { retry_after } => {
+            errors.add("current_password", throttle::locked_message(retry_after));
+            return page_with(errors, StatusCode::TOO_MANY_REQUESTS);
+        }
+        Verdict::Allow { delay } => {
+            if !delay.is_zero() {
+                actix_web::rt::time::sleep(delay).await;
+            }
+            claim.event_id
+        }
+    };
     let stored = me.user.password_hash.clone();
     let current = form.current_password.clone();
     let current_ok = web::block(move || password::verify(&current, &stored)).await?;
     if !current_ok {
         errors.add("current_password", "This is not your current password.");
-        let (actor, meta, id, company_id) =
-            (me.actor(), me.meta.clone(), me.user.id, me.company.id);
+        let (actor, meta, id) = (me.actor(), me.meta.clone(), me.user.id);
         state
             .db(move |conn| {
                 write_tx(conn, |conn| {
@@ -201,45 +243,40 @@ pub async fn change_password(
                         Entry::failure("user.password_change", "user", Some(id))
                             .details(serde_json::json!({ "reason": "wrong current password" })),
                     )?;
-                    security_event::record(
-                        conn,
-                        &meta,
-                        NewEvent {
-                            user_id: Some(id),
-                            company_id: Some(company_id),
-                            event_type: "password_change.failure",
-                            severity: Severity::Warning,
-                            description: "Password change refused: wrong current password".into(),
-                            metadata: serde_json::json!({}),
-                        },
-                    )?;
+                    throttle::after_failure(conn, &limits, &subject, &meta)?;
                     Ok::<_, AppError>(())
                 })
             })
             .await?;
-    } else {
-        let local = me.user.email.split('@').next().unwrap_or("");
-        if let Err(m) = password::check_policy(
-            &form.new_password,
-            &[&me.user.name, &me.user.username, &me.user.email, local],
-        ) {
-            errors.add("new_password", m);
-        } else if form.new_password == form.current_password {
-            errors.add(
-                "new_password",
-                "Choose a password different from the current one.",
-            );
-        }
+        return page_with(errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    if let Some(id) = event_id {
+        state
+            .db(move |conn| {
+                Ok(security_event::settle(
+                    conn,
+                    id,
+                    "password_change.confirmed",
+                    Severity::Info,
+                    "Current password confirmed for a password change",
+                )?)
+            })
+            .await?;
+    }
+    let local = me.user.email.split('@').next().unwrap_or("");
+    if let Err(m) = password::check_policy(
+        &form.new_password,
+        &[&me.user.name, &me.user.username, &me.user.email, local],
+    ) {
+        errors.add("new_password", m);
+    } else if form.new_password == form.current_password {
+        errors.add(
+            "new_password",
+            "Choose a password different from the current one.",
+        );
     }
     if !errors.is_empty() {
-        let page = PasswordPage {
-            page: Page::new(&session, "Change your password", Some(&me), "/account"),
-            errors,
-        };
-        return Ok(html_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page.render()?,
-        ));
+        return page_with(errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let new_password = form.new_password;
     let hash = web::block(move || password::hash(&new_password)).await??;
@@ -249,6 +286,12 @@ pub async fn change_password(
         .db(move |conn| {
             write_tx(conn, |conn| {
                 user::set_password(conn, id, &hash)?;
+                // A reset link mailed before the change must not undo it.
+                crate::models::auth_token::expire(
+                    conn,
+                    Some(id),
+                    crate::models::auth_token::Purpose::PasswordReset,
+                )?;
                 let ended = sessions::revoke_all_except(conn, id, keep.as_deref())?;
                 audit::record(
                     conn,
@@ -263,6 +306,7 @@ pub async fn change_password(
                         user_id: Some(id),
                         company_id: Some(company_id),
                         event_type: "password_change",
+                        subject_key: None,
                         severity: Severity::Info,
                         description: "Password changed; other sessions ended".into(),
                         metadata: serde_json::json!({ "other_sessions_ended": ended }),

@@ -78,7 +78,16 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     me.require(permissions::AUDIT_READ)?;
     let q = q.into_inner();
-    let action = q.action.unwrap_or_default().trim().to_string();
+    // Actions are lowercase ASCII like `user.update`: compare the same way on both databases.
+    let action: String = q
+        .action
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect::<String>()
+        .to_lowercase();
     let outcome = match q.outcome.as_deref() {
         Some(o @ ("success" | "failure")) => o.to_string(),
         _ => String::new(),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{html, html_status, redirect, safe_next};
 use crate::auth::password;
 use crate::auth::session_store::{KEY_IP, KEY_PUBLIC_ID, KEY_USER_AGENT, KEY_USER_ID};
-use crate::auth::throttle::{self, Verdict};
+use crate::auth::throttle::{self, Subject, Verdict};
 use crate::db::write_tx;
 use crate::models::RequestMeta;
 use crate::models::audit::{self, Actor, Entry};
@@ -90,23 +90,39 @@ pub async fn login(
     let limits = state.config.login_throttle.clone();
     let login = form.login.trim().to_string();
 
-    // The throttle verdict and its delay come first, for known and unknown logins alike.
-    let (found, verdict) = {
+    // Claim the attempt first (the same for known and unknown logins), then wait the delay.
+    let (found, subject, claim) = {
         let (login, meta, limits) = (login.clone(), meta.clone(), limits.clone());
         state
             .db(move |conn| {
                 let found = user::find_by_login(conn, &login)?;
-                let verdict = throttle::check(
+                let subject = Subject {
+                    key: throttle::subject_key(found.as_ref().map(|u| u.id), &login),
+                    user_id: found.as_ref().map(|u| u.id),
+                    company_id: found.as_ref().map(|u| u.company_id),
+                };
+                let claim = throttle::claim(
                     conn,
                     &limits,
-                    found.as_ref().map(|u| u.id),
-                    meta.ip_address.as_deref(),
+                    &subject,
+                    &meta,
+                    security_event::LOGIN_FAILURE,
+                    "Failed sign-in",
                 )?;
-                Ok((found, verdict))
+                Ok((found, subject, claim))
             })
             .await?
     };
-    let attempt = match verdict {
+    let company_active = match &found {
+        Some(u) => {
+            let company_id = u.company_id;
+            state
+                .db(move |conn| Ok(crate::models::company::find(conn, company_id)?.is_active))
+                .await?
+        }
+        None => true,
+    };
+    let attempt = match claim.verdict {
         Verdict::Locked { retry_after } => Attempt::Locked(retry_after),
         Verdict::Allow { delay } => {
             if !delay.is_zero() {
@@ -119,7 +135,7 @@ pub async fn login(
                     Attempt::Failed
                 }
                 Some(u) if !password::verify(&password, &u.password_hash) => Attempt::Failed,
-                Some(u) if !u.is_active => Attempt::Inactive,
+                Some(u) if !u.is_active || !company_active => Attempt::Inactive,
                 Some(u) if u.email_verified_at.is_none() => Attempt::Unverified(u),
                 Some(u) => Attempt::Success(u),
             })
@@ -139,20 +155,43 @@ pub async fn login(
             };
             Ok(html_status(status, page.render()?))
         };
+    // Settles the provisional failure event of this attempt.
+    let settle = |event_type: &'static str, severity: Severity, description: &'static str| {
+        let id = claim.event_id;
+        let state = state.clone();
+        async move {
+            match id {
+                Some(id) => {
+                    state
+                        .db(move |conn| {
+                            Ok(security_event::settle(
+                                conn,
+                                id,
+                                event_type,
+                                severity,
+                                description,
+                            )?)
+                        })
+                        .await
+                }
+                None => Ok(()),
+            }
+        }
+    };
 
     match attempt {
         Attempt::Locked(retry_after) => {
-            let (meta, login_for_event) = (meta.clone(), login.clone());
+            let (meta, subject) = (meta.clone(), subject.clone());
             state
                 .db(move |conn| {
-                    let found = user::find_by_login(conn, &login_for_event)?;
                     security_event::record(
                         conn,
                         &meta,
                         NewEvent {
-                            user_id: found.as_ref().map(|u| u.id),
-                            company_id: found.as_ref().map(|u| u.company_id),
+                            user_id: subject.user_id,
+                            company_id: subject.company_id,
                             event_type: "login.blocked",
+                            subject_key: Some(subject.key.clone()),
                             severity: Severity::Warning,
                             description: "Sign-in refused while locked after repeated failures"
                                 .into(),
@@ -162,12 +201,11 @@ pub async fn login(
                     Ok(())
                 })
                 .await?;
-            let minutes = throttle::minutes(retry_after);
-            let message = format!(
-                "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            );
-            let mut res = render_error(StatusCode::TOO_MANY_REQUESTS, message, &session)?;
+            let mut res = render_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                throttle::locked_message(retry_after),
+                &session,
+            )?;
             res.headers_mut().insert(
                 actix_web::http::header::RETRY_AFTER,
                 actix_web::http::header::HeaderValue::from(retry_after.as_secs()),
@@ -176,7 +214,20 @@ pub async fn login(
         }
         Attempt::Failed | Attempt::Inactive => {
             let inactive = matches!(attempt, Attempt::Inactive);
-            record_failure(&state, &meta, &login, &limits).await?;
+            if inactive {
+                // The password was right: not a guess, so it does not count towards a lockout.
+                settle(
+                    "login.inactive",
+                    Severity::Warning,
+                    "Sign-in refused: account or company deactivated",
+                )
+                .await?;
+            } else {
+                let (meta, subject) = (meta.clone(), subject.clone());
+                state
+                    .db(move |conn| Ok(throttle::after_failure(conn, &limits, &subject, &meta)?))
+                    .await?;
+            }
             let message = if inactive {
                 "This account is deactivated. Ask your company administrator.".to_string()
             } else {
@@ -185,6 +236,12 @@ pub async fn login(
             render_error(StatusCode::OK, message, &session)
         }
         Attempt::Unverified(u) => {
+            settle(
+                "login.unverified",
+                Severity::Info,
+                "Sign-in refused: email address not verified",
+            )
+            .await?;
             let user_id = u.id;
             let token = state
                 .db(move |conn| {
@@ -206,26 +263,10 @@ pub async fn login(
             )
         }
         Attempt::Success(u) => {
-            let (user_id, company_id, meta2) = (u.id, u.company_id, meta.clone());
+            settle(security_event::LOGIN_SUCCESS, Severity::Info, "Signed in").await?;
+            let user_id = u.id;
             state
-                .db(move |conn| {
-                    write_tx(conn, |conn| {
-                        user::record_login(conn, user_id)?;
-                        security_event::record(
-                            conn,
-                            &meta2,
-                            NewEvent {
-                                user_id: Some(user_id),
-                                company_id: Some(company_id),
-                                event_type: security_event::LOGIN_SUCCESS,
-                                severity: Severity::Info,
-                                description: "Signed in".into(),
-                                metadata: serde_json::json!({}),
-                            },
-                        )?;
-                        Ok::<_, AppError>(())
-                    })
-                })
+                .db(move |conn| Ok(user::record_login(conn, user_id)?))
                 .await?;
             start_session(&session, u.id, &meta)?;
             Ok(redirect(&next))
@@ -252,51 +293,6 @@ pub fn start_session(session: &Session, user_id: i64, meta: &RequestMeta) -> App
     Ok(())
 }
 
-async fn record_failure(
-    state: &AppState,
-    meta: &RequestMeta,
-    login: &str,
-    limits: &crate::config::LoginThrottle,
-) -> AppResult<()> {
-    let (meta, login, limits) = (meta.clone(), login.to_string(), limits.clone());
-    state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let found = user::find_by_login(conn, &login)?;
-                let (user_id, company_id) = (found.as_ref().map(|u| u.id), found.as_ref().map(|u| u.company_id));
-                security_event::record(
-                    conn,
-                    &meta,
-                    NewEvent {
-                        user_id,
-                        company_id,
-                        event_type: security_event::LOGIN_FAILURE,
-                        severity: Severity::Warning,
-                        description: "Failed sign-in".into(),
-                        metadata: serde_json::json!({ "known_account": user_id.is_some() }),
-                    },
-                )?;
-                // The failure that reaches a limit starts a lockout: record it once.
-                if let Verdict::Locked { .. } = throttle::check(conn, &limits, user_id, meta.ip_address.as_deref())? {
-                    security_event::record(
-                        conn,
-                        &meta,
-                        NewEvent {
-                            user_id,
-                            company_id,
-                            event_type: security_event::LOGIN_LOCKOUT,
-                            severity: Severity::Critical,
-                            description: "Sign-in locked after repeated failures".into(),
-                            metadata: serde_json::json!({ "minutes": throttle::minutes(limits.window) }),
-                        },
-                    )?;
-                }
-                Ok::<_, AppError>(())
-            })
-        })
-        .await
-}
-
 pub async fn logout(
     state: web::Data<AppState>,
     session: Session,
@@ -313,6 +309,7 @@ pub async fn logout(
                         user_id: Some(user_id),
                         company_id,
                         event_type: "logout",
+                        subject_key: None,
                         severity: Severity::Info,
                         description: "Signed out".into(),
                         metadata: serde_json::json!({}),
@@ -490,6 +487,7 @@ pub async fn forgot(
                         user_id: Some(u.id),
                         company_id: Some(u.company_id),
                         event_type: "password_reset.requested",
+                        subject_key: None,
                         severity: Severity::Info,
                         description: "Password reset link requested".into(),
                         metadata: serde_json::json!({ "sent": recent < RESETS_PER_HOUR }),
@@ -637,6 +635,7 @@ pub async fn reset(
                         user_id: Some(u.id),
                         company_id: Some(u.company_id),
                         event_type: "password_reset.completed",
+                        subject_key: None,
                         severity: Severity::Warning,
                         description: "Password reset by emailed link; all sessions ended".into(),
                         metadata: serde_json::json!({ "sessions_ended": ended }),

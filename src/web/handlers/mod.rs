@@ -79,10 +79,19 @@ pub fn redirect(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// A local path to return to after signing in; anything else (another site, `//host`) is `/`.
+/// A local path to return to after signing in; anything else is `/`. Browsers drop tabs and
+/// newlines from URLs and read `\` as `/`, so `/\t/evil.example` would become `//evil.example`:
+/// a path with any control character, whitespace or backslash is refused outright.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2000
+                && !n
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
@@ -99,6 +108,9 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -55,10 +55,14 @@ fn setup_page(
     Ok(html_status(status, page.render()?))
 }
 
+/// A setup link works only while no platform admin exists.
 async fn token_valid(state: &AppState, token: &str) -> AppResult<bool> {
     let t = token.to_string();
     state
-        .db(move |conn| Ok(auth_token::peek(conn, Purpose::Setup, &t)?.is_some()))
+        .db(move |conn| {
+            Ok(!user::platform_admin_exists(conn)?
+                && auth_token::peek(conn, Purpose::Setup, &t)?.is_some())
+        })
         .await
 }
 
@@ -111,7 +115,9 @@ pub async fn submit(
         .db(move |conn| {
             let result = write_tx(conn, |conn| {
                 // Consumed in the same transaction: the link creates one admin at most.
-                if auth_token::consume(conn, Purpose::Setup, &tok)?.is_none() {
+                if auth_token::consume(conn, Purpose::Setup, &tok)?.is_none()
+                    || user::platform_admin_exists(conn)?
+                {
                     return Ok(false);
                 }
                 let how = Creation {

@@ -19,7 +19,7 @@ use crate::models::{RequestMeta, company, license, role};
 use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::session_user_id;
-use crate::web::forms::{FormErrors, valid_email, valid_username};
+use crate::web::forms::{FormErrors, has_control, name_problem, valid_email, valid_username};
 use crate::web::page::{Page, flash};
 
 /// The fields that create a company and its first user (stable names, see README).
@@ -61,14 +61,14 @@ impl NewAccountForm {
     pub fn check(&self, company_label: &str) -> FormErrors {
         let mut errors = FormErrors::default();
         let company_len = self.company_name.chars().count();
-        if !(2..=200).contains(&company_len) {
+        if !(2..=200).contains(&company_len) || has_control(&self.company_name) {
             errors.add(
                 "company_name",
-                format!("Enter {company_label} (2 to 200 characters)."),
+                format!("Enter {company_label} (2 to 200 characters, no control characters)."),
             );
         }
-        if self.name.is_empty() || self.name.chars().count() > 200 {
-            errors.add("name", "Enter your name (up to 200 characters).");
+        if let Some(message) = name_problem(&self.name) {
+            errors.add("name", message);
         }
         if !valid_username(&self.username) {
             errors.add(
@@ -152,6 +152,10 @@ pub fn create_company_with_user(
         },
     )?;
     role::assign(conn, user.id, how.role, None)?;
+    if how.role == role::PLATFORM_ADMIN {
+        // Set up now: any setup link still around (in a log) stops working.
+        auth_token::expire(conn, None, Purpose::Setup)?;
+    }
     let actor = Actor {
         company_id: company.id,
         user_id: how.acting_user.then_some(user.id),
