@@ -32,6 +32,8 @@ pub enum DbError {
         "DATABASE_URL: unsupported scheme {0:?} (use postgres://, postgresql://, sqlite:// or a file path)"
     )]
     UnsupportedScheme(String),
+    #[error("DATABASE_URL: the SQLite URL names no file (use sqlite://path/to/file.db)")]
+    EmptySqlitePath,
     #[error("cannot create the folder {path} for the SQLite database: {source}")]
     CreateDir {
         path: String,
@@ -67,6 +69,9 @@ impl DbTarget {
                 kind: BackendKind::Postgres,
                 connect: url.to_string(),
             });
+        }
+        if url.is_empty() || url == "sqlite://" || url.starts_with("sqlite://?") {
+            return Err(DbError::EmptySqlitePath);
         }
         let connect = if let Some(rest) = url.strip_prefix("sqlite://") {
             // `sqlite://name?mode=memory&cache=shared` becomes an SQLite URI filename.
@@ -264,6 +269,10 @@ mod tests {
         let t = DbTarget::parse("sqlite://m?mode=memory&cache=shared").unwrap();
         assert_eq!(t.connect, "file:m?mode=memory&cache=shared");
         assert_eq!(DbTarget::parse("./a.db").unwrap().kind, BackendKind::Sqlite);
+        assert!(matches!(
+            DbTarget::parse("sqlite://"),
+            Err(DbError::EmptySqlitePath)
+        ));
         assert!(matches!(
             DbTarget::parse("mysql://x"),
             Err(DbError::UnsupportedScheme(s)) if s == "mysql"

@@ -138,6 +138,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_chain_heads (company_id) {
+        company_id -> BigInt,
+        entries -> BigInt,
+        last_id -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
     licenses (id) {
         id -> BigInt,
         company_id -> BigInt,
@@ -168,5 +177,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_tokens,
     security_events,
     audit_logs,
+    audit_chain_heads,
     licenses,
 );

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::RequestMeta;
 use crate::db::json::JsonValue;
-use crate::db::schema::{audit_logs, users};
+use crate::db::schema::{audit_chain_heads, audit_logs, users};
 use crate::db::{BackendKind, DbConn};
 
 /// `prev_hash` of the first row of each company.
@@ -116,8 +116,66 @@ pub struct AuditLog {
     pub hash: String,
 }
 
+/// Writes `v` as canonical JSON: object keys sorted, no whitespace, numbers as serde_json
+/// prints them. Independent of serde_json's map order feature and of JSONB's key order.
+fn write_canonical(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Puts numbers in the form both databases give back: JSONB prints `-0.0` as `0.0` and an
+/// integral float of 1e16 or more as an integer, which serde_json then reads as one.
+pub fn normalize(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::{Number, Value};
+    match v {
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, normalize(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f == 0.0 => Value::from(0.0),
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() >= 1e16 => {
+                if f >= 0.0 && f <= u64::MAX as f64 && (f as u64) as f64 == f {
+                    Value::Number(Number::from(f as u64))
+                } else if f < 0.0 && f >= i64::MIN as f64 && (f as i64) as f64 == f {
+                    Value::Number(Number::from(f as i64))
+                } else {
+                    Value::Number(n)
+                }
+            }
+            _ => Value::Number(n),
+        },
+        other => other,
+    }
+}
+
 /// The hash of a row: SHA-256 over a canonical JSON array of its content and the previous hash.
-/// JSON values are re-serialized with sorted keys, so JSONB's own key order does not matter.
 #[allow(clippy::too_many_arguments)]
 fn content_hash(
     prev_hash: &str,
@@ -149,7 +207,9 @@ fn content_hash(
         user_agent,
         created_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
     ]);
-    crate::util::sha256_hex(canonical.to_string().as_bytes())
+    let mut text = String::new();
+    write_canonical(&canonical, &mut text);
+    crate::util::sha256_hex(text.as_bytes())
 }
 
 impl AuditLog {
@@ -180,14 +240,43 @@ impl AuditLog {
     }
 }
 
-fn last_hash(conn: &mut DbConn, company_id: i64) -> QueryResult<String> {
-    Ok(audit_logs::table
-        .filter(audit_logs::company_id.eq(company_id))
-        .order(audit_logs::id.desc())
-        .select(audit_logs::hash)
-        .first::<String>(conn)
-        .optional()?
-        .unwrap_or_else(|| GENESIS_HASH.to_string()))
+/// The company's chain head: (entries, last id, last hash).
+fn head(conn: &mut DbConn, company_id: i64) -> QueryResult<Option<(i64, i64, String)>> {
+    audit_chain_heads::table
+        .find(company_id)
+        .select((
+            audit_chain_heads::entries,
+            audit_chain_heads::last_id,
+            audit_chain_heads::last_hash,
+        ))
+        .first(conn)
+        .optional()
+}
+
+fn advance_head(
+    conn: &mut DbConn,
+    company_id: i64,
+    last_id: i64,
+    last_hash: &str,
+) -> QueryResult<()> {
+    let updated = diesel::update(audit_chain_heads::table.find(company_id))
+        .set((
+            audit_chain_heads::entries.eq(audit_chain_heads::entries + 1),
+            audit_chain_heads::last_id.eq(last_id),
+            audit_chain_heads::last_hash.eq(last_hash),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(audit_chain_heads::table)
+            .values((
+                audit_chain_heads::company_id.eq(company_id),
+                audit_chain_heads::entries.eq(1i64),
+                audit_chain_heads::last_id.eq(last_id),
+                audit_chain_heads::last_hash.eq(last_hash),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Appends an entry. Call it inside the transaction of the change it records (see
@@ -199,9 +288,10 @@ pub fn record(conn: &mut DbConn, actor: &Actor, entry: Entry) -> QueryResult<Aud
             .bind::<diesel::sql_types::Integer, _>((actor.company_id % i64::from(i32::MAX)) as i32)
             .execute(conn)?;
     }
-    let prev_hash = last_hash(conn, actor.company_id)?;
+    let prev_hash = head(conn, actor.company_id)?.map_or_else(|| GENESIS_HASH.to_string(), |h| h.2);
     let created_at = crate::util::now();
-    let changes = serde_json::json!({ "before": entry.before, "after": entry.after });
+    let changes = normalize(serde_json::json!({ "before": entry.before, "after": entry.after }));
+    let details = normalize(entry.details);
     let hash = content_hash(
         &prev_hash,
         actor.company_id,
@@ -212,7 +302,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, entry: Entry) -> QueryResult<Aud
         entry.entity_id,
         entry.outcome.as_str(),
         &changes,
-        &entry.details,
+        &details,
         actor.meta.ip_address.as_deref(),
         actor.meta.user_agent.as_deref(),
         created_at,
@@ -227,7 +317,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, entry: Entry) -> QueryResult<Aud
             audit_logs::entity_id.eq(entry.entity_id),
             audit_logs::outcome.eq(entry.outcome.as_str()),
             audit_logs::changes.eq(JsonValue(changes)),
-            audit_logs::details.eq(JsonValue(entry.details)),
+            audit_logs::details.eq(JsonValue(details)),
             audit_logs::ip_address.eq(&actor.meta.ip_address),
             audit_logs::user_agent.eq(&actor.meta.user_agent),
             audit_logs::created_at.eq(created_at),
@@ -235,7 +325,11 @@ pub fn record(conn: &mut DbConn, actor: &Actor, entry: Entry) -> QueryResult<Aud
             audit_logs::hash.eq(hash),
         ))
         .returning(audit_logs::all_columns)
-        .get_result(conn)
+        .get_result::<AuditLog>(conn)
+        .and_then(|row| {
+            advance_head(conn, row.company_id, row.id, &row.hash)?;
+            Ok(row)
+        })
 }
 
 /// An entry with the name of its actor, for listing.
@@ -334,15 +428,23 @@ pub struct BrokenLink {
 /// Walks every company's chain (or one company's) in id order and reports the first row whose
 /// link or content does not match.
 pub fn verify_chain(conn: &mut DbConn, only_company: Option<i64>) -> QueryResult<ChainReport> {
-    let mut q = audit_logs::table
+    // Every company with entries or with a chain head (a head without entries means they were
+    // all removed).
+    let mut rows_q = audit_logs::table
         .select(audit_logs::company_id)
         .distinct()
         .into_boxed();
+    let mut heads_q = audit_chain_heads::table
+        .select(audit_chain_heads::company_id)
+        .into_boxed();
     if let Some(c) = only_company {
-        q = q.filter(audit_logs::company_id.eq(c));
+        rows_q = rows_q.filter(audit_logs::company_id.eq(c));
+        heads_q = heads_q.filter(audit_chain_heads::company_id.eq(c));
     }
-    let mut companies: Vec<i64> = q.load(conn)?;
+    let mut companies: Vec<i64> = rows_q.load(conn)?;
+    companies.extend(heads_q.load::<i64>(conn)?);
     companies.sort_unstable();
+    companies.dedup();
     let mut report = ChainReport {
         rows_checked: 0,
         companies_checked: 0,
@@ -350,40 +452,71 @@ pub fn verify_chain(conn: &mut DbConn, only_company: Option<i64>) -> QueryResult
     };
     for company_id in companies {
         report.companies_checked += 1;
-        let mut expected_prev = GENESIS_HASH.to_string();
-        let mut after_id = 0i64;
-        loop {
-            let batch: Vec<AuditLog> = audit_logs::table
-                .filter(audit_logs::company_id.eq(company_id))
-                .filter(audit_logs::id.gt(after_id))
-                .order(audit_logs::id.asc())
-                .limit(1000)
-                .select(AuditLog::as_select())
-                .load(conn)?;
-            let Some(last) = batch.last() else { break };
-            after_id = last.id;
-            for row in &batch {
-                report.rows_checked += 1;
-                let reason = if row.prev_hash != expected_prev {
-                    Some(
-                        "its prev_hash does not match the hash of the previous row (a row was removed or inserted)",
-                    )
-                } else if row.recomputed_hash() != row.hash {
-                    Some("its content does not match its hash (the row was edited)")
-                } else {
-                    None
-                };
-                if let Some(reason) = reason {
-                    report.first_broken = Some(BrokenLink {
-                        id: row.id,
-                        company_id,
-                        reason: reason.to_string(),
-                    });
-                    return Ok(report);
-                }
-                expected_prev = row.hash.clone();
-            }
+        if let Some(broken) = verify_company(conn, company_id, &mut report.rows_checked)? {
+            report.first_broken = Some(broken);
+            return Ok(report);
         }
     }
     Ok(report)
+}
+
+fn verify_company(
+    conn: &mut DbConn,
+    company_id: i64,
+    rows_checked: &mut u64,
+) -> QueryResult<Option<BrokenLink>> {
+    let broken = |id: i64, reason: &str| {
+        Some(BrokenLink {
+            id,
+            company_id,
+            reason: reason.to_string(),
+        })
+    };
+    let mut expected_prev = GENESIS_HASH.to_string();
+    let mut after_id = 0i64;
+    let mut entries = 0i64;
+    loop {
+        let batch: Vec<AuditLog> = audit_logs::table
+            .filter(audit_logs::company_id.eq(company_id))
+            .filter(audit_logs::id.gt(after_id))
+            .order(audit_logs::id.asc())
+            .limit(1000)
+            .select(AuditLog::as_select())
+            .load(conn)?;
+        let Some(last) = batch.last() else { break };
+        after_id = last.id;
+        for row in &batch {
+            *rows_checked += 1;
+            entries += 1;
+            if row.prev_hash != expected_prev {
+                return Ok(broken(
+                    row.id,
+                    "its prev_hash does not match the hash of the previous row (a row was removed or inserted)",
+                ));
+            }
+            if row.recomputed_hash() != row.hash {
+                return Ok(broken(
+                    row.id,
+                    "its content does not match its hash (the row was edited)",
+                ));
+            }
+            expected_prev = row.hash.clone();
+        }
+    }
+    // The newest entries: the chain must end where its head says.
+    match head(conn, company_id)? {
+        Some((count, last_id, last_hash))
+            if count == entries && last_id == after_id && last_hash == expected_prev =>
+        {
+            Ok(None)
+        }
+        Some((count, last_id, _)) => Ok(broken(
+            last_id,
+            &format!(
+                "the chain ends before its recorded head ({entries} of {count} entries present: the newest entries were removed)"
+            ),
+        )),
+        None if entries == 0 => Ok(None),
+        None => Ok(broken(after_id, "the company's chain head is missing")),
+    }
 }

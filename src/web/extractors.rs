@@ -23,10 +23,19 @@ const MAX_USER_AGENT: usize = 300;
 
 /// The client address (the peer, or the forwarded address behind a trusted proxy) and browser.
 pub fn request_meta(req: &HttpRequest, config: &Config) -> RequestMeta {
+    let peer = || req.peer_addr().map(|a| a.ip().to_string());
     let ip_address = if config.trust_proxy {
-        req.connection_info().realip_remote_addr().map(strip_port)
+        // The last X-Forwarded-For entry is the one our own proxy added; the ones before it
+        // are whatever the client sent.
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|a| strip_port(a.trim()))
+            .filter(|a| !a.is_empty())
+            .or_else(peer)
     } else {
-        req.peer_addr().map(|a| a.ip().to_string())
+        peer()
     };
     let user_agent = req
         .headers()

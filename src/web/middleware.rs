@@ -120,7 +120,13 @@ pub async fn csrf_guard(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let session = req.get_session();
-    let host = req.connection_info().host().to_string();
+    // The Host header itself, not X-Forwarded-Host (which a client can set).
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let origin_ok = csrf::same_origin(req.headers(), &host);
 
     let header_token = req

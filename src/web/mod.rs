@@ -115,6 +115,10 @@ pub fn server(
             .build();
         App::new()
             .app_data(state.clone())
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                AppError::BadRequest("The address has a parameter that is not valid.".into()).into()
+            }))
             .app_data(
                 web::FormConfig::default()
                     .limit(256 * 1024)

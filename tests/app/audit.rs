@@ -252,3 +252,85 @@ async fn concurrent_writers_keep_one_chain(app: TestApp) {
     });
 }
 on_both_databases!(concurrent_writers_keep_one_chain);
+
+async fn removing_the_newest_entries_is_detected(app: TestApp) {
+    let (_, account) = signed_up(&app, "Tail").await;
+    let user = user_by_login(&app, &account.email);
+    add_entries(&app, user.company_id, user.id, 3);
+    let newest = app.with_conn(|conn| {
+        audit::page(conn, user.company_id, &audit::Filter::default(), None, 1)
+            .unwrap()
+            .0[0]
+            .log
+            .id
+    });
+    let disable = match app.backend {
+        Backend::Sqlite => "DROP TRIGGER audit_logs_no_delete;",
+        Backend::Postgres => "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only;",
+    };
+    app.with_conn(|conn| {
+        if app.backend == Backend::Postgres {
+            assert!(
+                conn.batch_execute("TRUNCATE audit_logs").is_err(),
+                "TRUNCATE refused"
+            );
+        }
+        // A user with audit entries cannot be hard-deleted (users are soft-deleted).
+        assert!(
+            conn.batch_execute(&format!("DELETE FROM users WHERE id = {}", user.id))
+                .is_err()
+        );
+        conn.batch_execute(disable).unwrap();
+        conn.batch_execute(&format!("DELETE FROM audit_logs WHERE id = {newest}"))
+            .unwrap();
+        let broken = audit::verify_chain(conn, None)
+            .unwrap()
+            .first_broken
+            .expect("tail removal detected");
+        assert_eq!(broken.company_id, user.company_id);
+        assert!(
+            broken.reason.contains("newest entries were removed"),
+            "{}",
+            broken.reason
+        );
+        conn.batch_execute("DELETE FROM audit_logs").unwrap();
+        let broken = audit::verify_chain(conn, None)
+            .unwrap()
+            .first_broken
+            .expect("emptied trail detected");
+        assert!(broken.reason.contains("0 of"), "{}", broken.reason);
+    });
+}
+on_both_databases!(removing_the_newest_entries_is_detected);
+
+async fn numbers_hash_the_same_after_a_round_trip(app: TestApp) {
+    let (_, account) = signed_up(&app, "Numbers").await;
+    let user = user_by_login(&app, &account.email);
+    app.with_conn(|conn| {
+        write_tx(conn, |conn| {
+            let actor = Actor {
+                company_id: user.company_id,
+                user_id: Some(user.id),
+                meta: RequestMeta::default(),
+            };
+            audit::record(
+                conn,
+                &actor,
+                Entry::success("test.numbers", "thing", Some(1))
+                    .before(serde_json::json!({
+                        "big": 1e16, "negzero": -0.0, "tenth": 0.1, "tiny": 1e-7, "huge": 1.5e300,
+                        "int": 42, "neg": -3.5, "z": { "b": 1, "a": [2.0, 3] }
+                    }))
+                    .after(serde_json::json!({ "bigneg": -2e17, "max": 18446744073709551615u64 })),
+            )
+        })
+        .unwrap();
+        let report = audit::verify_chain(conn, Some(user.company_id)).unwrap();
+        assert_eq!(
+            report.first_broken, None,
+            "stored numbers verify on {:?}",
+            app.backend
+        );
+    });
+}
+on_both_databases!(numbers_hash_the_same_after_a_round_trip);

@@ -150,6 +150,53 @@ async fn repeated_failures_lock_the_account(app: TestApp) {
 }
 on_both_databases!(repeated_failures_lock_the_account);
 
+/// Unknown logins lock exactly like accounts, so a lockout tells nothing about existence.
+#[actix_rt::test]
+async fn unknown_logins_lock_like_accounts() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.login_throttle.max_account_failures = 3
+    })
+    .await;
+    let (_, account) = signed_up(&app, "Known").await;
+    for login_name in [account.email.as_str(), "nobody-at-all@example.com"] {
+        let client = app.client();
+        for _ in 0..3 {
+            assert_eq!(
+                login(&client, login_name, "wrong password here")
+                    .await
+                    .status,
+                200
+            );
+        }
+        let res = login(&client, login_name, "wrong password here").await;
+        assert_eq!(res.status, 429, "{login_name}");
+        res.assert_contains("Too many failed sign-in attempts");
+    }
+}
+
+async fn parallel_guesses_count_each_other(app: TestApp) {
+    let (_, account) = signed_up(&app, "Parallel").await;
+    let max = app.config.login_throttle.max_account_failures as usize;
+    let clients: Vec<Client> = (0..max * 2).map(|_| app.client()).collect();
+    for c in &clients {
+        c.get("/login").await;
+    }
+    let fields = [
+        ("login", account.email.as_str()),
+        ("password", "parallel guess!!"),
+    ];
+    let attempts = clients.iter().map(|c| c.post("/login", &fields));
+    let results = futures_util::future::join_all(attempts).await;
+    let evaluated = results.iter().filter(|r| r.status == 200).count();
+    let refused = results.iter().filter(|r| r.status == 429).count();
+    assert_eq!(evaluated + refused, max * 2);
+    assert!(
+        evaluated <= max,
+        "{evaluated} guesses evaluated with a limit of {max}"
+    );
+}
+on_both_databases!(parallel_guesses_count_each_other);
+
 #[actix_rt::test]
 async fn repeated_failures_from_one_address_are_refused() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| c.login_throttle.max_ip_failures = 4).await;
@@ -436,3 +483,26 @@ async fn expired_links_do_not_work(app: TestApp) {
     res.assert_contains("invalid, was already used or has expired");
 }
 on_both_databases!(expired_links_do_not_work);
+
+async fn a_password_change_ends_mailed_reset_links(app: TestApp) {
+    let (client, account) = signed_up(&app, "Change").await;
+    let other = app.client();
+    other.get("/password/forgot").await;
+    other
+        .post("/password/forgot", &[("email", &account.email)])
+        .await;
+    let link = app.link_in_mail(&account.email, "/password/reset/").await;
+    client.get("/account/password").await;
+    client
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "changed on purpose 99"),
+            ],
+        )
+        .await
+        .assert_redirect("/account");
+    assert_eq!(other.get(&link).await.status, 400);
+}
+on_both_databases!(a_password_change_ends_mailed_reset_links);

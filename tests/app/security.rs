@@ -177,8 +177,12 @@ async fn error_pages_leak_nothing() {
     );
     let (client, _) = signed_up(&app, "Errors").await;
     let res = client.get("/audit/not-a-number").await;
-    assert!(res.status == 404 || res.status == 400, "{}", res.status);
-    assert!(!res.body.contains("ParseIntError"));
+    assert_eq!(res.status, 404);
+    res.assert_contains("<title>Not found · AmpFlux</title>");
+    let res = client.get("/audit?before=abc").await;
+    assert_eq!(res.status, 400);
+    res.assert_contains("<title>Bad request · AmpFlux</title>");
+    assert!(!res.body.contains("ParseIntError") && !res.body.contains("deserialize"));
 }
 
 async fn permissions_deny_by_default(app: TestApp) {
@@ -255,3 +259,151 @@ async fn deactivated_users_are_signed_out() {
     let res = login(&app.client(), &account.email, &account.password).await;
     res.assert_contains("This account is deactivated");
 }
+
+#[actix_rt::test]
+async fn other_methods_and_body_types_need_the_token_too() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (client, _) = signed_up(&app, "Methods").await;
+    let token = client.csrf().unwrap();
+    let http = awc::Client::builder().disable_redirects().finish();
+    let url = format!("{}/account/profile", app.base);
+    let cookie = client.cookie_header();
+    for method in ["PUT", "DELETE", "PATCH"] {
+        let res = http
+            .request(method.parse().unwrap(), &url)
+            .insert_header(("Cookie", cookie.clone()))
+            .insert_header(("Origin", app.base.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 403, "{method}");
+    }
+    // The field is read from urlencoded forms only: other bodies must send the header.
+    for (content_type, body) in [
+        (
+            "text/plain",
+            format!("csrf_token={token}&name=X&timezone=UTC"),
+        ),
+        (
+            "application/json",
+            format!("{{\"csrf_token\":\"{token}\"}}"),
+        ),
+        (
+            "multipart/form-data; boundary=XX",
+            format!(
+                "--XX\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--XX--\r\n"
+            ),
+        ),
+    ] {
+        let res = http
+            .post(&url)
+            .insert_header(("Cookie", cookie.clone()))
+            .insert_header(("Origin", app.base.clone()))
+            .insert_header(("Content-Type", content_type))
+            .send_body(body)
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 403, "{content_type}");
+    }
+    // A cross-site Referer without Origin is refused; a same-site one passes.
+    for (referer, expected) in [
+        ("http://evil.example/page", 403),
+        (format!("{}/account", app.base).leak() as &str, 303),
+    ] {
+        let res = http
+            .post(&url)
+            .insert_header(("Cookie", cookie.clone()))
+            .insert_header(("Referer", referer))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .send_body(format!("csrf_token={token}&name=Referer&timezone=UTC"))
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), expected, "{referer}");
+    }
+}
+
+async fn control_characters_get_a_message_not_an_error(app: TestApp) {
+    let client = app.client();
+    let res = login(&client, "a\0b", "whatever password").await;
+    assert_eq!(res.status, 200);
+    res.assert_contains("Incorrect email, username or password.");
+
+    client.get("/password/forgot").await;
+    let res = client
+        .post("/password/forgot", &[("email", "a\0b@example.com")])
+        .await;
+    assert_eq!(res.status, 422);
+
+    client.get("/register").await;
+    let res = client
+        .post(
+            "/register",
+            &[
+                ("company_name", "Nul\0Co"),
+                ("name", "Eve\r\nBcc: victim@example.com"),
+                ("username", "eve"),
+                ("email", "eve@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("no control characters");
+    res.assert_contains("must not contain control characters");
+
+    let (signed_in, account) = signed_up(&app, "Ctrl").await;
+    signed_in.get("/account").await;
+    let res = signed_in
+        .post(
+            "/account/profile",
+            &[("name", "Line\nBreak"), ("timezone", "UTC")],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert_eq!(user_by_login(&app, &account.email).name, "Ctrl Engineer");
+    let res = signed_in.get("/audit?action=%00x").await;
+    assert_eq!(res.status, 200);
+}
+on_both_databases!(control_characters_get_a_message_not_an_error);
+
+async fn next_cannot_leave_the_site(app: TestApp) {
+    let (client, account) = signed_up(&app, "Redirect").await;
+    for next in [
+        "/%09/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "https://evil.example",
+        "/%0A/evil",
+    ] {
+        let res = client.get(&format!("/login?next={next}")).await;
+        res.assert_redirect("/");
+    }
+    client.get("/account").await;
+    let anon = app.client();
+    anon.get("/login").await;
+    let res = anon
+        .post(
+            "/login",
+            &[
+                ("login", &account.email),
+                ("password", PASSWORD),
+                ("next", "/\t/evil.example"),
+            ],
+        )
+        .await;
+    res.assert_redirect("/");
+    let anon = app.client();
+    anon.get("/login").await;
+    let res = anon
+        .post(
+            "/login",
+            &[
+                ("login", &account.email),
+                ("password", PASSWORD),
+                ("next", "/audit?x=1"),
+            ],
+        )
+        .await;
+    res.assert_redirect("/audit?x=1");
+}
+on_both_databases!(next_cannot_leave_the_site);

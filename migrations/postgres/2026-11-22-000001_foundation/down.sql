@@ -1,4 +1,5 @@
 DROP TABLE licenses;
+DROP TABLE audit_chain_heads;
 DROP TABLE audit_logs;
 DROP FUNCTION audit_logs_append_only();
 DROP TABLE security_events;

@@ -12,6 +12,7 @@ CREATE TABLE companies (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
+CREATE INDEX companies_settings_gin ON companies USING GIN (settings);
 
 CREATE TABLE users (
     id BIGSERIAL PRIMARY KEY,
@@ -30,6 +31,7 @@ CREATE TABLE users (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX users_company_idx ON users (company_id);
+CREATE INDEX users_preferences_gin ON users USING GIN (preferences);
 
 CREATE TABLE roles (
     id BIGSERIAL PRIMARY KEY,
@@ -102,7 +104,9 @@ CREATE INDEX security_events_metadata_gin ON security_events USING GIN (metadata
 CREATE TABLE audit_logs (
     id BIGSERIAL PRIMARY KEY,
     company_id BIGINT NOT NULL REFERENCES companies (id),
-    user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    -- Users are soft-deleted; a hard delete of a user with audit entries is refused, since the
+    -- actor is part of each entry's hash.
+    user_id BIGINT REFERENCES users (id) ON DELETE RESTRICT,
     project_id BIGINT,
     action TEXT NOT NULL,
     entity_type TEXT NOT NULL,
@@ -123,18 +127,24 @@ CREATE INDEX audit_logs_user_idx ON audit_logs (user_id);
 CREATE INDEX audit_logs_changes_gin ON audit_logs USING GIN (changes);
 CREATE INDEX audit_logs_details_gin ON audit_logs USING GIN (details);
 
--- Append-only: only the ON DELETE SET NULL of user_id may touch a written row.
+-- Append-only: the database refuses to change, remove or truncate written entries.
 CREATE FUNCTION audit_logs_append_only() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND NEW.user_id IS NULL AND OLD.user_id IS NOT NULL
-       AND (to_jsonb(NEW) - 'user_id') = (to_jsonb(OLD) - 'user_id') THEN
-        RETURN NEW;
-    END IF;
     RAISE EXCEPTION 'audit_logs is append-only';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_logs_append_only BEFORE UPDATE OR DELETE ON audit_logs
     FOR EACH ROW EXECUTE FUNCTION audit_logs_append_only();
+CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON audit_logs
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_logs_append_only();
+
+-- The head of each company's chain: removing the newest entries is detected too.
+CREATE TABLE audit_chain_heads (
+    company_id BIGINT PRIMARY KEY REFERENCES companies (id),
+    entries BIGINT NOT NULL,
+    last_id BIGINT NOT NULL,
+    last_hash TEXT NOT NULL
+);
 
 CREATE TABLE licenses (
     id BIGSERIAL PRIMARY KEY,

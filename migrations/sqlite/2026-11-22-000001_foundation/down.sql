@@ -1,7 +1,7 @@
 DROP TABLE licenses;
 DROP TRIGGER audit_logs_no_delete;
 DROP TRIGGER audit_logs_no_update;
-DROP TRIGGER audit_logs_user_only_nulled;
+DROP TABLE audit_chain_heads;
 DROP TABLE audit_logs;
 DROP TABLE security_events;
 DROP TABLE auth_tokens;

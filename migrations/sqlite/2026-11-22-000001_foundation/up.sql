@@ -100,7 +100,9 @@ CREATE INDEX security_events_created_idx ON security_events (created_at);
 CREATE TABLE audit_logs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     company_id INTEGER NOT NULL REFERENCES companies (id),
-    user_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    -- Users are soft-deleted; a hard delete of a user with audit entries is refused, since the
+    -- actor is part of each entry's hash.
+    user_id INTEGER REFERENCES users (id) ON DELETE RESTRICT,
     project_id INTEGER,
     action TEXT NOT NULL,
     entity_type TEXT NOT NULL,
@@ -119,15 +121,8 @@ CREATE INDEX audit_logs_action_idx ON audit_logs (company_id, action);
 CREATE INDEX audit_logs_entity_idx ON audit_logs (company_id, entity_type, entity_id);
 CREATE INDEX audit_logs_user_idx ON audit_logs (user_id);
 
--- Append-only: only the ON DELETE SET NULL of user_id may touch a written row.
-CREATE TRIGGER audit_logs_no_update BEFORE UPDATE OF
-    id, company_id, project_id, action, entity_type, entity_id, outcome, changes, details,
-    ip_address, user_agent, created_at, prev_hash, hash ON audit_logs
-BEGIN
-    SELECT RAISE(ABORT, 'audit_logs is append-only');
-END;
-CREATE TRIGGER audit_logs_user_only_nulled BEFORE UPDATE OF user_id ON audit_logs
-WHEN NEW.user_id IS NOT NULL
+-- Append-only: the database refuses to change or remove a written entry.
+CREATE TRIGGER audit_logs_no_update BEFORE UPDATE ON audit_logs
 BEGIN
     SELECT RAISE(ABORT, 'audit_logs is append-only');
 END;
@@ -135,6 +130,14 @@ CREATE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs
 BEGIN
     SELECT RAISE(ABORT, 'audit_logs is append-only');
 END;
+
+-- The head of each company's chain: removing the newest entries is detected too.
+CREATE TABLE audit_chain_heads (
+    company_id INTEGER PRIMARY KEY REFERENCES companies (id),
+    entries INTEGER NOT NULL,
+    last_id INTEGER NOT NULL,
+    last_hash TEXT NOT NULL
+);
 
 CREATE TABLE licenses (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

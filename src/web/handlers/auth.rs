@@ -462,55 +462,68 @@ pub async fn forgot(
         ));
     }
     let lookup = email.clone();
-    let to_send = state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let Some(u) = user::find_by_login(conn, &lookup)?
-                    .filter(|u| u.is_active && u.email == lookup)
-                else {
-                    return Ok(None);
-                };
-                let since = crate::util::now() - chrono::Duration::hours(1);
-                let recent = crate::db::schema::security_events::table
-                    .filter(
-                        crate::db::schema::security_events::event_type
-                            .eq("password_reset.requested"),
-                    )
-                    .filter(crate::db::schema::security_events::user_id.eq(u.id))
-                    .filter(crate::db::schema::security_events::created_at.gt(since))
-                    .count()
-                    .get_result::<i64>(conn)?;
-                security_event::record(
-                    conn,
-                    &meta,
-                    NewEvent {
-                        user_id: Some(u.id),
-                        company_id: Some(u.company_id),
-                        event_type: "password_reset.requested",
-                        subject_key: None,
-                        severity: Severity::Info,
-                        description: "Password reset link requested".into(),
-                        metadata: serde_json::json!({ "sent": recent < RESETS_PER_HOUR }),
-                    },
-                )?;
-                if recent >= RESETS_PER_HOUR {
-                    return Ok(None);
-                }
-                let token = auth_token::issue(conn, Some(u.id), Purpose::PasswordReset)?;
-                Ok::<_, AppError>(Some((u, token)))
+    // The lookup, the token and the mail happen after the answer is sent, so known and unknown
+    // addresses get the same answer in the same time.
+    let worker = state.clone();
+    actix_web::rt::spawn(async move {
+        let state = worker;
+        let to_send = state
+            .db(move |conn| {
+                write_tx(conn, |conn| {
+                    let Some(u) = user::find_by_login(conn, &lookup)?
+                        .filter(|u| u.is_active && u.email == lookup)
+                    else {
+                        return Ok(None);
+                    };
+                    let since = crate::util::now() - chrono::Duration::hours(1);
+                    let recent = crate::db::schema::security_events::table
+                        .filter(
+                            crate::db::schema::security_events::event_type
+                                .eq("password_reset.requested"),
+                        )
+                        .filter(crate::db::schema::security_events::user_id.eq(u.id))
+                        .filter(crate::db::schema::security_events::created_at.gt(since))
+                        .count()
+                        .get_result::<i64>(conn)?;
+                    security_event::record(
+                        conn,
+                        &meta,
+                        NewEvent {
+                            user_id: Some(u.id),
+                            company_id: Some(u.company_id),
+                            event_type: "password_reset.requested",
+                            subject_key: None,
+                            severity: Severity::Info,
+                            description: "Password reset link requested".into(),
+                            metadata: serde_json::json!({ "sent": recent < RESETS_PER_HOUR }),
+                        },
+                    )?;
+                    if recent >= RESETS_PER_HOUR {
+                        return Ok(None);
+                    }
+                    let token = auth_token::issue(conn, Some(u.id), Purpose::PasswordReset)?;
+                    Ok::<_, AppError>(Some((u, token)))
+                })
             })
-        })
-        .await?;
-    if let Some((u, token)) = to_send {
-        let link = format!("{}/password/reset/{token}", state.config.base_url);
-        let body = format!(
-            "Hello {},\n\nSomeone asked to reset the password of your AmpFlux account. To choose a new password, open:\n\n{link}\n\nThe link works once and expires in one hour. If it was not you, ignore this mail: your password stays as it is.\n",
-            u.name
-        );
-        state
-            .mailer
-            .send_later(u.name, u.email, "Reset your AmpFlux password".into(), body);
-    }
+            .await;
+        match to_send {
+            Err(e) => tracing::error!(error = %e, "password reset request failed"),
+            Ok(None) => {}
+            Ok(Some((u, token))) => {
+                let link = format!("{}/password/reset/{token}", state.config.base_url);
+                let body = format!(
+                    "Hello {},\n\nSomeone asked to reset the password of your AmpFlux account. To choose a new password, open:\n\n{link}\n\nThe link works once and expires in one hour. If it was not you, ignore this mail: your password stays as it is.\n",
+                    u.name
+                );
+                state.mailer.send_later(
+                    u.name,
+                    u.email,
+                    "Reset your AmpFlux password".into(),
+                    body,
+                );
+            }
+        }
+    });
     let page = ForgotPage {
         page: Page::new(&session, "Reset your password", None, ""),
         email,
