@@ -37,6 +37,8 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// IEC 60909 short-circuit calculation of a circuit or pandapower file.
+    Sc(crate::sc_cli::ScArgs),
 }
 
 #[derive(Subcommand)]
@@ -77,6 +79,8 @@ pub fn main() -> ExitCode {
         Command::Migrate => migrate(),
         Command::Admin(cmd) => admin(cmd),
         Command::Audit(AuditCommand::Verify { company }) => verify(company),
+        // Pure computation: no configuration or database.
+        Command::Sc(args) => Ok(crate::sc_cli::run(&args)),
     };
     match result {
         Ok(code) => code,
@@ -257,6 +261,7 @@ fn admin(cmd: AdminCommand) -> Result<ExitCode, StartError> {
                         user_id: Some(target.id),
                         company_id: Some(target.company_id),
                         event_type: "password_reset.completed",
+                        subject_key: None,
                         severity: Severity::Warning,
                         description: "Password reset from the shell; all sessions ended".into(),
                         metadata: serde_json::json!({ "sessions_ended": ended }),

@@ -1,7 +1,8 @@
 //! AmpFlux: multi-tenant web application for IEC 60909 short-circuit studies.
 //!
 //! Data flows one way: `web` → `models` → `db`. `auth` holds passwords, sessions, CSRF and
-//! permissions; `mail` sends one-time links.
+//! permissions; `mail` sends one-time links. `sc` is the IEC 60909 engine (pure, no I/O), and
+//! `sc_cli` its command line.
 
 pub mod app;
 pub mod auth;
@@ -10,5 +11,7 @@ pub mod config;
 pub mod db;
 pub mod mail;
 pub mod models;
+pub mod sc;
+pub mod sc_cli;
 pub mod util;
 pub mod web;

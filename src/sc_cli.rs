@@ -121,7 +121,9 @@ pub fn run(args: &ScArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let parsed = match parse_input(&text) {
+    let parsed = parse_input(&text);
+    drop(text); // the input can be tens of MB; keep only the parsed circuit
+    let parsed = match parsed {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {}: {e}", args.file.display());
@@ -140,24 +142,20 @@ pub fn run(args: &ScArgs) -> ExitCode {
     let mut warnings = parsed.warnings;
     warnings.append(&mut results.warnings);
     results.warnings = warnings;
-    let out = match args.format {
-        FormatArg::Json => serde_json::to_string_pretty(&results)
-            .map(|s| s + "\n")
-            .unwrap_or_default(),
-        FormatArg::Csv => csv(&results),
-        FormatArg::Table => table(&results),
-    };
     if args.format != FormatArg::Json {
         for w in &results.warnings {
             eprintln!("warning: {w}");
         }
     }
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match args.format {
+        FormatArg::Json => serde_json::to_writer_pretty(&mut out, &results)
+            .map_err(std::io::Error::from)
+            .and_then(|_| out.write_all(b"\n")),
+        FormatArg::Csv => out.write_all(csv(&results).as_bytes()),
+        FormatArg::Table => out.write_all(table(&results).as_bytes()),
+    };
+    if written.and_then(|_| out.flush()).is_err() {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
@@ -271,4 +269,106 @@ pub fn csv(r: &ScResults) -> String {
         out += &(cells.join(",") + "\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ScArgs,
+    }
+
+    fn args(list: &[&str]) -> ScArgs {
+        Cli::try_parse_from(std::iter::once("sc").chain(list.iter().copied()))
+            .unwrap()
+            .args
+    }
+
+    #[test]
+    fn options_from_flags() {
+        let a = args(&[
+            "x.json",
+            "--fault",
+            "2phg",
+            "--case",
+            "min",
+            "--lv-tol",
+            "6",
+            "--kappa",
+            "B",
+            "--tk",
+            "0.5",
+            "--r-fault",
+            "1",
+            "--x-fault",
+            "2",
+            "--bus",
+            "B1",
+            "--bus",
+            "B2",
+            "--branches",
+            "--format",
+            "csv",
+        ]);
+        let o = a.options();
+        assert_eq!(o.fault, Fault::TwoPhaseEarth);
+        assert_eq!(o.case, Case::Min);
+        assert_eq!(o.lv_tol_percent, 6);
+        assert_eq!(o.kappa_method, KappaMethod::B);
+        assert_eq!((o.tk_s, o.r_fault_ohm, o.x_fault_ohm), (0.5, 1.0, 2.0));
+        assert_eq!(o.buses, vec!["B1".to_string(), "B2".to_string()]);
+        assert!(o.branch_results);
+        assert_eq!(a.format, FormatArg::Csv);
+        assert!(Cli::try_parse_from(["sc", "x.json", "--lv-tol", "7"]).is_err());
+    }
+
+    fn temp_file(name: &str, text: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("ampflux-sc-{}-{name}", std::process::id()));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn invalid_input_exits_with_2() {
+        let bad = temp_file(
+            "bad.json",
+            r#"{"format":"ampflux-circuit","version":1,"buses":[{"id":"B","vn_kv":-1}]}"#,
+        );
+        assert_eq!(run(&args(&[bad.to_str().unwrap()])), ExitCode::from(2));
+        let garbage = temp_file("garbage.json", "not json");
+        assert_eq!(run(&args(&[garbage.to_str().unwrap()])), ExitCode::from(2));
+        assert_eq!(
+            run(&args(&["/nonexistent/circuit.json"])),
+            ExitCode::from(2)
+        );
+        let _ = std::fs::remove_file(bad);
+        let _ = std::fs::remove_file(garbage);
+    }
+
+    #[test]
+    fn table_and_csv_list_every_bus() {
+        let text = include_str!("../tests/fixtures/sc/examples/substation.circuit.json");
+        let parsed = crate::sc::parse_input(text).unwrap();
+        let r = calculate(&parsed.circuit, &ScOptions::default()).unwrap();
+        let t = table(&r);
+        assert!(t.starts_with("bus"));
+        assert_eq!(
+            t.lines().take_while(|l| !l.is_empty()).count(),
+            1 + parsed.circuit.buses.len()
+        );
+        let c = csv(&r);
+        assert_eq!(c.lines().count(), 1 + parsed.circuit.buses.len());
+        assert!(
+            c.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("HV,110 kV busbar,110,")
+        );
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains("NaN") && !json.contains("null"));
+    }
 }

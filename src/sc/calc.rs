@@ -2,16 +2,18 @@
 //! fault locations from the diagonal of Z = Y⁻¹ (Takahashi, never a dense Z).
 
 use super::admittance::{Variant, assemble, earthed_nodes};
-use super::circuit::{Circuit, SwitchType};
+use super::branch_currents::branch_currents;
+use super::circuit::Circuit;
+use super::duty::duty_check;
+use super::formulas::{NodeZ, fc_ratio, fill_bus};
+use super::meshing::meshed_nodes;
 use super::model::{self, Model, ModelError, PsUnit};
-use super::options::{Case, Fault, KappaMethod, ScOptions};
-use super::results::{BranchResult, BusResult, DutyResult, ScResults, finite};
+use super::options::{Fault, KappaMethod, ScOptions};
+use super::results::{BusResult, ScResults};
 use super::sparse::{Ldlt, SparseError};
-use super::validate::{Problem, Severity, has_errors, validate};
+use super::topology::Topology;
+use super::validate::{Problem, Severity, has_errors, unfed_warning, validate_data_with};
 use num_complex::Complex64 as C64;
-use std::f64::consts::SQRT_2;
-
-const SQRT_3: f64 = 1.732_050_807_568_877_2;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CalcError {
@@ -39,13 +41,13 @@ impl CalcError {
 }
 
 /// Factorized sequence network over a subset of model nodes.
-struct Solved {
-    index: Vec<Option<usize>>,
-    f: Ldlt,
+pub(super) struct Solved {
+    pub(super) index: Vec<Option<usize>>,
+    pub(super) f: Ldlt,
 }
 
 impl Solved {
-    fn new(
+    pub(super) fn new(
         m: &Model,
         net: &model::SeqNetwork,
         include: &[bool],
@@ -63,6 +65,14 @@ impl Solved {
         Ok(Solved {
             index,
             f: Ldlt::factorize(&y)?,
+        })
+    }
+    /// Another network with the same structure (κ method C), reusing the ordering.
+    fn sibling(&self, net: &model::SeqNetwork, v: Variant) -> Result<Self, CalcError> {
+        let y = assemble(net, &self.index, self.f.size(), v);
+        Ok(Solved {
+            index: self.index.clone(),
+            f: self.f.refactorize(&y)?,
         })
     }
     /// Diagonal of Z for every model node (None where excluded).
@@ -91,32 +101,20 @@ impl Solved {
     }
 }
 
-/// Per-node impedances needed by the formulas.
-#[derive(Debug, Clone, Copy, Default)]
-struct NodeZ {
-    z1: C64,
-    /// None: no zero-sequence path.
-    z0: Option<C64>,
-    /// Equivalent impedance at fc (method C), unscaled.
-    zc: Option<C64>,
-    /// |Σ Z1[k,j] I_j| of the current sources.
-    source_sum: f64,
-    /// UrG/Un at power-station unit terminals.
-    voltage_ratio: f64,
-}
-
 /// Runs a short-circuit calculation.
 pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
-    let problems = validate(c);
+    let topo = Topology::new(c);
+    let mut problems = validate_data_with(c, &topo.bus_index);
     if has_errors(&problems) {
         return Err(CalcError::Invalid(problems));
     }
     check_options(c, o)?;
+    problems.extend(unfed_warning(c, &topo));
     let mut warnings: Vec<String> = problems
         .iter()
         .map(|p| format!("{}: {}", p.path, p.message))
         .collect();
-    let m = model::build(c, o)?;
+    let m = model::build_with(c, o, topo)?;
     warnings.extend(m.warnings.iter().cloned());
 
     // Fault locations (bus indices), keeping the order of the circuit.
@@ -192,7 +190,7 @@ fn check_options(c: &Circuit, o: &ScOptions) -> Result<(), CalcError> {
     Ok(())
 }
 
-fn fault_z(m: &Model, o: &ScOptions, node: usize) -> C64 {
+pub(super) fn fault_z(m: &Model, o: &ScOptions, node: usize) -> C64 {
     C64::new(o.r_fault_ohm, o.x_fault_ohm) / m.base_kv[node].powi(2)
 }
 
@@ -228,7 +226,7 @@ fn node_impedances(
             own_unit: None,
             freq_ratio: Some(fc_ratio),
         };
-        Some(Solved::new(m, &m.pos, &all, v)?.diagonal())
+        Some(pos.sibling(&m.pos, v)?.diagonal())
     } else {
         None
     };
@@ -247,6 +245,21 @@ fn node_impedances(
             }
         }
         None => vec![None; m.n],
+    };
+    // κ method B: 1.15 for buses fed over parallel paths, unless R/X < 0.3 in all branches.
+    let meshed = if o.kappa_method == KappaMethod::B {
+        let any_high_rx = m
+            .pos
+            .branches
+            .iter()
+            .any(|b| b.z.im <= 0.0 || b.z.re / b.z.im >= 0.3);
+        if any_high_rx {
+            meshed_nodes(&m.pos, m.n)
+        } else {
+            vec![false; m.n]
+        }
+    } else {
+        Vec::new()
     };
     let mut out = std::collections::HashMap::new();
     for &bi in selected {
@@ -268,6 +281,11 @@ fn node_impedances(
                 zc: peak.as_ref().and_then(|p| p[node]),
                 source_sum,
                 voltage_ratio: 1.0,
+                kappa_b_factor: if meshed.get(node).copied().unwrap_or(false) {
+                    1.15
+                } else {
+                    1.0
+                },
             },
         );
         let _ = zf;
@@ -290,6 +308,7 @@ fn node_impedances(
                 entry.zc = nz.zc;
                 entry.source_sum = nz.source_sum;
                 entry.voltage_ratio = u.voltage_ratio;
+                entry.kappa_b_factor = entry.kappa_b_factor.max(nz.kappa_b_factor);
             }
         }
     }
@@ -319,7 +338,7 @@ fn unit_terminal_impedances(
             own_unit: Some(u),
             freq_ratio: Some(fc_ratio),
         };
-        Solved::new(m, &m.pos, &all, vc)?.diagonal_at(u.gen_node)
+        s.sibling(&m.pos, vc)?.diagonal_at(u.gen_node)
     } else {
         None
     };
@@ -346,246 +365,6 @@ fn unit_terminal_impedances(
         zc,
         source_sum,
         voltage_ratio: u.voltage_ratio,
+        kappa_b_factor: 1.0,
     })
-}
-
-/// fc/f of κ method C: fc = 20 Hz at 50 Hz and 24 Hz at 60 Hz (IEC 60909-0 8.1.3.2 c), so
-/// the ratio is 0.4 for both frequencies.
-fn fc_ratio(_f: f64) -> f64 {
-    0.4
-}
-
-/// κ = 1.02 + 0.98 e^(−3R/X) (eq. 55).
-pub fn kappa_of(rx: f64) -> f64 {
-    1.02 + 0.98 * (-3.0 * rx).exp()
-}
-
-/// Factor m of the DC component for Ith (eq. 102, IEC 60909-0:2016 Annex? / clause 12):
-/// m = (e^(4 f Tk ln(κ−1)) − 1) / (2 f Tk ln(κ−1)); its limit for κ → 2 is 2.
-pub fn m_factor(kappa: f64, f: f64, tk: f64) -> f64 {
-    let l = (kappa - 1.0).ln();
-    let a = 2.0 * f * tk * l;
-    if a.abs() < 1e-12 {
-        return 2.0;
-    }
-    ((2.0 * a).exp() - 1.0) / a
-}
-
-fn fill_bus(r: &mut BusResult, m: &Model, o: &ScOptions, node: usize, nz: &NodeZ) {
-    let vb = m.base_kv[node];
-    let zbase = vb * vb;
-    let c = m.c[node];
-    let zf = fault_z(m, o, node);
-    let i_base = 1.0 / (SQRT_3 * vb); // kA per pu at 1 MVA
-    let zk = nz.z1 + zf;
-    r.rk_ohm = finite(zk.re * zbase);
-    r.xk_ohm = finite(zk.im * zbase);
-    let source = nz.source_sum / zk.norm() * i_base;
-    let kappa = kappa_at(m, o, node, nz, zf);
-    r.kappa = finite(kappa);
-    let (ik1, ik2) = match o.fault {
-        Fault::ThreePhase => {
-            // Eq. (29): Ik'' = c Un / (√3 |Zk|).
-            let ik = c / zk.norm() * i_base * nz.voltage_ratio;
-            r.skss_mva = finite(SQRT_3 * vb * (ik + source));
-            (ik, source)
-        }
-        Fault::TwoPhase => {
-            // Eq. (44): Ik2'' = c Un / |Z(1) + Z(2)|, Z(2) = Z(1). Fault impedance as pandapower.
-            let ik = c / (2.0 * zk.norm()) / vb * nz.voltage_ratio;
-            r.skss_mva = finite((ik + source) * vb / SQRT_3);
-            (ik, source)
-        }
-        Fault::SinglePhase => {
-            // Eq. (52): Ik1'' = √3 c Un / |2 Z(1) + Z(0)| (fault impedance 3 ZF).
-            let ik = match nz.z0 {
-                Some(z0) => {
-                    let z0f = z0 + zf;
-                    r.rk0_ohm = finite(z0f.re * zbase);
-                    r.xk0_ohm = finite(z0f.im * zbase);
-                    SQRT_3 * c / (zk * 2.0 + z0f).norm() / vb
-                }
-                None => 0.0,
-            };
-            (ik, source)
-        }
-        Fault::TwoPhaseEarth => {
-            // Eq. (56)-(58) with Z(2) = Z(1); without a zero-sequence path it is a 2ph fault.
-            let z1 = nz.z1;
-            match nz.z0 {
-                Some(z0) => {
-                    r.rk0_ohm = finite(z0.re * zbase);
-                    r.xk0_ohm = finite(z0.im * zbase);
-                    let a = C64::from_polar(1.0, 2.0 * std::f64::consts::PI / 3.0);
-                    let d = (z1 * z1 + z1 * z0 * 2.0).norm();
-                    let il2 = c * (z0 - a * z1).norm() / d / vb;
-                    let il3 = c * (z0 - a * a * z1).norm() / d / vb;
-                    r.ike_ka = finite(SQRT_3 * c * z1.norm() / d / vb);
-                    (il2.max(il3), 0.0)
-                }
-                None => (c / (2.0 * z1.norm()) / vb, 0.0),
-            }
-        }
-    };
-    let ik = ik1 + ik2;
-    r.ikss_ka = finite(ik);
-    // Eq. (54): ip = κ √2 Ik'' (current sources contribute √2 Ik'' only).
-    r.ip_ka = finite(SQRT_2 * (kappa * ik1 + ik2));
-    // Eq. (100)-(102): Ith = Ik'' √(m + n), n = 1 (far-from-generator).
-    r.ith_ka = finite(ik * (m_factor(kappa, m.frequency_hz, o.tk_s) + 1.0).sqrt());
-}
-
-fn kappa_at(m: &Model, o: &ScOptions, node: usize, nz: &NodeZ, zf: C64) -> f64 {
-    match o.kappa_method {
-        KappaMethod::C => match nz.zc {
-            Some(zc) => {
-                let ratio = fc_ratio(m.frequency_hz);
-                let z = zc + zf;
-                kappa_of(z.re / z.im * ratio)
-            }
-            None => kappa_of((nz.z1 + zf).re / (nz.z1 + zf).im),
-        },
-        KappaMethod::B => {
-            // Eq. (59): κ(b) = 1.15 κ for meshed networks, at most 1.8 (LV) or 2.0 (HV).
-            let z = nz.z1 + zf;
-            let k = kappa_of(z.re / z.im);
-            let cap = if m.base_kv[node] < 1.0 { 1.8 } else { 2.0 };
-            (1.15 * k).clamp(1.0, cap)
-        }
-    }
-}
-
-/// Branch currents of 3ph faults: for each selected fault bus one solve gives Z[:, k]; the
-/// largest terminal current over the fault locations is kept.
-fn branch_currents(
-    c: &Circuit,
-    m: &Model,
-    o: &ScOptions,
-    selected: &[usize],
-    warnings: &mut Vec<String>,
-) -> Result<Vec<BranchResult>, CalcError> {
-    if o.fault != Fault::ThreePhase {
-        warnings.push("branch currents are computed for 3ph faults only".into());
-        return Ok(Vec::new());
-    }
-    let all = vec![true; m.n];
-    let pos = Solved::new(m, &m.pos, &all, Variant::default())?;
-    // Per owner: [from, to, lv] current and fault bus.
-    let mut best: std::collections::BTreeMap<(u8, usize), ([f64; 3], Option<usize>)> =
-        Default::default();
-    for &bi in selected {
-        let Some(node) = m.node_of_bus[bi] else {
-            continue;
-        };
-        let Some(k) = pos.index[node] else { continue };
-        let mut col = vec![C64::default(); pos.f.size()];
-        col[k] = C64::new(1.0, 0.0);
-        pos.f.solve(&mut col);
-        let zk = col[k] + fault_z(m, o, node);
-        let i_f = C64::new(m.c[node], 0.0) / zk;
-        for br in &m.pos.branches {
-            let Some(owner) = br.owner else { continue };
-            let (Some(f), Some(t)) = (pos.index[br.f], pos.index[br.t]) else {
-                continue;
-            };
-            let (vf, vt) = (col[f] * i_f, col[t] * i_f);
-            let ys = C64::new(1.0, 0.0) / br.z;
-            let t2 = br.ratio * br.ratio;
-            let i_from = (ys + br.y_f) / t2 * vf - ys / br.ratio * vt;
-            let i_to = (ys + br.y_t) * vt - ys / br.ratio * vf;
-            let ka_f = i_from.norm() / (SQRT_3 * m.base_kv[br.f]);
-            let ka_t = i_to.norm() / (SQRT_3 * m.base_kv[br.t]);
-            let (key, slots): ((u8, usize), [(usize, f64); 2]) = match owner {
-                model::Owner::Line(i) => ((0, i), [(0, ka_f), (1, ka_t)]),
-                model::Owner::Trafo(i) => ((1, i), [(0, ka_f), (1, ka_t)]),
-                // Star branches: the winding terminal is the `t` end.
-                model::Owner::Trafo3w(i, w) => ((2, i), [(w as usize, ka_t), (w as usize, ka_t)]),
-            };
-            let e = best.entry(key).or_insert(([0.0; 3], None));
-            let mut improved = false;
-            for (slot, v) in slots {
-                if v > e.0[slot] {
-                    e.0[slot] = v;
-                    improved = true;
-                }
-            }
-            if improved && e.0.iter().cloned().fold(0.0, f64::max) == slots[0].1.max(slots[1].1) {
-                e.1 = Some(bi);
-            }
-        }
-    }
-    Ok(best
-        .into_iter()
-        .map(|((kind, i), (v, bus))| {
-            let (kind, id) = match kind {
-                0 => ("line", c.lines[i].id.clone()),
-                1 => ("transformer", c.transformers[i].id.clone()),
-                _ => ("transformer3w", c.transformers3w[i].id.clone()),
-            };
-            let pos = |x: f64| {
-                if kind == "transformer3w" || x > 0.0 {
-                    finite(x)
-                } else {
-                    Some(0.0)
-                }
-            };
-            BranchResult {
-                kind: kind.into(),
-                id,
-                ikss_from_ka: pos(v[0]),
-                ikss_to_ka: pos(v[1]),
-                ikss_lv_ka: if kind == "transformer3w" {
-                    finite(v[2])
-                } else {
-                    None
-                },
-                ikss_ka: finite(v.iter().cloned().fold(0.0, f64::max)),
-                fault_bus: bus.map(|b| c.buses[b].id.clone()),
-            }
-        })
-        .collect())
-}
-
-/// Duty check of circuit breakers with ratings against the results at their bus.
-fn duty_check(c: &Circuit, buses: &[BusResult]) -> Vec<DutyResult> {
-    c.switches
-        .iter()
-        .filter(|s| s.in_service && s.switch_type == Some(SwitchType::CB))
-        .filter(|s| s.rated_ib_ka.is_some() || s.rated_ip_ka.is_some())
-        .filter_map(|s| {
-            let r = buses.iter().find(|b| b.id == s.bus)?;
-            let util = |v: Option<f64>, rated: Option<f64>| match (v, rated) {
-                (Some(v), Some(rt)) => finite(v / rt * 100.0),
-                _ => None,
-            };
-            let ib_u = util(r.ikss_ka, s.rated_ib_ka);
-            let ip_u = util(r.ip_ka, s.rated_ip_ka);
-            let status = if r.ikss_ka.is_none() {
-                "unknown"
-            } else if ib_u.unwrap_or(0.0) > 100.0 || ip_u.unwrap_or(0.0) > 100.0 {
-                "fail"
-            } else {
-                "pass"
-            };
-            Some(DutyResult {
-                switch: s.id.clone(),
-                bus: s.bus.clone(),
-                ib_ka: r.ikss_ka,
-                rated_ib_ka: s.rated_ib_ka,
-                ib_utilisation_percent: ib_u,
-                ip_ka: r.ip_ka,
-                rated_ip_ka: s.rated_ip_ka,
-                ip_utilisation_percent: ip_u,
-                status: status.into(),
-            })
-        })
-        .collect()
-}
-
-#[allow(dead_code)]
-fn case_name(c: Case) -> &'static str {
-    match c {
-        Case::Max => "max",
-        Case::Min => "min",
-    }
 }

@@ -352,10 +352,15 @@ pub enum ElementKind {
     Transformer3w,
 }
 
+/// Switch type; the variant names are the strings of the format.
+#[allow(clippy::upper_case_acronyms)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SwitchType {
+    /// Circuit breaker (duty-checked when rated).
     CB,
+    /// Load-break switch.
     LBS,
+    /// Disconnector.
     DS,
 }
 

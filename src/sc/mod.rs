@@ -4,8 +4,12 @@
 //! [`validate::validate`] and [`calc::calculate`].
 
 pub mod admittance;
+pub mod branch_currents;
 pub mod calc;
 pub mod circuit;
+pub mod duty;
+pub mod formulas;
+pub mod meshing;
 pub mod model;
 pub mod options;
 pub mod pandapower;
@@ -33,7 +37,7 @@ pub enum InputFormat {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("not valid JSON: {0}")]
+    #[error("cannot read the JSON input: {0}")]
     Json(#[from] serde_json::Error),
     #[error(
         "unknown input: expected an AmpFlux circuit (\"format\": \"ampflux-circuit\") or a pandapower network (to_json)"
@@ -53,35 +57,42 @@ pub struct Parsed {
     pub warnings: Vec<String>,
 }
 
+/// The fields that tell the input formats apart; everything else is skipped without building
+/// a JSON tree (a 100k-bus circuit is parsed once, straight into the typed structs).
+#[derive(serde::Deserialize)]
+struct Probe {
+    format: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "_class")]
+    class: Option<String>,
+    bus: Option<serde::de::IgnoredAny>,
+}
+
 /// Parses a circuit v1 document or a pandapower `to_json` file.
 pub fn parse_input(text: &str) -> Result<Parsed, InputError> {
+    let probe: Probe = serde_json::from_str(text)?;
+    let pandapower = probe.class.as_deref() == Some("pandapowerNet")
+        || (probe.format.is_none() && probe.bus.is_some());
+    if probe.format.is_some() || !pandapower {
+        if probe.format.is_none() {
+            return Err(InputError::UnknownFormat);
+        }
+        // Strict parsing explains a wrong format name or unknown fields with their position.
+        let circuit: Circuit =
+            serde_json::from_str(text).map_err(|e| InputError::Circuit(e.to_string()))?;
+        return Ok(Parsed {
+            circuit,
+            format: InputFormat::Circuit,
+            warnings: Vec::new(),
+        });
+    }
     let value: serde_json::Value = serde_json::from_str(text)?;
-    if value.get("format").and_then(|f| f.as_str()) == Some(circuit::FORMAT_NAME) {
-        let circuit: Circuit =
-            serde_json::from_str(text).map_err(|e| InputError::Circuit(e.to_string()))?;
-        return Ok(Parsed {
-            circuit,
-            format: InputFormat::Circuit,
-            warnings: Vec::new(),
-        });
+    if !pandapower::looks_like_pandapower(&value) {
+        return Err(InputError::UnknownFormat);
     }
-    if pandapower::looks_like_pandapower(&value) {
-        let (circuit, warnings) = pandapower::import(&value)?;
-        return Ok(Parsed {
-            circuit,
-            format: InputFormat::Pandapower,
-            warnings,
-        });
-    }
-    if value.get("format").is_some() {
-        // A circuit with a wrong format name: let strict parsing and validation explain.
-        let circuit: Circuit =
-            serde_json::from_str(text).map_err(|e| InputError::Circuit(e.to_string()))?;
-        return Ok(Parsed {
-            circuit,
-            format: InputFormat::Circuit,
-            warnings: Vec::new(),
-        });
-    }
-    Err(InputError::UnknownFormat)
+    let (circuit, warnings) = pandapower::import(&value)?;
+    Ok(Parsed {
+        circuit,
+        format: InputFormat::Pandapower,
+        warnings,
+    })
 }

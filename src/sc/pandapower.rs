@@ -770,3 +770,54 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
     }
     Ok((c, im.warnings))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sc::{InputError, InputFormat, parse_input};
+
+    #[test]
+    fn detects_formats_by_content() {
+        let pp = parse_input(include_str!(
+            "../../tests/fixtures/sc/iec60909_4_small.json"
+        ))
+        .unwrap();
+        assert_eq!(pp.format, InputFormat::Pandapower);
+        assert_eq!(pp.circuit.buses[0].id, "0");
+        assert_eq!(pp.circuit.transformers3w.len(), 2);
+        let own = parse_input(include_str!(
+            "../../tests/fixtures/sc/examples/substation.circuit.json"
+        ))
+        .unwrap();
+        assert_eq!(own.format, InputFormat::Circuit);
+        assert!(matches!(
+            parse_input("{\"hello\": 1}"),
+            Err(InputError::UnknownFormat)
+        ));
+        assert!(matches!(parse_input("[1, 2"), Err(InputError::Json(_))));
+    }
+
+    #[test]
+    fn unsupported_content_is_listed() {
+        let mut v: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/sc/iec60909_4_small.json"
+        ))
+        .unwrap();
+        let frame = r#"{"columns":["from_bus","to_bus","rft_pu"],"index":[0],"data":[[0,1,0.1]]}"#;
+        v["_object"]["impedance"] = serde_json::json!({"_module": "pandas.core.frame", "_class": "DataFrame",
+            "_object": frame, "orient": "split"});
+        let parsed = parse_input(&v.to_string()).unwrap();
+        assert!(
+            parsed
+                .warnings
+                .iter()
+                .any(|w| w == "impedance: 1 element(s) not imported (element type not supported)"),
+            "{:?}",
+            parsed.warnings
+        );
+        assert!(
+            parsed.warnings.iter().any(
+                |w| w.starts_with("trafo: power-flow parameters not used by IEC 60909 ignored")
+            )
+        );
+    }
+}

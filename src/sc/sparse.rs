@@ -10,8 +10,6 @@
 //! branches; no dense n×n array is ever formed.
 
 use num_complex::Complex64 as C64;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SparseError {
@@ -64,26 +62,34 @@ pub struct Ldlt {
     row_idx: Vec<usize>,
     values: Vec<C64>,
     d: Vec<C64>,
+    /// Off-diagonal pattern of the factorized matrix (original numbering, sorted), to check
+    /// that a refactorization has the same structure.
+    off_pattern: Vec<(usize, usize)>,
+}
+
+/// Diagonal and summed, sorted lower off-diagonal entries (row > col) of a builder.
+fn summed(a: &SymmetricBuilder) -> (Vec<C64>, Vec<(usize, usize, C64)>) {
+    let mut entries = a.entries.clone();
+    entries.sort_unstable_by_key(|e| (e.1, e.0));
+    let mut diag = vec![C64::new(0.0, 0.0); a.n];
+    let mut off: Vec<(usize, usize, C64)> = Vec::with_capacity(entries.len());
+    for (i, j, v) in entries {
+        if i == j {
+            diag[i] += v;
+        } else if let Some(last) = off.last_mut().filter(|l| l.0 == i && l.1 == j) {
+            last.2 += v;
+        } else {
+            off.push((i, j, v));
+        }
+    }
+    (diag, off)
 }
 
 impl Ldlt {
     /// Orders, analyses and factorizes.
     pub fn factorize(a: &SymmetricBuilder) -> Result<Self, SparseError> {
         let n = a.n;
-        // Sum duplicate entries; split diagonal and off-diagonal.
-        let mut entries = a.entries.clone();
-        entries.sort_unstable_by_key(|e| (e.1, e.0));
-        let mut diag = vec![C64::new(0.0, 0.0); n];
-        let mut off: Vec<(usize, usize, C64)> = Vec::with_capacity(entries.len());
-        for (i, j, v) in entries {
-            if i == j {
-                diag[i] += v;
-            } else if let Some(last) = off.last_mut().filter(|l| l.0 == i && l.1 == j) {
-                last.2 += v;
-            } else {
-                off.push((i, j, v));
-            }
-        }
+        let (diag, off) = summed(a);
         let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
         for &(i, j, _) in &off {
             adj[i].push(j);
@@ -101,20 +107,13 @@ impl Ldlt {
         let mut col_ptr = Vec::with_capacity(n + 1);
         col_ptr.push(0);
         let mut row_idx = Vec::new();
-        for (k, pat) in pattern.iter().enumerate() {
-            let mut rows: Vec<usize> = pat.iter().map(|&o| inv_perm[o]).collect();
-            rows.sort_unstable();
-            debug_assert!(rows.iter().all(|&r| r > k));
-            row_idx.extend_from_slice(&rows);
+        for pat in &pattern {
+            let start = row_idx.len();
+            row_idx.extend(pat.iter().map(|&o| inv_perm[o]));
+            row_idx[start..].sort_unstable();
             col_ptr.push(row_idx.len());
         }
-        // Lower triangle of the permuted matrix by column.
-        let mut a_cols: Vec<Vec<(usize, C64)>> = vec![Vec::new(); n];
-        for &(i, j, v) in &off {
-            let (pi, pj) = (inv_perm[i], inv_perm[j]);
-            let (r, c) = if pi > pj { (pi, pj) } else { (pj, pi) };
-            a_cols[c].push((r, v));
-        }
+        drop(pattern);
         let mut f = Ldlt {
             n,
             perm,
@@ -123,9 +122,63 @@ impl Ldlt {
             row_idx,
             values: Vec::new(),
             d: vec![C64::new(0.0, 0.0); n],
+            off_pattern: off.iter().map(|&(i, j, _)| (i, j)).collect(),
         };
+        let a_cols = f.lower_columns(&off);
         f.numeric(&diag, &a_cols)?;
         Ok(f)
+    }
+
+    /// Factorizes a matrix with the same sparsity pattern (for example the equivalent-frequency
+    /// network of κ method C), reusing the ordering and the symbolic analysis.
+    pub fn refactorize(&self, a: &SymmetricBuilder) -> Result<Self, SparseError> {
+        let (diag, off) = summed(a);
+        let same = a.n == self.n
+            && off.len() == self.off_pattern.len()
+            && off
+                .iter()
+                .zip(&self.off_pattern)
+                .all(|(x, y)| x.0 == y.0 && x.1 == y.1);
+        if !same {
+            return Ldlt::factorize(a);
+        }
+        let mut f = Ldlt {
+            n: self.n,
+            perm: self.perm.clone(),
+            inv_perm: self.inv_perm.clone(),
+            col_ptr: self.col_ptr.clone(),
+            row_idx: self.row_idx.clone(),
+            values: Vec::new(),
+            d: vec![C64::new(0.0, 0.0); self.n],
+            off_pattern: self.off_pattern.clone(),
+        };
+        let a_cols = f.lower_columns(&off);
+        f.numeric(&diag, &a_cols)?;
+        Ok(f)
+    }
+
+    /// Lower triangle of the permuted matrix by column.
+    /// (column pointers, (row, value) entries), flat like a CSC matrix.
+    fn lower_columns(&self, off: &[(usize, usize, C64)]) -> (Vec<usize>, Vec<(usize, C64)>) {
+        let permuted = |&(i, j, v): &(usize, usize, C64)| {
+            let (pi, pj) = (self.inv_perm[i], self.inv_perm[j]);
+            if pi > pj { (pi, pj, v) } else { (pj, pi, v) }
+        };
+        let mut ptr = vec![0usize; self.n + 1];
+        for e in off {
+            ptr[permuted(e).1 + 1] += 1;
+        }
+        for c in 0..self.n {
+            ptr[c + 1] += ptr[c];
+        }
+        let mut next = ptr.clone();
+        let mut entries = vec![(0usize, C64::new(0.0, 0.0)); off.len()];
+        for e in off {
+            let (r, c, v) = permuted(e);
+            entries[next[c]] = (r, v);
+            next[c] += 1;
+        }
+        (ptr, entries)
     }
 
     pub fn size(&self) -> usize {
@@ -141,25 +194,42 @@ impl Ldlt {
     }
 
     /// Left-looking numeric factorization with a dense work vector.
-    fn numeric(&mut self, diag: &[C64], a_cols: &[Vec<(usize, C64)>]) -> Result<(), SparseError> {
+    fn numeric(
+        &mut self,
+        diag: &[C64],
+        a: &(Vec<usize>, Vec<(usize, C64)>),
+    ) -> Result<(), SparseError> {
         let n = self.n;
         let zero = C64::new(0.0, 0.0);
         self.values = vec![zero; self.row_idx.len()];
-        // Row structure of L: for each row j, the columns k < j with L[j,k] != 0, and the
-        // position of that entry inside column k.
-        let mut row_cols: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        // Row structure of L (flat): for each row j, the columns k < j with L[j,k] != 0 and the
+        // position of that entry inside column k. Columns are visited in order, so each row's
+        // list comes out sorted by k.
+        let mut row_ptr = vec![0usize; n + 1];
+        for &r in &self.row_idx {
+            row_ptr[r + 1] += 1;
+        }
+        for j in 0..n {
+            row_ptr[j + 1] += row_ptr[j];
+        }
+        let mut next = row_ptr.clone();
+        let mut row_entries = vec![(0usize, 0usize); self.row_idx.len()];
         for k in 0..n {
             for p in self.col(k) {
-                row_cols[self.row_idx[p]].push((k, p));
+                let r = self.row_idx[p];
+                row_entries[next[r]] = (k, p);
+                next[r] += 1;
             }
         }
+        drop(next);
+        let (a_ptr, a_entries) = a;
         let mut w = vec![zero; n];
         for j in 0..n {
             w[j] = diag[self.perm[j]];
-            for &(r, v) in &a_cols[j] {
+            for &(r, v) in &a_entries[a_ptr[j]..a_ptr[j + 1]] {
                 w[r] += v;
             }
-            for &(k, p) in &row_cols[j] {
+            for &(k, p) in &row_entries[row_ptr[j]..row_ptr[j + 1]] {
                 let ljk = self.values[p];
                 let factor = ljk * self.d[k];
                 // Entries of column k at rows >= j; the column is sorted and contains j at p.
@@ -272,13 +342,30 @@ impl Ldlt {
 fn minimum_degree(mut adj: Vec<Vec<usize>>) -> (Vec<usize>, Vec<Vec<usize>>) {
     let n = adj.len();
     let mut eliminated = vec![false; n];
-    let mut heap: BinaryHeap<Reverse<(usize, usize)>> =
-        (0..n).map(|v| Reverse((adj[v].len(), v))).collect();
+    // Bucket queue by degree with lazy deletion: an entry is current when the node is not yet
+    // eliminated and its degree still equals the bucket.
+    let mut buckets: Vec<Vec<usize>> = Vec::new();
+    let push = |buckets: &mut Vec<Vec<usize>>, deg: usize, v: usize| {
+        if buckets.len() <= deg {
+            buckets.resize_with(deg + 1, Vec::new);
+        }
+        buckets[deg].push(v);
+    };
+    for v in (0..n).rev() {
+        push(&mut buckets, adj[v].len(), v);
+    }
+    let mut lowest = 0;
     let mut order = Vec::with_capacity(n);
     let mut pattern = Vec::with_capacity(n);
     let mut mark = vec![usize::MAX; n];
-    while let Some(Reverse((deg, v))) = heap.pop() {
-        if eliminated[v] || deg != adj[v].len() {
+    loop {
+        while lowest < buckets.len() && buckets[lowest].is_empty() {
+            lowest += 1;
+        }
+        let Some(v) = buckets.get_mut(lowest).and_then(Vec::pop) else {
+            break;
+        };
+        if eliminated[v] || adj[v].len() != lowest {
             continue;
         }
         eliminated[v] = true;
@@ -304,7 +391,9 @@ fn minimum_degree(mut adj: Vec<Vec<usize>>) -> (Vec<usize>, Vec<Vec<usize>>) {
             }
         }
         for &u in &nbrs {
-            heap.push(Reverse((adj[u].len(), u)));
+            let d = adj[u].len();
+            push(&mut buckets, d, u);
+            lowest = lowest.min(d);
         }
         order.push(v);
         pattern.push(nbrs);

@@ -132,7 +132,12 @@ pub fn network(n_buses: usize, meshed: bool, seed: u64) -> Circuit {
             let i = rng.below(mv.len());
             let j = i.saturating_sub(5 + rng.below(60));
             if i != j {
-                c.lines.push(cable(&mut rng, format!("M{m}"), mv[i].clone(), mv[j].clone()));
+                c.lines.push(cable(
+                    &mut rng,
+                    format!("M{m}"),
+                    mv[i].clone(),
+                    mv[j].clone(),
+                ));
             }
         }
     }

@@ -32,35 +32,32 @@ impl UnionFind {
 }
 
 #[derive(Debug, Clone)]
-pub struct Topology {
-    pub bus_index: HashMap<String, usize>,
+pub struct Topology<'a> {
+    pub bus_index: HashMap<&'a str, usize>,
     /// Electrical node of each bus (buses fused by closed bus-bus switches share one).
     pub node_of_bus: Vec<usize>,
-    /// (kind, element id, bus index) of every open (or out-of-service) switch at an element end.
-    pub open_ends: HashSet<(ElementKind, String, usize)>,
+    /// Element id -> (kind, bus index) of every open (or out-of-service) switch at its ends.
+    pub open_ends: HashMap<&'a str, Vec<(ElementKind, usize)>>,
     /// Bus is in service and connected to an external grid or a generator.
     pub fed: Vec<bool>,
 }
 
-impl Topology {
+impl<'a> Topology<'a> {
     /// Builds the topology; unknown references are skipped (the validator reports them).
-    pub fn new(c: &Circuit) -> Self {
-        let mut bus_index = HashMap::with_capacity(c.buses.len());
-        for (i, b) in c.buses.iter().enumerate() {
-            bus_index.entry(b.id.clone()).or_insert(i);
-        }
+    pub fn new(c: &'a Circuit) -> Self {
+        let bus_index = super::validate::bus_index(c);
         let n = c.buses.len();
         let live = |i: usize| c.buses[i].in_service;
         let mut fuse = UnionFind::new(n);
-        let mut open_ends = HashSet::new();
+        let mut open_ends: HashMap<&str, Vec<(ElementKind, usize)>> = HashMap::new();
         for s in &c.switches {
-            let Some(&b) = bus_index.get(&s.bus) else {
+            let Some(&b) = bus_index.get(s.bus.as_str()) else {
                 continue;
             };
             let closed = s.closed && s.in_service;
             match s.element_kind {
                 ElementKind::Bus => {
-                    if let Some(&e) = bus_index.get(&s.element) {
+                    if let Some(&e) = bus_index.get(s.element.as_str()) {
                         if closed && live(b) && live(e) {
                             fuse.union(b, e);
                         }
@@ -68,7 +65,10 @@ impl Topology {
                 }
                 kind => {
                     if !closed {
-                        open_ends.insert((kind, s.element.clone(), b));
+                        open_ends
+                            .entry(s.element.as_str())
+                            .or_default()
+                            .push((kind, b));
                     }
                 }
             }
@@ -81,7 +81,7 @@ impl Topology {
             conn.union(i, node);
         }
         let bus = |id: &str| bus_index.get(id).copied().filter(|&i| live(i));
-        let closed_end = |kind, id: &str, b: usize| !open_ends.contains(&(kind, id.to_string(), b));
+        let closed_end = |kind, id: &str, b: usize| end_closed(&open_ends, kind, id, b);
         for l in c.lines.iter().filter(|l| l.in_service) {
             if let (Some(f), Some(t)) = (bus(&l.from_bus), bus(&l.to_bus)) {
                 if closed_end(ElementKind::Line, &l.id, f)
@@ -138,6 +138,15 @@ impl Topology {
     }
 
     pub fn end_closed(&self, kind: ElementKind, id: &str, bus: usize) -> bool {
-        !self.open_ends.contains(&(kind, id.to_string(), bus))
+        end_closed(&self.open_ends, kind, id, bus)
     }
+}
+
+fn end_closed(
+    open: &HashMap<&str, Vec<(ElementKind, usize)>>,
+    kind: ElementKind,
+    id: &str,
+    bus: usize,
+) -> bool {
+    open.is_empty() || open.get(id).is_none_or(|ends| !ends.contains(&(kind, bus)))
 }

@@ -8,7 +8,7 @@ use super::circuit::{Circuit, ElementKind, FORMAT_NAME, FORMAT_VERSION};
 use super::topology::Topology;
 use super::vector_group::VectorGroup;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// Relative difference between a transformer's rated winding voltage and its bus's nominal
@@ -46,8 +46,9 @@ pub fn has_errors(problems: &[Problem]) -> bool {
 }
 
 struct Checker<'a> {
-    bus_ids: HashSet<&'a str>,
-    bus_vn: std::collections::HashMap<&'a str, f64>,
+    c: &'a Circuit,
+    /// Bus id -> index of its first occurrence.
+    buses: &'a HashMap<&'a str, usize>,
     out: Vec<Problem>,
 }
 
@@ -92,10 +93,13 @@ impl<'a> Checker<'a> {
             self.positive(kind, id, field, v);
         }
     }
-    fn bus_ref(&mut self, kind: &str, id: &str, field: &str, bus: &str) {
-        if !self.bus_ids.contains(bus) {
+    /// Checks a bus reference; returns the bus's nominal voltage when it exists.
+    fn bus_ref(&mut self, kind: &str, id: &str, field: &str, bus: &str) -> Option<f64> {
+        let vn = self.bus_vn(bus);
+        if vn.is_none() {
             self.error(format!("{kind}[{id}].{field}"), format!("no bus \"{bus}\""));
         }
+        vn
     }
     fn unique<'b>(&mut self, kind: &str, ids: impl Iterator<Item = &'b str>) {
         let mut seen = HashSet::new();
@@ -108,7 +112,7 @@ impl<'a> Checker<'a> {
         }
     }
     fn bus_vn(&self, bus: &str) -> Option<f64> {
-        self.bus_vn.get(bus).copied()
+        self.buses.get(bus).map(|&i| self.c.buses[i].vn_kv)
     }
     fn voltage_match(&mut self, kind: &str, id: &str, field: &str, rated: f64, bus: &str) {
         if let Some(vn) = self.bus_vn(bus) {
@@ -141,11 +145,35 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Checks a parsed circuit; returns every problem found, errors first in document order.
+/// Checks a parsed circuit; returns every problem found in document order, including the
+/// warning about unfed buses.
 pub fn validate(c: &Circuit) -> Vec<Problem> {
+    let mut out = validate_data(c);
+    if !has_errors(&out) {
+        out.extend(unfed_warning(c, &Topology::new(c)));
+    }
+    out
+}
+
+/// Bus id -> index of its first occurrence.
+pub fn bus_index(c: &Circuit) -> HashMap<&str, usize> {
+    let mut index = HashMap::with_capacity(c.buses.len());
+    for (i, b) in c.buses.iter().enumerate() {
+        index.entry(b.id.as_str()).or_insert(i);
+    }
+    index
+}
+
+/// The element checks of [`validate`], without the topology (unfed buses).
+pub fn validate_data(c: &Circuit) -> Vec<Problem> {
+    validate_data_with(c, &bus_index(c))
+}
+
+/// [`validate_data`] with a bus index built by the caller (shared with the topology).
+pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>) -> Vec<Problem> {
     let mut k = Checker {
-        bus_ids: c.buses.iter().map(|b| b.id.as_str()).collect(),
-        bus_vn: c.buses.iter().map(|b| (b.id.as_str(), b.vn_kv)).collect(),
+        c,
+        buses,
         out: Vec::new(),
     };
     if c.format != FORMAT_NAME {
@@ -169,7 +197,13 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
     if c.buses.is_empty() {
         k.error("buses".into(), "the circuit has no bus".into());
     }
-    k.unique("buses", c.buses.iter().map(|e| e.id.as_str()));
+    for (i, b) in c.buses.iter().enumerate() {
+        if b.id.is_empty() {
+            k.error("buses[]".into(), "id must not be empty".into());
+        } else if buses.get(b.id.as_str()) != Some(&i) {
+            k.error(format!("buses[{}]", b.id), "duplicate id".into());
+        }
+    }
     k.unique(
         "external_grids",
         c.external_grids.iter().map(|e| e.id.as_str()),
@@ -214,8 +248,8 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
     }
     for l in &c.lines {
         let kd = "lines";
-        k.bus_ref(kd, &l.id, "from_bus", &l.from_bus);
-        k.bus_ref(kd, &l.id, "to_bus", &l.to_bus);
+        let vn_from = k.bus_ref(kd, &l.id, "from_bus", &l.from_bus);
+        let vn_to = k.bus_ref(kd, &l.id, "to_bus", &l.to_bus);
         if l.from_bus == l.to_bus {
             k.error(
                 format!("{kd}[{}].to_bus", l.id),
@@ -244,7 +278,7 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
                 );
             }
         }
-        if let (Some(a), Some(b)) = (k.bus_vn(&l.from_bus), k.bus_vn(&l.to_bus)) {
+        if let (Some(a), Some(b)) = (vn_from, vn_to) {
             if a > 0.0 && ((a - b) / a).abs() > 1e-6 {
                 k.warn(
                     format!("{kd}[{}]", l.id),
@@ -431,7 +465,7 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         let path = format!("{kd}[{}].element", s.id);
         let terminals: Option<Vec<&str>> = match s.element_kind {
             ElementKind::Bus => {
-                if !k.bus_ids.contains(s.element.as_str()) {
+                if !k.buses.contains_key(s.element.as_str()) {
                     k.error(path.clone(), format!("no bus \"{}\"", s.element));
                 } else if s.element == s.bus {
                     k.error(
@@ -474,15 +508,11 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         k.opt_positive(kd, &s.id, "rated_ip_ka", s.rated_ip_ka);
     }
 
-    if !has_errors(&k.out) {
-        unfed_warnings(c, &mut k.out);
-    }
     k.out
 }
 
-/// One warning per island of in-service buses that no external grid or generator feeds.
-fn unfed_warnings(c: &Circuit, out: &mut Vec<Problem>) {
-    let topo = Topology::new(c);
+/// A warning listing the in-service buses that no external grid or generator feeds.
+pub fn unfed_warning(c: &Circuit, topo: &Topology) -> Option<Problem> {
     let unfed: Vec<&str> = c
         .buses
         .iter()
@@ -491,7 +521,7 @@ fn unfed_warnings(c: &Circuit, out: &mut Vec<Problem>) {
         .map(|(_, b)| b.id.as_str())
         .collect();
     if unfed.is_empty() {
-        return;
+        return None;
     }
     let shown: Vec<String> = unfed.iter().take(8).map(|id| format!("\"{id}\"")).collect();
     let more = if unfed.len() > 8 {
@@ -499,7 +529,7 @@ fn unfed_warnings(c: &Circuit, out: &mut Vec<Problem>) {
     } else {
         String::new()
     };
-    out.push(Problem {
+    Some(Problem {
         severity: Severity::Warning,
         path: format!("buses[{}]", unfed[0]),
         message: format!(
@@ -507,5 +537,63 @@ fn unfed_warnings(c: &Circuit, out: &mut Vec<Problem>) {
             unfed.len(),
             shown.join(", ")
         ),
-    });
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn circuit(json: &str) -> Circuit {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_path() {
+        let c = circuit(
+            r#"{"format":"ampflux-circuit","version":1,
+            "buses":[{"id":"B1","vn_kv":20},{"id":"B2","vn_kv":0.4},{"id":"B1","vn_kv":20}],
+            "external_grids":[{"id":"Q","bus":"B1","s_sc_max_mva":100,"rx_max":0.1}],
+            "transformers":[{"id":"T2","hv_bus":"B1","lv_bus":"B2","sn_mva":0.63,"vn_hv_kv":20,"vn_lv_kv":0.4,
+                             "vk_percent":0.3,"vkr_percent":0.4,"vector_group":"Dyn13"}],
+            "lines":[{"id":"L7","from_bus":"B1","to_bus":"B9","length_km":-1,"r_ohm_per_km":0.1,"x_ohm_per_km":0.1}]}"#,
+        );
+        let lines: Vec<String> = validate(&c)
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect();
+        let expect = [
+            "buses[B1]: duplicate id",
+            "transformers[T2].vk_percent: must be greater than vkr_percent (0.4 > 0.3)",
+            "lines[L7].to_bus: no bus \"B9\"",
+            "lines[L7].length_km: must be greater than 0 (got -1)",
+        ];
+        for e in expect {
+            assert!(lines.iter().any(|l| l == e), "missing {e:?} in {lines:#?}");
+        }
+        assert!(lines.iter().any(|l| {
+            l.starts_with("transformers[T2].vector_group: \"Dyn13\" is not a vector group")
+        }));
+    }
+
+    #[test]
+    fn unfed_buses_and_voltage_mismatch_are_warnings() {
+        let c = circuit(
+            r#"{"format":"ampflux-circuit","version":1,
+            "buses":[{"id":"A","vn_kv":110},{"id":"B","vn_kv":20},{"id":"C","vn_kv":20}],
+            "external_grids":[{"id":"Q","bus":"A","s_sc_max_mva":1000,"rx_max":0.1}],
+            "transformers":[{"id":"T","hv_bus":"A","lv_bus":"B","sn_mva":40,"vn_hv_kv":110,"vn_lv_kv":10,
+                             "vk_percent":12,"vkr_percent":0.4}]}"#,
+        );
+        let p = validate(&c);
+        assert!(!has_errors(&p), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|x| x.path == "transformers[T].vn_lv_kv" && x.severity == Severity::Warning)
+        );
+        assert!(
+            p.iter()
+                .any(|x| x.path == "buses[C]" && x.message.contains("without any source"))
+        );
+    }
 }

@@ -222,3 +222,50 @@ async fn serve_prints_the_setup_link_and_logs_no_secrets() {
         "routes, not paths, are logged"
     );
 }
+
+#[test]
+fn sc_command_reads_both_formats_and_reports_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sc");
+    let (code, out, err) = run(
+        ampflux(dir.path()).args([
+            "sc",
+            &format!("{fixtures}/examples/substation.circuit.json"),
+        ]),
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ikss_ka") && out.contains("HV"), "{out}");
+
+    let (code, out, err) = run(
+        ampflux(dir.path()).args([
+            "sc",
+            &format!("{fixtures}/iec60909_4_full.json"),
+            "--fault",
+            "1ph",
+            "--format",
+            "json",
+        ]),
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON results");
+    assert!(v["buses"].as_array().is_some_and(|b| !b.is_empty()));
+    assert!(
+        v["warnings"].is_array(),
+        "import warnings travel with the results"
+    );
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"format":"ampflux-circuit","version":1,"name":"x","frequency_hz":50,
+            "buses":[{"id":"B1","vn_kv":20}],
+            "lines":[{"id":"L7","from_bus":"B1","to_bus":"B9","length_km":1,"r_ohm_per_km":0.1,"x_ohm_per_km":0.1}]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run(ampflux(dir.path()).args(["sc", &bad.to_string_lossy()]), "");
+    assert_eq!(code, 2);
+    assert!(err.contains(r#"lines[L7].to_bus: no bus "B9""#), "{err}");
+    assert!(!err.contains("panicked"));
+}

@@ -230,10 +230,14 @@ def iec_expected():
 # Varied networks for the pandapower cross-check.
 # --------------------------------------------------------------------------------------------
 def run_all(net, name, faults=("3ph", "2ph", "1ph"), cases=("max", "min"), lv_tol=10, extra=None):
+    # The network is written before any calculation, so the fixture holds no result tables.
+    pp.to_json(net, os.path.join(ROOT, "pp", name + ".json"))
     results = []
     for fault in faults:
         for case in cases:
-            for kappa_method in ("C",):
+            # Method B only for 3ph max (ip is all that changes).
+            methods = ("C", "B") if (fault == "3ph" and case == "max") else ("C",)
+            for kappa_method in methods:
                 opts = dict(fault=fault, case=case, ip=True, ith=True, tk_s=0.5, kappa_method=kappa_method,
                             lv_tol_percent=lv_tol, branch_results=False)
                 if extra:
@@ -250,14 +254,23 @@ def run_all(net, name, faults=("3ph", "2ph", "1ph"), cases=("max", "min"), lv_to
                 o = dict(opts)
                 o.pop("ip"); o.pop("ith"); o.pop("branch_results")
                 results.append({"options": o, "buses": rows})
-    pp.to_json(net, os.path.join(ROOT, "pp", name + ".json"))
+    # Branch currents of 3ph faults, largest over all fault locations (lines only: pandapower
+    # calls its transformer branch results unreliable).
+    branches = None
+    if "3ph" in faults and len(net.line):
+        opts = dict(fault="3ph", case="max", lv_tol_percent=lv_tol, branch_results=True)
+        if extra:
+            opts.update(extra)
+        calc_sc(net, **opts)
+        branches = {str(i): float(v) for i, v in net.res_line_sc.ikss_ka.items() if np.isfinite(v)}
     with open(os.path.join(ROOT, "pp", name + ".results.json"), "w") as f:
-        json.dump({"pandapower": pp.__version__, "runs": results}, f, indent=0)
+        json.dump({"pandapower": pp.__version__, "runs": results, "line_ikss_3ph_max": branches}, f, indent=0)
 
 
-def radial_mv(seed, n=8, lv=False, motors=False, sgen=False, parallel=False, open_switch=False, gen=False):
+def radial_mv(seed, n=8, lv=False, motors=False, sgen=False, parallel=False, open_switch=False, gen=False,
+              f_hz=50.0):
     rng = np.random.default_rng(seed)
-    net = pp.create_empty_network(f_hz=50.0)
+    net = pp.create_empty_network(f_hz=f_hz)
     hv = pp.create_bus(net, 110)
     pp.create_ext_grid(net, hv, s_sc_max_mva=rng.uniform(2000, 6000), s_sc_min_mva=rng.uniform(800, 1500),
                        rx_max=rng.uniform(0.05, 0.3), rx_min=rng.uniform(0.05, 0.3), x0x_max=rng.uniform(0.8, 3),
@@ -304,8 +317,6 @@ def radial_mv(seed, n=8, lv=False, motors=False, sgen=False, parallel=False, ope
     if open_switch:
         line = int(net.line.index[2])
         pp.create_switch(net, net.line.from_bus.at[line], line, et="l", closed=False, type="LBS")
-        pp.create_switch(net, buses[1], line=None, element=int(net.line.from_bus.at[3]), et="b", closed=True) \
-            if False else None
     return net
 
 
@@ -407,6 +418,12 @@ def main():
     specs.append(("radial_mv_parallel", radial_mv(14, parallel=True), {}))
     specs.append(("radial_mv_open_switch", radial_mv(15, open_switch=True), {}))
     specs.append(("radial_mv_gen", radial_mv(16, gen=True), {}))
+    specs.append(("radial_mv_60hz", radial_mv(18, lv=True, f_hz=60.0), {}))
+    oos = meshed_hv(35, gens=True)
+    oos.line.loc[oos.line.index[3], "in_service"] = False
+    oos.bus.loc[oos.bus.index[7], "in_service"] = False
+    oos.trafo.loc[oos.trafo.index[1], "in_service"] = False
+    specs.append(("meshed_hv_out_of_service", oos, {}))
     specs.append(("radial_mv_fault_z", radial_mv(17), {"extra": {"r_fault_ohm": 0.5, "x_fault_ohm": 0.3}, "faults": ("3ph", "1ph")}))
     for s in range(3):
         specs.append(("meshed_hv_%d" % s, meshed_hv(20 + s), {}))
