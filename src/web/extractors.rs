@@ -13,7 +13,8 @@ use super::errors::AppError;
 use crate::auth::permissions;
 use crate::auth::session_store::{KEY_PUBLIC_ID, KEY_USER_ID};
 use crate::config::Config;
-use crate::models::audit::Actor;
+use crate::db::write_tx;
+use crate::models::audit::{self, Actor, Entry, Outcome};
 use crate::models::company::{self, Company};
 use crate::models::license::{self, License, LicenseState};
 use crate::models::user::{self, User};
@@ -85,13 +86,40 @@ impl CurrentUser {
         permissions::grants(&self.permissions, permission)
     }
 
-    /// Denies unless the user holds `permission` (for reads; mutations use `require_to_change`).
+    /// Denies unless the user holds `permission` (for reads; mutations use `require_to_change`,
+    /// which also records the denial).
     pub fn require(&self, permission: &str) -> Result<(), AppError> {
         if self.can(permission) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
         }
+    }
+
+    /// Denies a change unless the user holds `permission`. A denial is recorded in the audit
+    /// trail as `entry` with outcome `failure` (in a transaction of its own: the change itself
+    /// never happens).
+    pub async fn require_to_change(
+        &self,
+        state: &AppState,
+        permission: &str,
+        entry: Entry,
+    ) -> Result<(), AppError> {
+        if self.can(permission) {
+            return Ok(());
+        }
+        let actor = self.actor();
+        let mut entry = entry;
+        entry.outcome = Outcome::Failure;
+        entry.details = serde_json::json!({ "denied": permission, "details": entry.details });
+        tracing::warn!(permission, action = entry.action, "change denied");
+        state
+            .db(move |conn| {
+                write_tx(conn, |conn| audit::record(conn, &actor, entry))?;
+                Ok(())
+            })
+            .await?;
+        Err(AppError::Forbidden)
     }
 
     pub fn company_id(&self) -> i64 {

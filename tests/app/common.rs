@@ -76,6 +76,7 @@ pub struct TestApp {
     pub backend: Backend,
     pub config: Config,
     pub pool: Pool,
+    pub state: actix_web::web::Data<ampflux::web::AppState>,
     pub data_dir: tempfile::TempDir,
     pub pg: Option<PgDatabase>,
 }
@@ -128,6 +129,7 @@ impl TestApp {
         tweak(&mut config);
         let prepared = ampflux::app::prepare(config.clone()).expect("app starts");
         let pool = prepared.state.pool.clone();
+        let state = prepared.state.clone();
         let server = prepared.serve(listener).expect("serve");
         actix_rt::spawn(server);
         TestApp {
@@ -135,6 +137,7 @@ impl TestApp {
             backend,
             config,
             pool,
+            state,
             data_dir,
             pg,
         }

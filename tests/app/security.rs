@@ -407,3 +407,50 @@ async fn next_cannot_leave_the_site(app: TestApp) {
     res.assert_redirect("/audit?x=1");
 }
 on_both_databases!(next_cannot_leave_the_site);
+
+async fn denied_changes_are_audited_as_failures(app: TestApp) {
+    use ampflux::auth::permissions;
+    use ampflux::models::audit::Entry;
+    use ampflux::web::errors::AppError;
+    use ampflux::web::extractors::CurrentUser;
+
+    let (_, account) = signed_up(&app, "Deny").await;
+    let company_id = user_by_login(&app, &account.email).company_id;
+    let engineer_id = add_user(&app, company_id, "eng.deny", role::ENGINEER);
+    let me = app.with_conn(|conn| CurrentUser {
+        user: ampflux::models::user::find(conn, engineer_id)
+            .unwrap()
+            .unwrap(),
+        company: ampflux::models::company::find(conn, company_id).unwrap(),
+        permissions: role::permissions_for_user(conn, engineer_id).unwrap(),
+        license: None,
+        session_public_id: None,
+        meta: Default::default(),
+    });
+    let entry = Entry::success("user.deactivate", "user", Some(1));
+    let denied = me
+        .require_to_change(&app.state, permissions::USERS_MANAGE, entry.clone())
+        .await;
+    assert!(matches!(denied, Err(AppError::Forbidden)));
+    me.require_to_change(&app.state, permissions::PROJECTS_WRITE, entry)
+        .await
+        .expect("allowed");
+    app.with_conn(|conn| {
+        let (rows, _) = audit::page(
+            conn,
+            company_id,
+            &audit::Filter {
+                action: Some("user.deactivate".into()),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1, "only the denial is recorded");
+        assert_eq!(rows[0].log.outcome, "failure");
+        assert_eq!(rows[0].log.user_id, Some(engineer_id));
+        assert_eq!(rows[0].log.details.0["denied"], "users:manage");
+    });
+}
+on_both_databases!(denied_changes_are_audited_as_failures);
