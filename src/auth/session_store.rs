@@ -1,6 +1,11 @@
 //! The actix-session store on the `sessions` table. The server decides validity on every load:
 //! a revoked, expired (absolute lifetime) or idle session loads as nothing, so a copied cookie
 //! is anonymous after logout, revocation or expiry.
+//!
+//! Anonymous visitors (before signing in) get no row: their small state (the CSRF token, flash
+//! messages) travels inside the session key itself, which actix-session encrypts and
+//! authenticates in the cookie. A visitor therefore costs no database write, and such a key can
+//! never carry a sign-in: one that decodes to a user id is refused.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -107,9 +112,34 @@ fn from_json(value: &serde_json::Value) -> Option<State> {
     })
 }
 
+/// Keys of anonymous sessions start with this; server-side keys are plain hex.
+const ANONYMOUS_PREFIX: &str = "anon.";
+/// Larger anonymous states are kept in the database instead (cookies are limited to ~4 KB).
+const MAX_ANONYMOUS_KEY: usize = 2000;
+
+/// The key that carries an anonymous state, or `None` when the state belongs in the database.
+fn anonymous_key(state: &State) -> Option<String> {
+    if state.contains_key(KEY_USER_ID) {
+        return None;
+    }
+    let json = serde_json::to_string(state).ok()?;
+    let key = format!("{ANONYMOUS_PREFIX}{}", hex::encode(json));
+    (key.len() <= MAX_ANONYMOUS_KEY).then_some(key)
+}
+
+/// The state inside an anonymous key; `None` for anything malformed or signed in.
+fn anonymous_state(key: &str) -> Option<State> {
+    let bytes = hex::decode(key.strip_prefix(ANONYMOUS_PREFIX)?).ok()?;
+    let state: State = serde_json::from_slice(&bytes).ok()?;
+    (!state.contains_key(KEY_USER_ID)).then_some(state)
+}
+
 impl SessionStore for DbSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         let key = session_key.as_ref().to_string();
+        if key.starts_with(ANONYMOUS_PREFIX) {
+            return Ok(anonymous_state(&key));
+        }
         let (idle, lifetime, touch_every) = (self.idle, self.lifetime, self.touch_every);
         self.run(move |conn| {
             let Some(row) = model::find_by_key(conn, &key)? else {
@@ -134,6 +164,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        if let Some(key) = anonymous_key(&state) {
+            return SessionKey::try_from(key).map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")));
+        }
         let key = random_token(32);
         let idx = indexed(&state);
         let json = to_json(&state);
@@ -152,6 +185,13 @@ impl SessionStore for DbSessionStore {
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
         let key = session_key.as_ref().to_string();
+        if key.starts_with(ANONYMOUS_PREFIX) {
+            // The state is the key: a changed state is a new key (a new row if it signed in).
+            return self
+                .save(state, ttl)
+                .await
+                .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")));
+        }
         let idx = indexed(&state);
         let json = to_json(&state);
         let updated = self
@@ -179,7 +219,51 @@ impl SessionStore for DbSessionStore {
 
     async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
         let key = session_key.as_ref().to_string();
+        if key.starts_with(ANONYMOUS_PREFIX) {
+            return Ok(());
+        }
         self.run(move |conn| Ok(model::delete_by_key(conn, &key)?))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(pairs: &[(&str, &str)]) -> State {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn anonymous_states_round_trip_in_the_key() {
+        let s = state(&[("csrf", "\"abc\""), ("flash", "[]")]);
+        let key = anonymous_key(&s).expect("small anonymous state");
+        assert!(key.starts_with(ANONYMOUS_PREFIX));
+        assert_eq!(anonymous_state(&key), Some(s));
+    }
+
+    #[test]
+    fn signed_in_or_large_states_stay_on_the_server() {
+        assert_eq!(anonymous_key(&state(&[(KEY_USER_ID, "7")])), None);
+        let big = "x".repeat(MAX_ANONYMOUS_KEY);
+        assert_eq!(anonymous_key(&state(&[("flash", &big)])), None);
+        // A key that decodes to a user id is refused (it could only come from tampering).
+        let forged = format!("{ANONYMOUS_PREFIX}{}", hex::encode(r#"{"uid":"7"}"#));
+        assert_eq!(anonymous_state(&forged), None);
+        assert_eq!(anonymous_state("anon.zz"), None);
+    }
+
+    #[test]
+    fn ended_sessions_go_on_anonymous() {
+        let s = anonymous(state(&[
+            (KEY_USER_ID, "7"),
+            (KEY_PUBLIC_ID, "\"p\""),
+            ("flash", "[]"),
+        ]));
+        assert_eq!(s, state(&[("flash", "[]")]));
     }
 }

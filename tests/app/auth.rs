@@ -506,3 +506,35 @@ async fn a_password_change_ends_mailed_reset_links(app: TestApp) {
     assert_eq!(other.get(&link).await.status, 400);
 }
 on_both_databases!(a_password_change_ends_mailed_reset_links);
+
+async fn anonymous_visitors_cost_no_database_write(app: TestApp) {
+    use ampflux::db::schema::sessions;
+    use diesel::prelude::*;
+    let count = |app: &TestApp| -> i64 {
+        app.with_conn(|conn| sessions::table.count().get_result(conn).unwrap())
+    };
+    for _ in 0..5 {
+        let visitor = app.client();
+        visitor.get("/login").await;
+        visitor.get("/register").await;
+        // A wrong password (a re-rendered form) and a flash keep working without a row.
+        visitor
+            .post(
+                "/login",
+                &[
+                    ("login", "ghost@example.com"),
+                    ("password", "not it at all"),
+                ],
+            )
+            .await;
+    }
+    assert_eq!(count(&app), 0, "no session rows for anonymous visitors");
+    let (client, _) = signed_up(&app, "Rows").await;
+    assert_eq!(count(&app), 1, "one row once signed in");
+    client
+        .post("/logout", &[])
+        .await
+        .assert_redirect("/login?signed_out=1");
+    assert_eq!(count(&app), 0, "gone at sign-out");
+}
+on_both_databases!(anonymous_visitors_cost_no_database_write);
