@@ -258,6 +258,23 @@ async fn deactivated_users_are_signed_out() {
     assert_eq!(client.get("/").await.status, 303);
     let res = login(&app.client(), &account.email, &account.password).await;
     res.assert_contains("This account is deactivated");
+
+    // A user of a deactivated company cannot sign in either.
+    let (_, other) = signed_up(&app, "Closed").await;
+    let company_id = user_by_login(&app, &other.email).company_id;
+    app.with_conn(|conn| {
+        use ampflux::db::schema::companies;
+        use diesel::prelude::*;
+        diesel::update(companies::table.find(company_id))
+            .set(companies::is_active.eq(false))
+            .execute(conn)
+            .unwrap();
+    });
+    let client = app.client();
+    let res = login(&client, &other.email, &other.password).await;
+    assert_eq!(res.status, 200);
+    res.assert_contains("This account is deactivated");
+    assert_eq!(client.get("/").await.status, 303);
 }
 
 #[actix_rt::test]
