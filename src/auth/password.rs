@@ -68,13 +68,17 @@ pub fn check_policy(password: &str, personal: &[&str]) -> Result<(), String> {
 }
 
 fn is_common(lower: &str) -> bool {
+    static LIST: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    let list = LIST.get_or_init(|| {
+        COMMON
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
     // A common password with digits or punctuation appended is just as common.
     let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
-    COMMON
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .any(|c| c == lower || (stem.len() >= 6 && c == stem))
+    list.contains(lower) || (stem.len() >= 6 && list.contains(stem))
 }
 
 #[cfg(test)]
@@ -106,6 +110,11 @@ mod tests {
         assert!(check_policy("password1234", &[]).is_err());
         assert!(check_policy("Password1234!", &[]).is_err());
         assert!(check_policy("qwertyuiopasdf", &[]).is_err());
+        assert!(
+            check_policy("monkey12345678", &[]).is_err(),
+            "a leaked password padded with digits"
+        );
+        assert!(check_policy("football2026!!", &[]).is_err());
         assert!(check_policy("aaaaaaaaaaaaaaa", &[]).is_err());
         assert!(check_policy("ada.lovelace!!", &["ada.lovelace"]).is_err());
         assert!(check_policy("tidal wave over ohm", &["ada"]).is_ok());
