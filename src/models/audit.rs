@@ -38,6 +38,17 @@ pub struct Actor {
     pub meta: RequestMeta,
 }
 
+impl Actor {
+    /// A user acting on their own account (in their own company).
+    pub fn user(user: &super::user::User, meta: &RequestMeta) -> Actor {
+        Actor {
+            company_id: user.company_id,
+            user_id: Some(user.id),
+            meta: meta.clone(),
+        }
+    }
+}
+
 /// What happened.
 #[derive(Debug, Clone)]
 pub struct Entry {

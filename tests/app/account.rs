@@ -2,7 +2,6 @@
 
 use crate::common::*;
 use crate::on_both_databases;
-use ampflux::models::audit;
 
 async fn profile_update_is_saved_and_audited(app: TestApp) {
     let (client, account) = signed_up(&app, "Gauss").await;
@@ -26,18 +25,8 @@ async fn profile_update_is_saved_and_audited(app: TestApp) {
         (user.name.as_str(), user.timezone.as_str()),
         ("Carl Friedrich", "Europe/Berlin")
     );
-    app.with_conn(|conn| {
-        let (rows, _) = audit::page(
-            conn,
-            user.company_id,
-            &audit::Filter {
-                action: Some("user.update".into()),
-                ..Default::default()
-            },
-            None,
-            5,
-        )
-        .unwrap();
+    {
+        let rows = audit_entries(&app, user.company_id, "user.update");
         let log = &rows[0].log;
         assert_eq!(log.before().unwrap()["name"], "Gauss Engineer");
         assert_eq!(log.after().unwrap()["name"], "Carl Friedrich");
@@ -45,7 +34,7 @@ async fn profile_update_is_saved_and_audited(app: TestApp) {
         assert_eq!(log.user_id, Some(user.id));
         assert_eq!(log.ip_address.as_deref(), Some("127.0.0.1"));
         assert!(log.user_agent.as_deref().unwrap_or("").contains("Firefox"));
-    });
+    }
 
     // Times are shown in the user's zone.
     client.get("/account/sessions").await.assert_contains("CET");
@@ -143,25 +132,15 @@ async fn password_change_checks_the_current_one_and_ends_other_sessions(app: Tes
     assert_eq!(other.get("/").await.status, 303, "the other session ended");
 
     let user = user_by_login(&app, &account.email);
-    app.with_conn(|conn| {
-        let (rows, _) = audit::page(
-            conn,
-            user.company_id,
-            &audit::Filter {
-                action: Some("user.password_change".into()),
-                ..Default::default()
-            },
-            None,
-            5,
-        )
-        .unwrap();
+    {
+        let rows = audit_entries(&app, user.company_id, "user.password_change");
         let outcomes: Vec<&str> = rows.iter().map(|r| r.log.outcome.as_str()).collect();
         assert_eq!(
             outcomes,
             vec!["success", "failure"],
             "the refused attempt is audited too"
         );
-    });
+    }
     let fresh = app.client();
     login(&fresh, &account.email, "fresh long passphrase")
         .await

@@ -295,20 +295,10 @@ async fn password_reset_by_emailed_link(app: TestApp) {
         .await
         .assert_redirect("/");
     let user = user_by_login(&app, &account.email);
-    app.with_conn(|conn| {
-        let (rows, _) = audit::page(
-            conn,
-            user.company_id,
-            &audit::Filter {
-                action: Some("user.password_reset".into()),
-                ..Default::default()
-            },
-            None,
-            5,
-        )
-        .unwrap();
+    {
+        let rows = audit_entries(&app, user.company_id, "user.password_reset");
         assert_eq!(rows.len(), 1);
-    });
+    }
 }
 on_both_databases!(password_reset_by_emailed_link);
 

@@ -273,11 +273,27 @@ fn sc_command_reads_both_formats_and_reports_bad_input() {
 #[test]
 fn a_bad_secret_key_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(ampflux(dir.path()).arg("serve").env("AMPFLUX_SECRET_KEY", "not-hex"), "");
+    let (code, _, err) = run(
+        ampflux(dir.path())
+            .arg("serve")
+            .env("AMPFLUX_SECRET_KEY", "not-hex"),
+        "",
+    );
     assert_ne!(code, 0);
-    assert!(err.contains("AMPFLUX_SECRET_KEY: expected 128 hexadecimal characters"), "{err}");
+    assert!(
+        err.contains("AMPFLUX_SECRET_KEY: expected 128 hexadecimal characters"),
+        "{err}"
+    );
     assert!(!err.contains("not-hex"), "the value is not echoed");
-    let (code, _, err) = run(ampflux(dir.path()).arg("serve").env("AMPFLUX_SESSION_IDLE_MINUTES", "0"), "");
+    let (code, _, err) = run(
+        ampflux(dir.path())
+            .arg("serve")
+            .env("AMPFLUX_SESSION_IDLE_MINUTES", "0"),
+        "",
+    );
     assert_ne!(code, 0);
-    assert!(err.contains("AMPFLUX_SESSION_IDLE_MINUTES: must be at least 1"), "{err}");
+    assert!(
+        err.contains("AMPFLUX_SESSION_IDLE_MINUTES: must be at least 1"),
+        "{err}"
+    );
 }

@@ -548,6 +548,24 @@ pub fn add_user(app: &TestApp, company_id: i64, username: &str, role_name: &str)
     })
 }
 
+/// The company's audit entries whose action starts with `action`, newest first.
+pub fn audit_entries(
+    app: &TestApp,
+    company_id: i64,
+    action: &str,
+) -> Vec<ampflux::models::audit::Listed> {
+    use ampflux::models::audit;
+    app.with_conn(|conn| {
+        let filter = audit::Filter {
+            action: Some(action.into()),
+            ..Default::default()
+        };
+        audit::page(conn, company_id, &filter, None, 100)
+            .expect("audit page")
+            .0
+    })
+}
+
 pub fn user_by_login(app: &TestApp, login: &str) -> ampflux::models::user::User {
     app.with_conn(|conn| {
         ampflux::models::user::find_by_login(conn, login)

@@ -379,11 +379,7 @@ pub async fn verify_email(
                     return Ok(None);
                 };
                 user::mark_email_verified(conn, u.id)?;
-                let actor = Actor {
-                    company_id: u.company_id,
-                    user_id: Some(u.id),
-                    meta: meta.clone(),
-                };
+                let actor = Actor::user(&u, &meta);
                 audit::record(
                     conn,
                     &actor,
@@ -630,11 +626,7 @@ pub async fn reset(
                 // Control of the mailbox is proven, so the address counts as verified.
                 user::mark_email_verified(conn, u.id)?;
                 let ended = crate::models::session::revoke_all_except(conn, u.id, None)?;
-                let actor = Actor {
-                    company_id: u.company_id,
-                    user_id: Some(u.id),
-                    meta: meta.clone(),
-                };
+                let actor = Actor::user(&u, &meta);
                 audit::record(
                     conn,
                     &actor,
