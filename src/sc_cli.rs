@@ -60,6 +60,9 @@ pub struct ScArgs {
     /// Fault duration for Ith, seconds
     #[arg(long, default_value_t = 1.0)]
     pub tk: f64,
+    /// Minimum time delay tmin of the breakers for the breaking current Ib, seconds
+    #[arg(long, default_value_t = 0.1)]
+    pub tmin: f64,
     /// Fault resistance, ohm
     #[arg(long, default_value_t = 0.0)]
     pub r_fault: f64,
@@ -104,6 +107,7 @@ impl ScArgs {
                 KappaArg::C => KappaMethod::C,
             },
             tk_s: self.tk,
+            tmin_s: self.tmin,
             r_fault_ohm: self.r_fault,
             x_fault_ohm: self.x_fault,
             buses: self.buses.clone(),
@@ -234,12 +238,16 @@ pub fn table(r: &ScResults) -> String {
         }
     }
     if !r.duty.is_empty() {
-        out += "\nbreaker  bus  ib_ka  rated_ib_ka  ib_%  ip_ka  rated_ip_ka  ip_%  status\n";
+        out += &format!(
+            "\nbreaker  bus  ikss_ka  ib_ka (tmin {} s)  rated_ib_ka  ib_%  ip_ka  rated_ip_ka  ip_%  status\n",
+            r.options.tmin_s
+        );
         for d in &r.duty {
             out += &format!(
-                "{}  {}  {}  {}  {}  {}  {}  {}  {}\n",
+                "{}  {}  {}  {}  {}  {}  {}  {}  {}  {}\n",
                 d.switch,
                 d.bus,
+                num(d.ikss_ka, 3),
                 num(d.ib_ka, 3),
                 num(d.rated_ib_ka, 3),
                 num(d.ib_utilisation_percent, 1),
@@ -302,6 +310,8 @@ mod tests {
             "B",
             "--tk",
             "0.5",
+            "--tmin",
+            "0.05",
             "--r-fault",
             "1",
             "--x-fault",
@@ -320,6 +330,8 @@ mod tests {
         assert_eq!(o.lv_tol_percent, 6);
         assert_eq!(o.kappa_method, KappaMethod::B);
         assert_eq!((o.tk_s, o.r_fault_ohm, o.x_fault_ohm), (0.5, 1.0, 2.0));
+        assert_eq!(o.tmin_s, 0.05);
+        assert_eq!(args(&["x.json"]).options().tmin_s, 0.1);
         assert_eq!(o.buses, vec!["B1".to_string(), "B2".to_string()]);
         assert!(o.branch_results);
         assert_eq!(a.format, FormatArg::Csv);

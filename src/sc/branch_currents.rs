@@ -7,9 +7,9 @@
 //! transformers on the way (positive sequence by −30°·clock, negative sequence the other way).
 
 use super::admittance::{Variant, earthed_nodes};
-use super::calc::{CalcError, Solved, fault_z};
+use super::calc::{CalcError, Solved, fault_z, injections};
 use super::circuit::Circuit;
-use super::model::{Model, Owner, SeqNetwork};
+use super::model::{Model, Owner, PsUnit, SeqNetwork};
 use super::options::{Fault, ScOptions};
 use super::results::{BranchResult, finite};
 use num_complex::Complex64 as C64;
@@ -69,6 +69,7 @@ fn node_angles(m: &Model) -> Vec<f64> {
 /// accumulated over the branches (and earthing shunts) of one sequence network.
 fn terminal_currents(
     net: &SeqNetwork,
+    own: Option<&PsUnit>,
     s: &Solved,
     col: &[C64],
     seq: usize,
@@ -77,12 +78,17 @@ fn terminal_currents(
 ) {
     let one = C64::new(1.0, 0.0);
     let v = |node: usize| s.index[node].map(|i| col[i]);
-    for br in &net.branches {
+    for (bi, br) in net.branches.iter().enumerate() {
         let Some(owner) = br.owner else { continue };
         let (Some(vf), Some(vt)) = (v(br.f), v(br.t)) else {
             continue;
         };
-        let ys = one / br.z;
+        // The unit transformer of a unit whose terminals are faulted has no KS/KSO (6.7.1).
+        let z = match own {
+            Some(u) if u.branch == bi => u.branch_z_own,
+            _ => br.z,
+        };
+        let ys = one / z;
         let i_from = (ys + br.y_f) / (br.ratio * br.ratio) * vf - ys / br.ratio * vt;
         let i_to = (ys + br.y_t) * vt - ys / br.ratio * vf;
         for (at_t, i, node) in [(false, i_from, br.f), (true, i_to, br.t)] {
@@ -111,19 +117,56 @@ fn column(s: &Solved, node: usize) -> Option<(Vec<C64>, C64)> {
     Some((col, zkk))
 }
 
+/// Z·Isrc of the current sources in a factorized positive-sequence network (solver order),
+/// injection angles as for the bus results.
+fn source_voltages(m: &Model, o: &ScOptions, s: &Solved) -> Result<Option<Vec<C64>>, CalcError> {
+    // Not for 2phg faults, as the bus results (calc.rs warns).
+    if m.current_sources.is_empty() || o.fault == Fault::TwoPhaseEarth {
+        return Ok(None);
+    }
+    let mut diag = vec![None; m.n];
+    for &(node, _) in &m.current_sources {
+        if let Some((_, z)) = column(s, node) {
+            diag[node] = Some(z);
+        }
+    }
+    let mut rhs = vec![C64::default(); s.f.size()];
+    for (node, i) in injections(m, o, &diag) {
+        if let Some(k) = s.index[node] {
+            rhs[k] += i;
+        }
+    }
+    s.f.solve(&mut rhs);
+    Ok(Some(rhs))
+}
+
 pub(super) fn branch_currents(
     c: &Circuit,
     m: &Model,
     o: &ScOptions,
     selected: &[usize],
-    warnings: &mut Vec<String>,
 ) -> Result<Vec<BranchResult>, CalcError> {
-    if !m.current_sources.is_empty() {
-        warnings
-            .push("branch currents: the contribution of static generators is not included".into());
-    }
     let all = vec![true; m.n];
     let pos = Solved::new(m, &m.pos, &all, Variant::default())?;
+    // Faults at the terminals of a power-station unit: the network with the unit's own
+    // correction factors (generator KG,S, transformer without KS/KSO, clause 6.7.1), one
+    // factorization per unit whose terminals are selected.
+    let src_main = source_voltages(m, o, &pos)?;
+    let mut unit_nets: HashMap<usize, (&PsUnit, Solved, Option<Vec<C64>>)> = HashMap::new();
+    for u in &m.ps_units {
+        if selected
+            .iter()
+            .any(|&bi| m.node_of_bus[bi] == Some(u.gen_node))
+        {
+            let v = Variant {
+                own_unit: Some(u),
+                freq_ratio: None,
+            };
+            let s = Solved::new(m, &m.pos, &all, v)?;
+            let src = source_voltages(m, o, &s)?;
+            unit_nets.insert(u.gen_node, (u, s, src));
+        }
+    }
     let zero = match (&m.zero, o.fault.needs_zero_sequence()) {
         (Some(z), true) => {
             let earthed = earthed_nodes(z, m.n);
@@ -143,12 +186,23 @@ pub(super) fn branch_currents(
         let Some(node) = m.node_of_bus[bi] else {
             continue;
         };
-        let Some((col1, z1)) = column(&pos, node) else {
+        let (own, pos, src) = match unit_nets.get(&node) {
+            Some((u, s, src)) => (Some(*u), s, src),
+            None => (None, &pos, &src_main),
+        };
+        let vratio = own.map_or(1.0, |u| u.voltage_ratio);
+        let Some((col1, z1)) = column(pos, node) else {
             continue;
         };
         let col0 = zero.as_ref().and_then(|(_, s)| column(s, node));
         let zf = fault_z(m, o, node);
-        let cv = C64::new(m.c[node], 0.0);
+        // Current sources (static generators, clause 6.9) by superposition: their injections
+        // raise the Thevenin voltage at the fault by (Z·Isrc)[k] (phasor; the bus Ik'' adds the
+        // magnitudes, eq. 29 with the current-source term), and their own flow Z·Isrc stays in
+        // the positive-sequence network.
+        let vs = src.as_ref().and_then(|v| Some(v[pos.index[node]?]));
+        // Unit terminals: the voltage source c·UrG/√3 (eq. 36 of 6.7.1).
+        let cv = C64::new(m.c[node] * vratio, 0.0) + vs.unwrap_or_default();
         let zero_c = C64::default();
         // Sequence currents at the fault for a prefault voltage c (phase a is the faulted or
         // the healthy phase as in IEC 60909-0 Annex B).
@@ -169,10 +223,13 @@ pub(super) fn branch_currents(
             }
         };
         let mut terms: HashMap<(Key, usize), ([C64; 3], usize)> = HashMap::new();
-        terminal_currents(&m.pos, &pos, &col1, 1, i1, &mut terms);
-        terminal_currents(&m.pos, &pos, &col1, 2, i2, &mut terms);
+        terminal_currents(&m.pos, own, pos, &col1, 1, i1, &mut terms);
+        if let Some(v) = src.as_ref() {
+            terminal_currents(&m.pos, own, pos, v, 1, C64::new(-1.0, 0.0), &mut terms);
+        }
+        terminal_currents(&m.pos, own, pos, &col1, 2, i2, &mut terms);
         if let (Some((net, s)), Some((col0, _))) = (zero.as_ref(), col0.as_ref()) {
-            terminal_currents(net, s, col0, 0, i0, &mut terms);
+            terminal_currents(net, None, s, col0, 0, i0, &mut terms);
         }
         for ((key, terminal), (seq, tnode)) in terms {
             // Rotate into the terminal's own frame, relative to the faulted bus.

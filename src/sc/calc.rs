@@ -4,7 +4,7 @@
 use super::admittance::{Variant, assemble, earthed_nodes};
 use super::branch_currents::branch_currents;
 use super::circuit::Circuit;
-use super::duty::duty_check;
+use super::duty::{breaking_currents, duty_check, duty_switch};
 use super::formulas::{NodeZ, fc_ratio, fill_bus};
 use super::meshing::meshed_nodes;
 use super::model::{self, Model, ModelError, PsUnit};
@@ -145,11 +145,22 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
         buses.push(r);
     }
     let branches = if o.branch_results {
-        branch_currents(c, &m, o, &selected, &mut warnings)?
+        branch_currents(c, &m, o, &selected)?
     } else {
         Vec::new()
     };
-    let duty = duty_check(c, &buses);
+    // Breaking currents at the buses of the breakers of the duty check (clause 9.1).
+    let targets: Vec<(usize, usize, f64)> = selected
+        .iter()
+        .zip(&buses)
+        .filter(|(_, r)| c.switches.iter().any(|s| duty_switch(s) && s.bus == r.id))
+        .filter_map(|(&bi, r)| Some((bi, m.node_of_bus[bi]?, r.ikss_ka?)))
+        .collect();
+    let ib: std::collections::HashMap<String, f64> = breaking_currents(&m, o, &targets)?
+        .into_iter()
+        .map(|(bi, v)| (c.buses[bi].id.clone(), v))
+        .collect();
+    let duty = duty_check(c, &buses, &ib);
     Ok(ScResults {
         options: o.clone(),
         buses,
@@ -169,6 +180,12 @@ fn check_options(c: &Circuit, o: &ScOptions) -> Result<(), CalcError> {
     }
     if !(o.tk_s.is_finite() && o.tk_s > 0.0) {
         return bad("tk_s", format!("must be greater than 0 (got {})", o.tk_s));
+    }
+    if !(o.tmin_s.is_finite() && o.tmin_s > 0.0) {
+        return bad(
+            "tmin_s",
+            format!("must be greater than 0 (got {})", o.tmin_s),
+        );
     }
     if !(o.r_fault_ohm.is_finite() && o.r_fault_ohm >= 0.0) {
         return bad(
@@ -196,7 +213,7 @@ pub(super) fn fault_z(m: &Model, o: &ScOptions, node: usize) -> C64 {
 
 /// Current-source injections I_j = k·IrG with angle −arg(Z[j,j]) (pandapower's convention for
 /// 3ph; −90° for the other fault types).
-fn injections(m: &Model, o: &ScOptions, diag: &[Option<C64>]) -> Vec<(usize, C64)> {
+pub(super) fn injections(m: &Model, o: &ScOptions, diag: &[Option<C64>]) -> Vec<(usize, C64)> {
     m.current_sources
         .iter()
         .map(|&(node, i)| {
@@ -290,15 +307,16 @@ fn node_impedances(
         );
         let _ = zf;
     }
-    // Faults at the terminals of power-station units: their own correction factors (6.7.1).
-    // The zero sequence keeps the unit values (the generator side is delta-isolated anyway).
+    // Faults at the terminals of power-station units: their own correction factors (6.7.1),
+    // for every fault type. The zero sequence keeps the unit values (KS/KSO of eq. 26; the
+    // generator side of a unit transformer is delta-isolated in practice).
     for u in &m.ps_units {
         let targets: Vec<usize> = selected
             .iter()
             .copied()
             .filter(|&bi| m.node_of_bus[bi] == Some(u.gen_node))
             .collect();
-        if targets.is_empty() || o.fault.needs_zero_sequence() {
+        if targets.is_empty() {
             continue;
         }
         let nz = unit_terminal_impedances(m, o, u, needs_c, fc_ratio)?;

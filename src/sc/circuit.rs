@@ -309,6 +309,10 @@ pub struct Motor {
     /// RM/XM.
     pub rx: f64,
     pub vn_kv: f64,
+    /// Number of pole pairs p, for the factor q of the breaking current (IEC 60909-0 eq. 73);
+    /// q = 1 when absent (conservative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pole_pairs: Option<u32>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
 }

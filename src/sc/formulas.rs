@@ -80,7 +80,7 @@ pub(super) fn fill_bus(r: &mut BusResult, m: &Model, o: &ScOptions, node: usize,
                     let z0f = z0 + zf;
                     r.rk0_ohm = finite(z0f.re * zbase);
                     r.xk0_ohm = finite(z0f.im * zbase);
-                    SQRT_3 * c / (zk * 2.0 + z0f).norm() / vb
+                    SQRT_3 * c / (zk * 2.0 + z0f).norm() / vb * nz.voltage_ratio
                 }
                 None => 0.0,
             };
@@ -94,13 +94,13 @@ pub(super) fn fill_bus(r: &mut BusResult, m: &Model, o: &ScOptions, node: usize,
                     r.rk0_ohm = finite(z0.re * zbase);
                     r.xk0_ohm = finite(z0.im * zbase);
                     let a = C64::from_polar(1.0, 2.0 * std::f64::consts::PI / 3.0);
-                    let d = (z1 * z1 + z1 * z0 * 2.0).norm();
+                    let d = (z1 * z1 + z1 * z0 * 2.0).norm() / nz.voltage_ratio;
                     let il2 = c * (z0 - a * z1).norm() / d / vb;
                     let il3 = c * (z0 - a * a * z1).norm() / d / vb;
                     r.ike_ka = finite(SQRT_3 * c * z1.norm() / d / vb);
                     (il2.max(il3), 0.0)
                 }
-                None => (c / (2.0 * z1.norm()) / vb, 0.0),
+                None => (c / (2.0 * z1.norm()) / vb * nz.voltage_ratio, 0.0),
             }
         }
     };

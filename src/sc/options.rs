@@ -61,6 +61,10 @@ pub struct ScOptions {
     pub kappa_method: KappaMethod,
     /// Fault duration Tk for Ith, seconds.
     pub tk_s: f64,
+    /// Minimum time delay tmin for the breaking current Ib (IEC 60909-0 9.1.1, factors μ
+    /// and q), seconds: the shortest time from the start of the short circuit to the
+    /// separation of the first pole of the breaker.
+    pub tmin_s: f64,
     pub r_fault_ohm: f64,
     pub x_fault_ohm: f64,
     /// Fault locations; all buses when empty.
@@ -78,6 +82,7 @@ impl Default for ScOptions {
             lv_tol_percent: 10,
             kappa_method: KappaMethod::C,
             tk_s: 1.0,
+            tmin_s: 0.1,
             r_fault_ohm: 0.0,
             x_fault_ohm: 0.0,
             buses: Vec::new(),

@@ -647,6 +647,7 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
             lrc_pu: im.need(t, r, "lrc_pu")?,
             rx: im.need(t, r, "rx")?,
             vn_kv: im.need(t, r, "vn_kv")?,
+            pole_pairs: None,
             in_service: r.b("in_service").unwrap_or(true),
         });
     }

@@ -76,7 +76,11 @@ pub struct BranchResult {
 pub struct DutyResult {
     pub switch: String,
     pub bus: String,
-    /// Breaking current, conservatively Ib = Ik'' (IEC 60909-0 4.5: Ib ≤ Ik'').
+    /// Initial symmetrical short-circuit current Ik'' at the bus.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ikss_ka: Option<f64>,
+    /// Symmetrical breaking current Ib (IEC 60909-0 9.1; μ and q for the minimum time delay
+    /// tmin_s; Ib = Ik'' for unbalanced faults and far from generators).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ib_ka: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

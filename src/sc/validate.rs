@@ -437,6 +437,12 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
         k.positive(kd, &m.id, "vn_kv", m.vn_kv);
         k.positive(kd, &m.id, "lrc_pu", m.lrc_pu);
         k.non_negative(kd, &m.id, "rx", m.rx);
+        if m.pole_pairs == Some(0) {
+            k.error(
+                format!("{kd}[{}].pole_pairs", m.id),
+                "must be 1 or greater (got 0)".to_string(),
+            );
+        }
         if !(m.cos_phi > 0.0 && m.cos_phi <= 1.0) {
             k.error(
                 format!("{kd}[{}].cos_phi", m.id),

@@ -405,6 +405,30 @@ def lv_network(seed, n=12):
     return net
 
 
+def terminal_fault_references():
+    """Branch currents for a 3ph max fault at the generator terminals of each power-station
+    unit (pandapower's terminal variant, IEC 60909-0 6.7.1), per fault bus (not the maximum)."""
+    for name in ("meshed_hv_ps_oltc", "meshed_hv_ps_no_oltc"):
+        net = pp.from_json(os.path.join(ROOT, "pp", name + ".json"))
+        out = {}
+        for gen_bus in net.gen[net.gen.power_station_trafo.notna()].bus:
+            gb = int(gen_bus)
+            # pandapower 3.5.6 fails on a terminal-only bus selection; one more bus and
+            # return_all_currents give the per-fault-bus branch currents.
+            other = int(net.ext_grid.bus.iloc[0])
+            calc_sc(net, fault="3ph", case="max", bus=[gb, other], branch_results=True,
+                    return_all_currents=True)
+            lines = net.res_line_sc.ikss_ka
+            out[str(gb)] = {
+                "bus_ikss_ka": float(net.res_bus_sc.ikss_ka.at[gb]),
+                "line_ikss_ka": {str(i): float(lines.at[(i, gb)]) for i in net.line.index
+                                 if (i, gb) in lines.index and np.isfinite(lines.at[(i, gb)])},
+            }
+        with open(os.path.join(ROOT, "pp", name + ".terminal.json"), "w") as f:
+            json.dump({"pandapower": pp.__version__, "faults": out}, f, indent=0)
+        print("wrote", name, "terminal faults")
+
+
 def main():
     os.makedirs(os.path.join(ROOT, "pp"), exist_ok=True)
     iec_expected()
@@ -438,6 +462,7 @@ def main():
         run_all(net, name, faults=kw.get("faults", ("3ph", "2ph", "1ph")), lv_tol=kw.get("lv_tol", 10),
                 extra=kw.get("extra"))
         print("wrote", name)
+    terminal_fault_references()
 
 
 if __name__ == "__main__":

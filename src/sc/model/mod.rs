@@ -79,6 +79,26 @@ pub struct PsUnit {
     pub voltage_ratio: f64,
 }
 
+/// A rotating machine feeding the short circuit, for the breaking current (clause 9.1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Machine {
+    /// Index of its shunt in the positive-sequence network.
+    pub shunt: usize,
+    pub node: usize,
+    /// Rated current IrG or IrM, kA.
+    pub ir_ka: f64,
+    pub kind: MachineKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MachineKind {
+    Synchronous,
+    /// Asynchronous motor with its rated active power per pair of poles (MW), when known.
+    Asynchronous {
+        mw_per_pole_pair: Option<f64>,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct Model {
     pub n: usize,
@@ -90,6 +110,8 @@ pub struct Model {
     pub pos: SeqNetwork,
     pub zero: Option<SeqNetwork>,
     pub ps_units: Vec<PsUnit>,
+    /// Generators and motors (positive-sequence shunts), for the breaking current.
+    pub machines: Vec<Machine>,
     /// Current sources (full-converter units): node and current, pu.
     pub current_sources: Vec<(usize, f64)>,
     pub frequency_hz: f64,
@@ -151,6 +173,7 @@ struct Builder<'a> {
     /// KS/KSO of each unit transformer (for the zero sequence, eq. 26).
     k_st: HashMap<usize, f64>,
     ps_units: Vec<PsUnit>,
+    machines: Vec<Machine>,
 }
 
 impl Builder<'_> {
@@ -214,6 +237,7 @@ pub fn build_with<'a>(
         unit_of_trafo: HashMap::new(),
         k_st: HashMap::new(),
         ps_units: Vec::new(),
+        machines: Vec::new(),
     };
     // Nodes: one per fused group of fed buses.
     let mut root_node: HashMap<usize, usize> = HashMap::new();
@@ -261,6 +285,7 @@ pub fn build_with<'a>(
         pos: b.pos,
         zero: if b.zero_needed { Some(b.zero) } else { None },
         ps_units: b.ps_units,
+        machines: b.machines,
         current_sources,
         frequency_hz: c.frequency_hz,
         warnings: b.warnings,

@@ -1,8 +1,10 @@
 //! Sources: network feeders, generators and power-station units, motors, current sources.
 
-use super::{Builder, ModelError, PsUnit, Shunt, err};
+use super::{Builder, Machine, MachineKind, ModelError, PsUnit, Shunt, err};
 use crate::sc::options::Case;
 use num_complex::Complex64 as C64;
+
+const SQRT_3: f64 = 1.732_050_807_568_877_2;
 
 /// Network feeders (clause 6.2, eq. 1): ZQ = c UnQ² / S''kQ with R/X, and X0/X, R0/X0.
 pub(super) fn add_external_grids(b: &mut Builder) -> Result<(), ModelError> {
@@ -72,6 +74,12 @@ pub(super) fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError
             .as_ref()
             .and_then(|tid| b.c.transformers.iter().position(|t| &t.id == tid))
             .filter(|&ti| b.c.transformers[ti].in_service);
+        b.machines.push(Machine {
+            shunt: b.pos.shunts.len(),
+            node,
+            ir_ka: g.sn_mva / (SQRT_3 * g.vn_kv),
+            kind: MachineKind::Synchronous,
+        });
         match unit {
             None => {
                 // Eq. (18): KG = Un/UrG · cmax / (1 + x''d sin φrG), with UG = UrG(1 + pG).
@@ -155,6 +163,14 @@ pub(super) fn add_motors(b: &mut Builder) {
         let z = 1.0 / m.lrc_pu * m.vn_kv.powi(2) / s / b.base_kv[node].powi(2);
         let x = z / (1.0 + m.rx * m.rx).sqrt();
         let zm = C64::new(m.rx * x, x);
+        b.machines.push(Machine {
+            shunt: b.pos.shunts.len(),
+            node,
+            ir_ka: s / (SQRT_3 * m.vn_kv),
+            kind: MachineKind::Asynchronous {
+                mw_per_pole_pair: m.pole_pairs.map(|p| m.pn_mech_mw / f64::from(p)),
+            },
+        });
         b.pos.shunts.push(Shunt {
             node,
             z: zm,

@@ -27,12 +27,12 @@ pub(super) fn add_transformer_zero(
     if !vg.hv().earthed() && !vg.lv().earthed() {
         return Ok(()); // no zero-sequence path through the transformer
     }
-    if matches!(vg.hv(), Connection::Z | Connection::Zn)
-        || matches!(vg.lv(), Connection::Z | Connection::Zn)
-    {
+    let zigzag = matches!(vg.hv(), Connection::Z | Connection::Zn)
+        || matches!(vg.lv(), Connection::Z | Connection::Zn);
+    if zigzag && k_unit.is_some() {
         return Err(err(
             path("vector_group"),
-            format!("zero-sequence model of {vg_text} is not supported"),
+            format!("zero-sequence model of {vg_text} in a power-station unit is not supported"),
         ));
     }
     let vk0 = t
@@ -76,6 +76,35 @@ pub(super) fn add_transformer_zero(
             terminal: Some((Owner::Trafo(ti), terminal)),
         });
     };
+    if zigzag {
+        // A zigzag winding carries zero-sequence current with the ampere-turns of its two
+        // half-windings cancelling on each limb, so it decouples the zero-sequence systems of
+        // the two sides (IEC 60909-0 6.3.2; IEC TR 60909-4 earthing transformers). Its
+        // zero-sequence impedance is the one measured at the zigzag terminals (vk0_percent,
+        // vkr0_percent, with KT), plus 3 ZN at the zigzag star point. An earthed star on the
+        // other side has only its magnetizing path (as in YNy); a delta, an unearthed star or
+        // an unearthed zigzag no zero-sequence path.
+        let side = |b: &Builder, node: usize, vn: f64| {
+            let tap = (vn / b.base_kv[node]).powi(2);
+            let z = z_from(vk0 / 100.0 / t.sn_mva * tap, vkr0 / 100.0 / t.sn_mva * tap);
+            z / t.parallel * kt
+        };
+        let ends = [(vg.hv(), f, t.vn_hv_kv, 0), (vg.lv(), to, t.vn_lv_kv, 1)];
+        for (conn, node, vn, terminal) in ends {
+            match conn {
+                Connection::Zn => {
+                    let z = side(b, node, vn) + zn * 3.0 / b.base_kv[node].powi(2);
+                    shunt(b, node, z, terminal);
+                }
+                Connection::Yn => {
+                    let z = z_mag * (vn / b.base_kv[node]).powi(2) / tap + side(b, node, vn);
+                    shunt(b, node, z, terminal);
+                }
+                _ => {}
+            }
+        }
+        return Ok(());
+    }
     match key.as_str() {
         "dyn" => shunt(b, to, z0, 1),
         "ynd" => shunt(b, f, z0, 0),

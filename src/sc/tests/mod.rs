@@ -5,6 +5,7 @@ mod iec60909_4;
 mod pandapower_crosscheck;
 mod properties;
 mod schema;
+mod standard;
 
 use super::options::{Case, Fault};
 

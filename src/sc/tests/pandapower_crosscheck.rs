@@ -260,9 +260,6 @@ fn pandapower_line_currents() {
         else {
             continue;
         };
-        if name.contains("sgen") || name.contains("_ps_") {
-            continue;
-        }
         let parsed = parse_input(net).unwrap();
         let options = ScOptions {
             branch_results: true,
@@ -311,4 +308,57 @@ fn pandapower_line_currents() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Line currents of a 3ph fault at the generator terminals of a power-station unit: the
+/// network takes the unit's terminal variant (generator with KG,S, unit transformer without
+/// KS/KSO, voltage source c·UrG/√3; IEC 60909-0:2016 6.7.1), as in pandapower.
+#[test]
+fn pandapower_unit_terminal_line_currents() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "meshed_hv_ps_oltc",
+            include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_oltc.json"),
+            include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_oltc.terminal.json"),
+        ),
+        (
+            "meshed_hv_ps_no_oltc",
+            include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_no_oltc.json"),
+            include_str!("../../../tests/fixtures/sc/pp/meshed_hv_ps_no_oltc.terminal.json"),
+        ),
+    ];
+    let mut compared = 0;
+    for (name, net, reference) in cases {
+        let parsed = parse_input(net).unwrap();
+        let reference: Value = serde_json::from_str(reference).unwrap();
+        for (bus, want) in reference["faults"].as_object().unwrap() {
+            let options = ScOptions {
+                branch_results: true,
+                buses: vec![bus.clone()],
+                ..Default::default()
+            };
+            let res = calculate(&parsed.circuit, &options).unwrap();
+            let ik = res.buses[0].ikss_ka.unwrap();
+            let ik_ref = want["bus_ikss_ka"].as_f64().unwrap();
+            assert!(
+                (ik - ik_ref).abs() / ik_ref < RTOL,
+                "{name} bus {bus}: {ik} vs {ik_ref}"
+            );
+            for (id, w) in want["line_ikss_ka"].as_object().unwrap() {
+                let w = w.as_f64().unwrap();
+                let got = res
+                    .branches
+                    .iter()
+                    .find(|b| b.kind == "line" && &b.id == id)
+                    .and_then(|b| b.ikss_ka)
+                    .unwrap_or(0.0);
+                compared += 1;
+                assert!(
+                    (got - w).abs() <= RTOL * w.max(1e-3),
+                    "{name} fault {bus} line {id}: {got} vs pandapower {w}"
+                );
+            }
+        }
+    }
+    assert!(compared >= 20, "{compared}");
 }
