@@ -16,11 +16,6 @@ pub enum AppError {
     SignInRequired { next: String },
     #[error("bad request: {0}")]
     BadRequest(String),
-    #[error("too many requests: {message}")]
-    TooManyRequests {
-        message: String,
-        retry_after_secs: u64,
-    },
     #[error("database error: {0}")]
     Db(#[from] diesel::result::Error),
     #[error("database unavailable: {0}")]
@@ -62,7 +57,6 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -88,7 +82,6 @@ impl ResponseError for AppError {
             ),
             AppError::Forbidden => ("Not allowed", "Your role does not allow this.".into()),
             AppError::BadRequest(m) => ("Bad request", m.clone()),
-            AppError::TooManyRequests { message, .. } => ("Too many requests", message.clone()),
             AppError::Pool(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 (
@@ -112,12 +105,6 @@ impl ResponseError for AppError {
             }
         };
         let mut res = HttpResponse::build(status);
-        if let AppError::TooManyRequests {
-            retry_after_secs, ..
-        } = self
-        {
-            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-        }
         let page = ErrorPage {
             status: status.as_u16(),
             title,

@@ -57,15 +57,12 @@ pub fn is_htmx(req: &HttpRequest) -> bool {
     req.headers().contains_key("hx-request")
 }
 
-/// Answers a successful form post: htmx requests get `fragment`; browsers without JavaScript
-/// are redirected (post/redirect/get) to `location`.
+/// A 200 HTML answer (a page, or a fragment for htmx: hence `Vary: HX-Request`).
 pub fn html(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Vary", "HX-Request"))
-        .body(body)
+    html_status(actix_web::http::StatusCode::OK, body)
 }
 
+/// An HTML answer with another status (422 for a form shown again with errors, 429 ...).
 pub fn html_status(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -73,6 +70,7 @@ pub fn html_status(status: actix_web::http::StatusCode, body: String) -> HttpRes
         .body(body)
 }
 
+/// Post/redirect/get: 303 to `location`.
 pub fn redirect(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((actix_web::http::header::LOCATION, location.to_string()))
