@@ -147,6 +147,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    jobs (id) {
+        id -> BigInt,
+        name -> Text,
+        payload -> Json,
+        result -> Nullable<Json>,
+        error -> Nullable<Json>,
+        status -> Text,
+        priority -> Integer,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        scheduled_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        locked_by -> Nullable<Text>,
+        started_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     licenses (id) {
         id -> BigInt,
         company_id -> BigInt,
@@ -178,5 +203,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     security_events,
     audit_logs,
     audit_chain_heads,
+    jobs,
     licenses,
 );

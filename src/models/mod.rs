@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth_token;
 pub mod company;
+pub mod job;
 pub mod license;
 pub mod role;
 pub mod security_event;

@@ -8,5 +8,6 @@ mod audit;
 mod auth;
 mod cli;
 mod health;
+mod jobs;
 mod schema;
 mod security;

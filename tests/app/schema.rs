@@ -38,6 +38,12 @@ async fn every_table_reads_through_the_shared_schema(app: TestApp) {
             .select(models::audit::AuditLog::as_select())
             .load(conn)
             .unwrap();
+        jobs::table
+            .select(models::job::Job::as_select())
+            .load(conn)
+            .unwrap();
+        let heads: Vec<(i64, i64, i64, String)> = audit_chain_heads::table.load(conn).unwrap();
+        assert_eq!(heads.len(), 1, "one chain head for the one company");
         let roles: Vec<(i64, String, ampflux::db::json::JsonValue, bool)> = roles::table
             .select((roles::id, roles::name, roles::permissions, roles::is_system))
             .order(roles::id)

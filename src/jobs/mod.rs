@@ -1,0 +1,220 @@
+//! The in-process worker pool: each worker claims a job, runs its handler on the blocking pool
+//! while a ticker renews the lease, then records the outcome. A handler that returns an error
+//! (or panics) is retried with backoff until the job's attempts are spent. Several server
+//! processes may run workers against one PostgreSQL database (see `models::job`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::rt::{spawn, task::JoinHandle, time::sleep};
+use actix_web::web;
+use tracing::Instrument;
+
+use crate::db::{DbConn, Pool};
+use crate::models::job::{self, Job};
+
+/// A failed run: `permanent` failures are not retried (bad input that can never succeed).
+#[derive(Debug, Clone)]
+pub struct JobError {
+    pub message: String,
+    pub permanent: bool,
+}
+
+impl JobError {
+    pub fn retry(message: impl Into<String>) -> Self {
+        JobError {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        JobError {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+}
+
+/// Runs one job on a database connection (blocking code) and returns its result.
+pub type Handler =
+    Arc<dyn Fn(&mut DbConn, &Job) -> Result<serde_json::Value, JobError> + Send + Sync>;
+
+/// Job names and their handlers.
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: HashMap<String, Handler>,
+}
+
+impl Registry {
+    pub fn register(
+        &mut self,
+        name: &str,
+        handler: impl Fn(&mut DbConn, &Job) -> Result<serde_json::Value, JobError>
+        + Send
+        + Sync
+        + 'static,
+    ) {
+        self.handlers.insert(name.to_string(), Arc::new(handler));
+    }
+
+    fn get(&self, name: &str) -> Option<Handler> {
+        self.handlers.get(name).cloned()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub workers: usize,
+    /// How long a claim lasts without renewal (renewed every third of it while running).
+    pub lease: Duration,
+    /// Pause between polls when the queue is empty.
+    pub idle_poll: Duration,
+    /// First retry delay; doubled per attempt.
+    pub retry_base: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            workers: 2,
+            lease: Duration::from_secs(60),
+            idle_poll: Duration::from_millis(500),
+            retry_base: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Starts the workers on the current actix runtime; `process` names this process in leases.
+pub fn spawn_workers(
+    pool: Pool,
+    registry: Registry,
+    config: WorkerConfig,
+    process: &str,
+) -> Vec<JoinHandle<()>> {
+    (0..config.workers.max(1))
+        .map(|i| {
+            let worker = Worker {
+                id: format!("{process}/{i}"),
+                pool: pool.clone(),
+                registry: registry.clone(),
+                config: config.clone(),
+            };
+            spawn(worker.run())
+        })
+        .collect()
+}
+
+struct Worker {
+    id: String,
+    pool: Pool,
+    registry: Registry,
+    config: WorkerConfig,
+}
+
+impl Worker {
+    async fn run(self) {
+        loop {
+            match self.claim().await {
+                Ok(Some(job)) => self.execute(job).await,
+                Ok(None) => sleep(self.config.idle_poll).await,
+                Err(e) => {
+                    tracing::warn!(worker = %self.id, error = %e, "cannot claim a job");
+                    sleep(self.config.idle_poll * 4).await;
+                }
+            }
+        }
+    }
+
+    async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send + 'static,
+    ) -> Result<T, String> {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            f(&mut conn).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+
+    async fn claim(&self) -> Result<Option<Job>, String> {
+        let (id, lease) = (self.id.clone(), self.config.lease);
+        self.db(move |conn| job::claim(conn, &id, lease)).await
+    }
+
+    async fn execute(&self, job: Job) {
+        let span =
+            tracing::info_span!("job", id = job.id, name = %job.name, attempt = job.attempts);
+        self.run_job(job).instrument(span).await
+    }
+
+    async fn run_job(&self, job: Job) {
+        let renewer = self.keep_lease(job.id);
+        let outcome = match self.registry.get(&job.name) {
+            None => Err(JobError::permanent(format!(
+                "no handler for jobs named {:?}",
+                job.name
+            ))),
+            Some(handler) => {
+                let pool = self.pool.clone();
+                let running = job.clone();
+                match web::block(move || {
+                    let mut conn = pool
+                        .get()
+                        .map_err(|e| JobError::retry(format!("database: {e}")))?;
+                    handler(&mut conn, &running)
+                })
+                .await
+                {
+                    Ok(result) => result,
+                    Err(_) => Err(JobError::retry("the job handler panicked")),
+                }
+            }
+        };
+        renewer.abort();
+        let (id, worker, base) = (job.id, self.id.clone(), self.config.retry_base);
+        let recorded = match outcome {
+            Ok(result) => {
+                self.db(move |conn| job::complete(conn, id, &worker, result))
+                    .await
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.message, permanent = e.permanent, "job failed");
+                self.db(move |conn| job::fail(conn, id, &worker, &e.message, base, e.permanent))
+                    .await
+                    .map(|j| j.is_some())
+            }
+        };
+        match recorded {
+            Ok(true) => tracing::info!("job attempt recorded"),
+            Ok(false) => tracing::warn!("the lease was lost: another worker took the job over"),
+            Err(e) => tracing::error!(error = %e, "cannot record the job's outcome"),
+        }
+    }
+
+    /// Renews the lease every third of its length until aborted.
+    fn keep_lease(&self, id: i64) -> JoinHandle<()> {
+        let (pool, worker, lease) = (self.pool.clone(), self.id.clone(), self.config.lease);
+        spawn(async move {
+            loop {
+                sleep(lease / 3).await;
+                let (pool, worker) = (pool.clone(), worker.clone());
+                let renewed = web::block(move || {
+                    let mut conn = pool.get().map_err(|e| e.to_string())?;
+                    job::renew(&mut conn, id, &worker, lease).map_err(|e| e.to_string())
+                })
+                .await;
+                match renewed {
+                    Ok(Ok(true)) => {}
+                    // Taken over by another worker: stop renewing.
+                    Ok(Ok(false)) => break,
+                    Ok(Err(e)) => tracing::warn!(error = %e, "lease renewal failed"),
+                    Err(e) => tracing::warn!(error = %e, "lease renewal task failed"),
+                }
+            }
+        })
+    }
+}
