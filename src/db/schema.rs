@@ -186,12 +186,112 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    projects (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        team_id -> Nullable<BigInt>,
+        owner_id -> BigInt,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_members (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    circuit_versions (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        version_number -> Integer,
+        data_json -> Json,
+        message -> Text,
+        content_hash -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    circuit_drafts (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        user_id -> BigInt,
+        base_version_id -> Nullable<BigInt>,
+        data_json -> Json,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    modules (id) {
+        id -> BigInt,
+        name -> Text,
+        version -> Text,
+        display_name -> Text,
+        status -> Text,
+        manifest -> Json,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::json::Json;
+
+    simulations (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        circuit_version_id -> BigInt,
+        simulation_type -> Text,
+        options -> Json,
+        status -> Text,
+        result_json -> Nullable<Json>,
+        error -> Nullable<Text>,
+        job_id -> Nullable<BigInt>,
+        simulated_by -> BigInt,
+        queued_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        duration_ms -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(users -> companies (company_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(licenses -> companies (company_id));
 diesel::joinable!(audit_logs -> companies (company_id));
 diesel::joinable!(audit_logs -> users (user_id));
+diesel::joinable!(projects -> companies (company_id));
+diesel::joinable!(project_members -> projects (project_id));
+diesel::joinable!(circuit_versions -> projects (project_id));
+diesel::joinable!(simulations -> projects (project_id));
+diesel::joinable!(simulations -> circuit_versions (circuit_version_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
@@ -205,4 +305,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_chain_heads,
     jobs,
     licenses,
+    projects,
+    project_members,
+    circuit_versions,
+    circuit_drafts,
+    modules,
+    simulations,
 );

@@ -160,6 +160,13 @@ fn write_canonical(v: &serde_json::Value, out: &mut String) {
     }
 }
 
+/// `v` as canonical JSON text (sorted keys, no whitespace).
+pub fn canonical_json(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
 /// Puts numbers in the form both databases give back: JSONB prints `-0.0` as `0.0` and an
 /// integral float of 1e16 or more as an integer, which serde_json then reads as one.
 pub fn normalize(v: serde_json::Value) -> serde_json::Value {

@@ -3,9 +3,11 @@
 
 pub mod audit;
 pub mod auth_token;
+pub mod circuit_version;
 pub mod company;
 pub mod job;
 pub mod license;
+pub mod project;
 pub mod role;
 pub mod security_event;
 pub mod session;

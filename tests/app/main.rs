@@ -9,5 +9,6 @@ mod auth;
 mod cli;
 mod health;
 mod jobs;
+mod projects;
 mod schema;
 mod security;

@@ -7,6 +7,7 @@ use ampflux::db::schema::*;
 use ampflux::models;
 use diesel::prelude::*;
 
+#[allow(clippy::type_complexity)]
 async fn every_table_reads_through_the_shared_schema(app: TestApp) {
     let (_, account) = signed_up(&app, "Schema").await;
     app.with_conn(|conn| {
@@ -42,6 +43,35 @@ async fn every_table_reads_through_the_shared_schema(app: TestApp) {
             .select(models::job::Job::as_select())
             .load(conn)
             .unwrap();
+        projects::table
+            .select(models::project::Project::as_select())
+            .load(conn)
+            .unwrap();
+        circuit_versions::table
+            .select(models::circuit_version::CircuitVersion::as_select())
+            .load(conn)
+            .unwrap();
+        type Json = ampflux::db::json::JsonValue;
+        type Ts = chrono::NaiveDateTime;
+        let _: Vec<(i64, i64, i64, String, Ts, Ts)> = project_members::table.load(conn).unwrap();
+        let _: Vec<(i64, i64, i64, Option<i64>, Json, Ts, Ts)> =
+            circuit_drafts::table.load(conn).unwrap();
+        let _: Vec<(
+            i64,
+            i64,
+            i64,
+            String,
+            Json,
+            String,
+            Option<Json>,
+            Option<String>,
+            Option<i64>,
+            i64,
+            Ts,
+            Option<Ts>,
+            Option<Ts>,
+            Option<i64>,
+        )> = simulations::table.load(conn).unwrap();
         let heads: Vec<(i64, i64, i64, String)> = audit_chain_heads::table.load(conn).unwrap();
         assert_eq!(heads.len(), 1, "one chain head for the one company");
         let roles: Vec<(i64, String, ampflux::db::json::JsonValue, bool)> = roles::table
