@@ -10,6 +10,21 @@ use ampflux::models::job::{self, NewJob};
 
 const LEASE: Duration = Duration::from_secs(30);
 
+fn enqueue_with_attempts(
+    conn: &mut ampflux::db::DbConn,
+    name: &str,
+    max_attempts: i32,
+) -> job::Job {
+    job::enqueue(
+        conn,
+        NewJob {
+            max_attempts,
+            ..NewJob::new(name, serde_json::json!({}))
+        },
+    )
+    .unwrap()
+}
+
 async fn jobs_are_claimed_by_priority_and_once(app: TestApp) {
     app.with_conn(|conn| {
         let low = job::enqueue(conn, NewJob::new("test.a", serde_json::json!({ "n": 1 }))).unwrap();
@@ -98,14 +113,7 @@ on_both_databases!(concurrent_workers_never_take_the_same_job);
 async fn an_expired_lease_hands_the_job_over(app: TestApp) {
     let short = Duration::from_millis(300);
     let (taken, last_try) = app.with_conn(|conn| {
-        let j = job::enqueue(
-            conn,
-            NewJob {
-                max_attempts: 2,
-                ..NewJob::new("test.l", serde_json::json!({}))
-            },
-        )
-        .unwrap();
+        let j = enqueue_with_attempts(conn, "test.l", 2);
         let once = job::enqueue(
             conn,
             NewJob {
@@ -154,14 +162,7 @@ on_both_databases!(an_expired_lease_hands_the_job_over);
 
 async fn failures_retry_with_backoff_then_fail(app: TestApp) {
     app.with_conn(|conn| {
-        let j = job::enqueue(
-            conn,
-            NewJob {
-                max_attempts: 2,
-                ..NewJob::new("test.f", serde_json::json!({}))
-            },
-        )
-        .unwrap();
+        let j = enqueue_with_attempts(conn, "test.f", 2);
         job::claim(conn, "w", LEASE).unwrap().unwrap();
         let retry = job::fail(conn, j.id, "w", "boom", Duration::from_secs(3600), false)
             .unwrap()
@@ -175,14 +176,7 @@ async fn failures_retry_with_backoff_then_fail(app: TestApp) {
             job::claim(conn, "w", LEASE).unwrap().is_none(),
             "not before its time"
         );
-        let k = job::enqueue(
-            conn,
-            NewJob {
-                max_attempts: 2,
-                ..NewJob::new("test.f", serde_json::json!({}))
-            },
-        )
-        .unwrap();
+        let k = enqueue_with_attempts(conn, "test.f", 2);
         job::claim(conn, "w", LEASE).unwrap().unwrap();
         job::fail(conn, k.id, "w", "try again", Duration::ZERO, false)
             .unwrap()
