@@ -3,6 +3,10 @@
 
 pub const PROJECTS_READ: &str = "projects:read";
 pub const PROJECTS_WRITE: &str = "projects:write";
+/// Read every project of the company, not only those one is a member of.
+pub const PROJECTS_READ_ALL: &str = "projects:read_all";
+/// Act as owner of every project of the company (members, settings, archive).
+pub const PROJECTS_ADMIN: &str = "projects:admin";
 pub const SIMULATIONS_RUN: &str = "simulations:run";
 pub const USERS_MANAGE: &str = "users:manage";
 pub const LICENSES_READ: &str = "licenses:read";

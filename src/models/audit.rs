@@ -105,6 +105,12 @@ impl Entry {
         self.details = v;
         self
     }
+
+    /// The project the entry concerns.
+    pub fn project(mut self, project_id: i64) -> Self {
+        self.project_id = Some(project_id);
+        self
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod handlers;
 pub mod middleware;
 pub mod page;
+pub mod project_access;
 
 use std::net::TcpListener;
 use std::sync::Arc;

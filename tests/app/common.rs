@@ -596,3 +596,27 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// The example circuit of docs/circuit-format.md (two voltage levels, a grid, a transformer,
+/// a cable, a motor, a breaker).
+pub fn example_circuit() -> serde_json::Value {
+    serde_json::from_str(include_str!("../fixtures/sc/examples/substation.circuit.json"))
+        .expect("example circuit")
+}
+
+/// Creates a project owned by `user_id` with `circuit` as version 1, straight through the
+/// models (for tests of pages that need a project to exist).
+pub fn project_with_circuit(
+    app: &TestApp,
+    user_id: i64,
+    name: &str,
+    circuit: &serde_json::Value,
+) -> i64 {
+    use ampflux::models::{circuit_version, project, user};
+    app.with_conn(|conn| {
+        let u = user::find(conn, user_id).expect("query").expect("user");
+        let p = project::create(conn, u.company_id, u.id, name, "").expect("project");
+        circuit_version::save_next(conn, p.id, circuit, "Initial circuit", u.id).expect("v1");
+        p.id
+    })
+}

@@ -3,10 +3,14 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod circuit;
 pub mod dashboard;
 pub mod health;
+pub mod projects;
 pub mod setup;
 pub mod signup;
+pub mod simulations;
+pub mod versions;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -46,6 +50,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/audit", web::get().to(audit::list))
         .route("/audit/{id}", web::get().to(audit::detail));
+    projects::routes(cfg);
+    circuit::routes(cfg);
+    versions::routes(cfg);
+    simulations::routes(cfg);
 }
 
 pub async fn not_found() -> Result<HttpResponse, AppError> {

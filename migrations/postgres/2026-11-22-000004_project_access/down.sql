@@ -1,0 +1,4 @@
+UPDATE roles SET permissions = '["projects:read","projects:write","simulations:run","users:manage","licenses:read","audit:read"]'
+ WHERE name = 'company_admin' AND is_system = TRUE;
+UPDATE roles SET permissions = '["projects:read","audit:read"]'
+ WHERE name = 'reviewer' AND is_system = TRUE;
