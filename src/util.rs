@@ -57,3 +57,10 @@ mod tests {
         assert_eq!(now().nanosecond() % 1_000, 0);
     }
 }
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -289,6 +289,8 @@ diesel::joinable!(audit_logs -> companies (company_id));
 diesel::joinable!(audit_logs -> users (user_id));
 diesel::joinable!(projects -> companies (company_id));
 diesel::joinable!(project_members -> projects (project_id));
+diesel::joinable!(projects -> users (owner_id));
+diesel::joinable!(project_members -> users (user_id));
 diesel::joinable!(circuit_versions -> projects (project_id));
 diesel::joinable!(simulations -> projects (project_id));
 diesel::joinable!(simulations -> circuit_versions (circuit_version_id));

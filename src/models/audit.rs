@@ -391,7 +391,7 @@ pub fn page(
     if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
         q = q.filter(
             audit_logs::action
-                .like(format!("{}%", escape_like(action)))
+                .like(format!("{}%", crate::util::escape_like(action)))
                 .escape('\\'),
         );
     }
@@ -414,12 +414,6 @@ pub fn page(
             .collect(),
         more,
     ))
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// One entry of the company (tenant scope), with its actor's username.

@@ -111,3 +111,366 @@ pub fn member_role(
         .first(conn)
         .optional()
 }
+
+// ---------------------------------------------------------------- listing
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Sort keys of the project list.
+pub const SORTS: [&str; 4] = ["updated", "name", "status", "created"];
+pub const PAGE_SIZE: i64 = 25;
+
+/// What the project list asks for. Empty `status` means every status but `archived`; `all`
+/// means every status.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub search: String,
+    pub status: String,
+    pub sort: String,
+    pub descending: bool,
+    pub page: i64,
+}
+
+/// Whose projects: the members' own, or all of the company's (`projects:read_all`).
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    pub company_id: i64,
+    pub user_id: i64,
+    pub read_all: bool,
+}
+
+/// One row of the project list with what the list shows about it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub project: Project,
+    pub owner_name: String,
+    pub latest_version: Option<i32>,
+    pub member_count: i64,
+    /// Status and queue time of the newest simulation.
+    pub last_simulation: Option<(String, NaiveDateTime)>,
+}
+
+/// A page of the projects the viewer may see, and how many match in all. Four small queries
+/// whatever the page size: the page itself, then latest version, member count and newest
+/// simulation for just the projects on it.
+pub fn list(conn: &mut DbConn, viewer: Viewer, q: &ListQuery) -> QueryResult<(Vec<Listed>, i64)> {
+    use crate::db::schema::users;
+    let filtered = || {
+        let mut query = projects::table
+            .filter(projects::company_id.eq(viewer.company_id))
+            .into_boxed();
+        if !viewer.read_all {
+            query = query.filter(
+                projects::id.eq_any(
+                    project_members::table
+                        .filter(project_members::user_id.eq(viewer.user_id))
+                        .select(project_members::project_id),
+                ),
+            );
+        }
+        match q.status.as_str() {
+            "" => query = query.filter(projects::status.ne("archived")),
+            "all" => {}
+            s => query = query.filter(projects::status.eq(s.to_string())),
+        }
+        let search = q.search.trim();
+        if !search.is_empty() {
+            let pattern = format!("%{}%", crate::util::escape_like(&search.to_lowercase()));
+            query = query.filter(
+                lower(projects::name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(projects::description).like(pattern).escape('\\')),
+            );
+        }
+        query
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let mut query = filtered()
+        .inner_join(users::table.on(users::id.eq(projects::owner_id)))
+        .select((Project::as_select(), users::name));
+    query = match (q.sort.as_str(), q.descending) {
+        ("name", false) => query.order((lower(projects::name).asc(), projects::id.asc())),
+        ("name", true) => query.order((lower(projects::name).desc(), projects::id.desc())),
+        ("status", false) => query.order((projects::status.asc(), projects::id.asc())),
+        ("status", true) => query.order((projects::status.desc(), projects::id.desc())),
+        ("created", false) => query.order((projects::created_at.asc(), projects::id.asc())),
+        ("created", true) => query.order((projects::created_at.desc(), projects::id.desc())),
+        (_, false) => query.order((projects::updated_at.asc(), projects::id.asc())),
+        (_, true) => query.order((projects::updated_at.desc(), projects::id.desc())),
+    };
+    let rows: Vec<(Project, String)> = query
+        .limit(PAGE_SIZE)
+        .offset(q.page.max(0) * PAGE_SIZE)
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
+    let facts = Facts::load(conn, &ids)?;
+    let listed = rows
+        .into_iter()
+        .map(|(project, owner_name)| Listed {
+            latest_version: facts.latest_version(project.id),
+            member_count: facts.member_count(project.id),
+            last_simulation: facts.last_simulation(project.id),
+            owner_name,
+            project,
+        })
+        .collect();
+    Ok((listed, total))
+}
+
+/// Per-project aggregates for a handful of projects.
+struct Facts {
+    versions: Vec<(i64, Option<i32>)>,
+    members: Vec<(i64, i64)>,
+    simulations: Vec<(i64, String, NaiveDateTime)>,
+}
+
+impl Facts {
+    fn load(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Facts> {
+        use crate::db::schema::{circuit_versions, simulations};
+        if ids.is_empty() {
+            return Ok(Facts { versions: vec![], members: vec![], simulations: vec![] });
+        }
+        let versions = circuit_versions::table
+            .filter(circuit_versions::project_id.eq_any(ids))
+            .group_by(circuit_versions::project_id)
+            .select((
+                circuit_versions::project_id,
+                diesel::dsl::max(circuit_versions::version_number),
+            ))
+            .load(conn)?;
+        let members = project_members::table
+            .filter(project_members::project_id.eq_any(ids))
+            .group_by(project_members::project_id)
+            .select((project_members::project_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        // The newest simulation per project: the row whose id is the project's largest.
+        let newest = simulations::table
+            .filter(simulations::project_id.eq_any(ids))
+            .group_by(simulations::project_id)
+            .select(diesel::dsl::max(simulations::id))
+            .load::<Option<i64>>(conn)?
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        let simulations = simulations::table
+            .filter(simulations::id.eq_any(newest))
+            .select((simulations::project_id, simulations::status, simulations::queued_at))
+            .load(conn)?;
+        Ok(Facts { versions, members, simulations })
+    }
+
+    fn latest_version(&self, id: i64) -> Option<i32> {
+        self.versions.iter().find(|(p, _)| *p == id).and_then(|(_, v)| *v)
+    }
+
+    fn member_count(&self, id: i64) -> i64 {
+        self.members.iter().find(|(p, _)| *p == id).map_or(0, |(_, n)| *n)
+    }
+
+    fn last_simulation(&self, id: i64) -> Option<(String, NaiveDateTime)> {
+        self.simulations
+            .iter()
+            .find(|(p, _, _)| *p == id)
+            .map(|(_, s, t)| (s.clone(), *t))
+    }
+}
+
+// ---------------------------------------------------------------- changes
+
+/// Name, description and status as edited in the settings form.
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    name: &str,
+    description: &str,
+    status: &str,
+) -> QueryResult<Project> {
+    diesel::update(projects::table.find(id))
+        .set((
+            projects::name.eq(name),
+            projects::description.eq(description),
+            projects::status.eq(status),
+            projects::updated_at.eq(crate::util::now()),
+        ))
+        .returning(projects::all_columns)
+        .get_result(conn)
+}
+
+/// Marks the project as changed (a new version, a new simulation) for the list's sort.
+pub fn touch(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    diesel::update(projects::table.find(id))
+        .set(projects::updated_at.eq(crate::util::now()))
+        .execute(conn)
+        .map(|_| ())
+}
+
+// ---------------------------------------------------------------- members
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub name: String,
+    pub username: String,
+    pub email: String,
+    pub role: String,
+    pub is_active: bool,
+    pub since: NaiveDateTime,
+}
+
+impl Member {
+    pub fn audit_snapshot(&self) -> serde_json::Value {
+        serde_json::json!({ "user_id": self.user_id, "username": self.username, "role": self.role })
+    }
+}
+
+/// The project's members, owners first, then by name.
+pub fn members(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<Member>> {
+    use crate::db::schema::users;
+    let rows: Vec<(i64, String, String, String, String, bool, NaiveDateTime)> =
+        project_members::table
+            .inner_join(users::table)
+            .filter(project_members::project_id.eq(project_id))
+            .select((
+                users::id,
+                users::name,
+                users::username,
+                users::email,
+                project_members::role,
+                users::is_active,
+                project_members::created_at,
+            ))
+            .load(conn)?;
+    let mut members: Vec<Member> = rows
+        .into_iter()
+        .map(|(user_id, name, username, email, role, is_active, since)| Member {
+            user_id,
+            name,
+            username,
+            email,
+            role,
+            is_active,
+            since,
+        })
+        .collect();
+    let rank = |r: &str| MEMBER_ROLES.iter().position(|x| *x == r).unwrap_or(MEMBER_ROLES.len());
+    members.sort_by(|a, b| {
+        rank(&a.role)
+            .cmp(&rank(&b.role))
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+    });
+    Ok(members)
+}
+
+/// Why a membership change is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MemberError {
+    #[error("{0}")]
+    Refused(&'static str),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Adds an active user of the same company as a member.
+pub fn add_member(
+    conn: &mut DbConn,
+    project: &Project,
+    user_id: i64,
+    role: &str,
+) -> Result<Member, MemberError> {
+    let Some(user) = super::user::find(conn, user_id)? else {
+        return Err(MemberError::Refused("Choose a user of your company."));
+    };
+    if user.company_id != project.company_id || !user.is_active {
+        return Err(MemberError::Refused("Choose an active user of your company."));
+    }
+    if member_role(conn, project.id, user_id)?.is_some() {
+        return Err(MemberError::Refused("This user is already a member; change their role instead."));
+    }
+    let t = crate::util::now();
+    diesel::insert_into(project_members::table)
+        .values((
+            project_members::project_id.eq(project.id),
+            project_members::user_id.eq(user_id),
+            project_members::role.eq(role),
+            project_members::created_at.eq(t),
+            project_members::updated_at.eq(t),
+        ))
+        .execute(conn)?;
+    find_member(conn, project.id, user_id)?.ok_or(MemberError::Refused("The member was not added."))
+}
+
+pub fn find_member(conn: &mut DbConn, project_id: i64, user_id: i64) -> QueryResult<Option<Member>> {
+    Ok(members(conn, project_id)?.into_iter().find(|m| m.user_id == user_id))
+}
+
+fn owner_count(conn: &mut DbConn, project_id: i64) -> QueryResult<i64> {
+    project_members::table
+        .filter(project_members::project_id.eq(project_id))
+        .filter(project_members::role.eq("owner"))
+        .count()
+        .get_result(conn)
+}
+
+/// Changes a member's role; the last owner cannot stop being one. Call inside a write
+/// transaction, so that two owners demoting each other at once cannot both succeed.
+pub fn set_member_role(
+    conn: &mut DbConn,
+    project_id: i64,
+    user_id: i64,
+    role: &str,
+) -> Result<(Member, Member), MemberError> {
+    let before = find_member(conn, project_id, user_id)?
+        .ok_or(MemberError::Refused("This user is not a member of the project."))?;
+    if before.role == "owner" && role != "owner" && owner_count(conn, project_id)? <= 1 {
+        return Err(MemberError::Refused(
+            "A project always keeps at least one owner: make someone else owner first.",
+        ));
+    }
+    diesel::update(
+        project_members::table
+            .filter(project_members::project_id.eq(project_id))
+            .filter(project_members::user_id.eq(user_id)),
+    )
+    .set((project_members::role.eq(role), project_members::updated_at.eq(crate::util::now())))
+    .execute(conn)?;
+    let after = Member { role: role.to_string(), ..before.clone() };
+    Ok((before, after))
+}
+
+/// Removes a member; the last owner cannot be removed. Call inside a write transaction.
+pub fn remove_member(conn: &mut DbConn, project_id: i64, user_id: i64) -> Result<Member, MemberError> {
+    let before = find_member(conn, project_id, user_id)?
+        .ok_or(MemberError::Refused("This user is not a member of the project."))?;
+    if before.role == "owner" && owner_count(conn, project_id)? <= 1 {
+        return Err(MemberError::Refused(
+            "A project always keeps at least one owner: make someone else owner first.",
+        ));
+    }
+    diesel::delete(
+        project_members::table
+            .filter(project_members::project_id.eq(project_id))
+            .filter(project_members::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(before)
+}
+
+/// Active users of the company who are not members yet (for the add-member form).
+pub fn candidates(conn: &mut DbConn, project: &Project) -> QueryResult<Vec<(i64, String, String)>> {
+    use crate::db::schema::users;
+    users::table
+        .filter(users::company_id.eq(project.company_id))
+        .filter(users::is_active.eq(true))
+        .filter(users::deleted_at.is_null())
+        .filter(
+            users::id.ne_all(
+                project_members::table
+                    .filter(project_members::project_id.eq(project.id))
+                    .select(project_members::user_id),
+            ),
+        )
+        .order(users::name.asc())
+        .select((users::id, users::name, users::username))
+        .load(conn)
+}
