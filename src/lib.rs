@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod examples;
 pub mod jobs;
 pub mod mail;
 pub mod models;
