@@ -42,29 +42,7 @@ pub fn save_next(
     let mut last_error = None;
     for _ in 0..5 {
         let attempt = write_tx(conn, |conn| {
-            if conn.kind() == BackendKind::Postgres {
-                diesel::sql_query("SELECT pg_advisory_xact_lock(60911, $1::int)")
-                    .bind::<diesel::sql_types::Integer, _>(
-                        (project_id % i64::from(i32::MAX)) as i32,
-                    )
-                    .execute(conn)?;
-            }
-            let latest: Option<i32> = circuit_versions::table
-                .filter(circuit_versions::project_id.eq(project_id))
-                .select(diesel::dsl::max(circuit_versions::version_number))
-                .first(conn)?;
-            diesel::insert_into(circuit_versions::table)
-                .values((
-                    circuit_versions::project_id.eq(project_id),
-                    circuit_versions::version_number.eq(latest.unwrap_or(0) + 1),
-                    circuit_versions::data_json.eq(JsonValue(circuit.clone())),
-                    circuit_versions::message.eq(message),
-                    circuit_versions::content_hash.eq(content_hash(circuit)),
-                    circuit_versions::created_by.eq(author),
-                    circuit_versions::created_at.eq(crate::util::now()),
-                ))
-                .returning(circuit_versions::all_columns)
-                .get_result::<CircuitVersion>(conn)
+            insert_next_in_tx(conn, project_id, circuit, message, author)
         });
         match attempt {
             Err(
@@ -79,6 +57,39 @@ pub fn save_next(
         }
     }
     Err(last_error.unwrap_or(diesel::result::Error::RollbackTransaction))
+}
+
+/// Inserts the next version inside the caller's write transaction (so that its audit entry
+/// commits with it). Takes the project's advisory lock on PostgreSQL; a unique violation
+/// means another save won the number: retry the whole transaction.
+pub fn insert_next_in_tx(
+    conn: &mut DbConn,
+    project_id: i64,
+    circuit: &serde_json::Value,
+    message: &str,
+    author: i64,
+) -> QueryResult<CircuitVersion> {
+    if conn.kind() == BackendKind::Postgres {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(60911, $1::int)")
+            .bind::<diesel::sql_types::Integer, _>((project_id % i64::from(i32::MAX)) as i32)
+            .execute(conn)?;
+    }
+    let latest: Option<i32> = circuit_versions::table
+        .filter(circuit_versions::project_id.eq(project_id))
+        .select(diesel::dsl::max(circuit_versions::version_number))
+        .first(conn)?;
+    diesel::insert_into(circuit_versions::table)
+        .values((
+            circuit_versions::project_id.eq(project_id),
+            circuit_versions::version_number.eq(latest.unwrap_or(0) + 1),
+            circuit_versions::data_json.eq(JsonValue(circuit.clone())),
+            circuit_versions::message.eq(message),
+            circuit_versions::content_hash.eq(content_hash(circuit)),
+            circuit_versions::created_by.eq(author),
+            circuit_versions::created_at.eq(crate::util::now()),
+        ))
+        .returning(circuit_versions::all_columns)
+        .get_result::<CircuitVersion>(conn)
 }
 
 /// The project's versions, newest first.
