@@ -57,7 +57,11 @@ mod tests {
             let parsed = sc::parse_input(example.source).expect(example.id);
             assert!(!parsed.circuit.buses.is_empty(), "{}", example.id);
             let problems = sc::validate::validate(&parsed.circuit);
-            assert!(!sc::validate::has_errors(&problems), "{}: {problems:?}", example.id);
+            assert!(
+                !sc::validate::has_errors(&problems),
+                "{}: {problems:?}",
+                example.id
+            );
             assert_eq!(example.circuit(), parsed.circuit);
         }
     }

@@ -229,7 +229,11 @@ impl Facts {
     fn load(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Facts> {
         use crate::db::schema::{circuit_versions, simulations};
         if ids.is_empty() {
-            return Ok(Facts { versions: vec![], members: vec![], simulations: vec![] });
+            return Ok(Facts {
+                versions: vec![],
+                members: vec![],
+                simulations: vec![],
+            });
         }
         let versions = circuit_versions::table
             .filter(circuit_versions::project_id.eq_any(ids))
@@ -255,17 +259,31 @@ impl Facts {
             .collect::<Vec<_>>();
         let simulations = simulations::table
             .filter(simulations::id.eq_any(newest))
-            .select((simulations::project_id, simulations::status, simulations::queued_at))
+            .select((
+                simulations::project_id,
+                simulations::status,
+                simulations::queued_at,
+            ))
             .load(conn)?;
-        Ok(Facts { versions, members, simulations })
+        Ok(Facts {
+            versions,
+            members,
+            simulations,
+        })
     }
 
     fn latest_version(&self, id: i64) -> Option<i32> {
-        self.versions.iter().find(|(p, _)| *p == id).and_then(|(_, v)| *v)
+        self.versions
+            .iter()
+            .find(|(p, _)| *p == id)
+            .and_then(|(_, v)| *v)
     }
 
     fn member_count(&self, id: i64) -> i64 {
-        self.members.iter().find(|(p, _)| *p == id).map_or(0, |(_, n)| *n)
+        self.members
+            .iter()
+            .find(|(p, _)| *p == id)
+            .map_or(0, |(_, n)| *n)
     }
 
     fn last_simulation(&self, id: i64) -> Option<(String, NaiveDateTime)> {
@@ -343,17 +361,24 @@ pub fn members(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<Member>> {
             .load(conn)?;
     let mut members: Vec<Member> = rows
         .into_iter()
-        .map(|(user_id, name, username, email, role, is_active, since)| Member {
-            user_id,
-            name,
-            username,
-            email,
-            role,
-            is_active,
-            since,
-        })
+        .map(
+            |(user_id, name, username, email, role, is_active, since)| Member {
+                user_id,
+                name,
+                username,
+                email,
+                role,
+                is_active,
+                since,
+            },
+        )
         .collect();
-    let rank = |r: &str| MEMBER_ROLES.iter().position(|x| *x == r).unwrap_or(MEMBER_ROLES.len());
+    let rank = |r: &str| {
+        MEMBER_ROLES
+            .iter()
+            .position(|x| *x == r)
+            .unwrap_or(MEMBER_ROLES.len())
+    };
     members.sort_by(|a, b| {
         rank(&a.role)
             .cmp(&rank(&b.role))
@@ -382,10 +407,14 @@ pub fn add_member(
         return Err(MemberError::Refused("Choose a user of your company."));
     };
     if user.company_id != project.company_id || !user.is_active {
-        return Err(MemberError::Refused("Choose an active user of your company."));
+        return Err(MemberError::Refused(
+            "Choose an active user of your company.",
+        ));
     }
     if member_role(conn, project.id, user_id)?.is_some() {
-        return Err(MemberError::Refused("This user is already a member; change their role instead."));
+        return Err(MemberError::Refused(
+            "This user is already a member; change their role instead.",
+        ));
     }
     let t = crate::util::now();
     diesel::insert_into(project_members::table)
@@ -400,8 +429,14 @@ pub fn add_member(
     find_member(conn, project.id, user_id)?.ok_or(MemberError::Refused("The member was not added."))
 }
 
-pub fn find_member(conn: &mut DbConn, project_id: i64, user_id: i64) -> QueryResult<Option<Member>> {
-    Ok(members(conn, project_id)?.into_iter().find(|m| m.user_id == user_id))
+pub fn find_member(
+    conn: &mut DbConn,
+    project_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<Member>> {
+    Ok(members(conn, project_id)?
+        .into_iter()
+        .find(|m| m.user_id == user_id))
 }
 
 fn owner_count(conn: &mut DbConn, project_id: i64) -> QueryResult<i64> {
@@ -420,8 +455,9 @@ pub fn set_member_role(
     user_id: i64,
     role: &str,
 ) -> Result<(Member, Member), MemberError> {
-    let before = find_member(conn, project_id, user_id)?
-        .ok_or(MemberError::Refused("This user is not a member of the project."))?;
+    let before = find_member(conn, project_id, user_id)?.ok_or(MemberError::Refused(
+        "This user is not a member of the project.",
+    ))?;
     if before.role == "owner" && role != "owner" && owner_count(conn, project_id)? <= 1 {
         return Err(MemberError::Refused(
             "A project always keeps at least one owner: make someone else owner first.",
@@ -432,16 +468,27 @@ pub fn set_member_role(
             .filter(project_members::project_id.eq(project_id))
             .filter(project_members::user_id.eq(user_id)),
     )
-    .set((project_members::role.eq(role), project_members::updated_at.eq(crate::util::now())))
+    .set((
+        project_members::role.eq(role),
+        project_members::updated_at.eq(crate::util::now()),
+    ))
     .execute(conn)?;
-    let after = Member { role: role.to_string(), ..before.clone() };
+    let after = Member {
+        role: role.to_string(),
+        ..before.clone()
+    };
     Ok((before, after))
 }
 
 /// Removes a member; the last owner cannot be removed. Call inside a write transaction.
-pub fn remove_member(conn: &mut DbConn, project_id: i64, user_id: i64) -> Result<Member, MemberError> {
-    let before = find_member(conn, project_id, user_id)?
-        .ok_or(MemberError::Refused("This user is not a member of the project."))?;
+pub fn remove_member(
+    conn: &mut DbConn,
+    project_id: i64,
+    user_id: i64,
+) -> Result<Member, MemberError> {
+    let before = find_member(conn, project_id, user_id)?.ok_or(MemberError::Refused(
+        "This user is not a member of the project.",
+    ))?;
     if before.role == "owner" && owner_count(conn, project_id)? <= 1 {
         return Err(MemberError::Refused(
             "A project always keeps at least one owner: make someone else owner first.",

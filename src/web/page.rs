@@ -75,6 +75,9 @@ impl Page {
             None => Vec::new(),
             Some(u) => {
                 let mut links = vec![("/", "Dashboard")];
+                if u.can(permissions::PROJECTS_READ) {
+                    links.push(("/projects", "Projects"));
+                }
                 if u.can(permissions::AUDIT_READ) {
                     links.push(("/audit", "Audit trail"));
                 }

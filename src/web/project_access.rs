@@ -45,7 +45,11 @@ pub struct ProjectCtx {
 
 impl ProjectCtx {
     /// Loads a project of the user's company that they may read, else `NotFound`.
-    pub async fn load(state: &AppState, me: &CurrentUser, project_id: i64) -> Result<Self, AppError> {
+    pub async fn load(
+        state: &AppState,
+        me: &CurrentUser,
+        project_id: i64,
+    ) -> Result<Self, AppError> {
         let (company_id, user_id) = (me.company_id(), me.user.id);
         let found = state
             .db(move |conn| {
@@ -87,7 +91,9 @@ impl ProjectCtx {
     }
 
     fn role_is(&self, roles: &[&str]) -> bool {
-        self.member_role.as_deref().is_some_and(|r| roles.contains(&r))
+        self.member_role
+            .as_deref()
+            .is_some_and(|r| roles.contains(&r))
     }
 
     /// Whether the user may do `cap` here (an archived project is read-only except for

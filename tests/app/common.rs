@@ -283,7 +283,7 @@ impl Resp {
 /// A browser-like client: keeps cookies, remembers the CSRF token of the last page, and sends
 /// a same-origin `Origin` header with every unsafe request.
 pub struct Client {
-    base: String,
+    pub base: String,
     http: awc::Client,
     cookies: RefCell<BTreeMap<String, String>>,
     csrf: RefCell<Option<String>>,
@@ -436,6 +436,43 @@ impl Client {
         if let Some(t) = token {
             req = req.insert_header(("X-CSRF-Token", t.to_string()));
         }
+        self.send(req, Some(body)).await
+    }
+}
+
+impl Client {
+    /// Posts a multipart form (text fields and an optional file in the field `file`) the way a
+    /// plain browser form does: the CSRF token in the action's query.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str)>,
+    ) -> Resp {
+        let token = self.csrf().unwrap_or_default();
+        let boundary = "----ampfluxtestboundary7MA4YWxkTrZu0gW";
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        if let Some((filename, content)) = file {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/json\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let query = url_encode(&[("csrf_token", &token)]);
+        let req = self
+            .http
+            .post(format!("{}{path}{sep}{query}", self.base))
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ))
+            .insert_header(("Origin", self.base.clone()));
         self.send(req, Some(body)).await
     }
 }
@@ -600,8 +637,10 @@ macro_rules! on_both_databases {
 /// The example circuit of docs/circuit-format.md (two voltage levels, a grid, a transformer,
 /// a cable, a motor, a breaker).
 pub fn example_circuit() -> serde_json::Value {
-    serde_json::from_str(include_str!("../fixtures/sc/examples/substation.circuit.json"))
-        .expect("example circuit")
+    serde_json::from_str(include_str!(
+        "../fixtures/sc/examples/substation.circuit.json"
+    ))
+    .expect("example circuit")
 }
 
 /// Creates a project owned by `user_id` with `circuit` as version 1, straight through the

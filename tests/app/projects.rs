@@ -106,3 +106,485 @@ async fn the_analysis_modules_are_seeded(app: TestApp) {
     );
 }
 on_both_databases!(the_analysis_modules_are_seeded);
+
+// ------------------------------------------------------------------ pages
+
+/// Creates a project through the form; returns its id.
+pub async fn create_project(client: &Client, name: &str, start: &[(&str, &str)]) -> i64 {
+    client.get("/projects/new").await;
+    let mut fields = vec![("name", name), ("description", "Study for the tests")];
+    fields.extend_from_slice(start);
+    let res = client.post_multipart("/projects", &fields, None).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    res.location()
+        .trim_start_matches("/projects/")
+        .parse()
+        .expect("project id in the redirect")
+}
+
+fn version_count(app: &TestApp, project_id: i64) -> usize {
+    app.with_conn(|conn| circuit_version::list(conn, project_id).unwrap().len())
+}
+
+fn project_count(app: &TestApp, company_id: i64) -> i64 {
+    use ampflux::db::schema::projects;
+    use diesel::prelude::*;
+    app.with_conn(|conn| {
+        projects::table
+            .filter(projects::company_id.eq(company_id))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    })
+}
+
+async fn creating_a_project_writes_version_one(app: TestApp) {
+    let (client, a) = signed_up(&app, "Create").await;
+    let me = user_by_login(&app, &a.email);
+
+    let empty = create_project(&client, "Empty study", &[("start", "empty")]).await;
+    let page = client.get(&format!("/projects/{empty}")).await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("Empty study");
+    page.assert_contains("created with version 1");
+    let v1 = app.with_conn(|conn| circuit_version::list(conn, empty).unwrap());
+    assert_eq!(v1.len(), 1);
+    assert_eq!(v1[0].version_number, 1);
+    assert_eq!(v1[0].data_json.0["format"], "ampflux-circuit");
+
+    let example = create_project(
+        &client,
+        "IEC network",
+        &[("start", "example"), ("example", "iec60909-4")],
+    )
+    .await;
+    let v = app.with_conn(|conn| circuit_version::list(conn, example).unwrap());
+    assert!(v[0].data_json.0["buses"].as_array().unwrap().len() > 10);
+    client
+        .get(&format!("/projects/{example}"))
+        .await
+        .assert_contains("transformers");
+
+    client.get("/projects/new").await;
+    let pp = include_str!("../fixtures/sc/pp/lv_ring.json");
+    let res = client
+        .post_multipart(
+            "/projects",
+            &[("name", "From pandapower"), ("start", "upload")],
+            Some(("lv_ring.json", pp)),
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+
+    let created = audit_entries(&app, me.company_id, "project.create");
+    assert_eq!(created.len(), 3);
+    assert!(created.iter().all(|e| e.log.outcome == "success"
+        && e.log.project_id.is_some()
+        && e.log.changes.0["after"]["name"].is_string()));
+    assert_eq!(audit_entries(&app, me.company_id, "circuit.save").len(), 3);
+}
+on_both_databases!(creating_a_project_writes_version_one);
+
+async fn bad_project_input_changes_nothing(app: TestApp) {
+    let (client, a) = signed_up(&app, "BadNew").await;
+    let company = user_by_login(&app, &a.email).company_id;
+    client.get("/projects/new").await;
+
+    let res = client
+        .post_multipart("/projects", &[("name", ""), ("start", "empty")], None)
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("Enter a name");
+
+    let res = client
+        .post_multipart(
+            "/projects",
+            &[("name", "Broken file"), ("start", "upload")],
+            Some(("broken.json", "{\"format\": \"ampflux-circuit\", ")),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("cannot be read as a circuit");
+    res.assert_contains("value=\"Broken file\"");
+
+    let invalid = serde_json::json!({
+        "format": "ampflux-circuit", "version": 1, "name": "bad",
+        "buses": [{"id": "A", "vn_kv": -20}],
+        "lines": [{"id": "L1", "from_bus": "A", "to_bus": "Nowhere", "length_km": 1,
+                   "r_ohm_per_km": 0.1, "x_ohm_per_km": 0.1}]
+    })
+    .to_string();
+    let res = client
+        .post_multipart(
+            "/projects",
+            &[("name", "Invalid circuit"), ("start", "upload")],
+            Some(("bad.json", &invalid)),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("has errors");
+    res.assert_contains("Nowhere");
+
+    let res = client
+        .post_multipart(
+            "/projects",
+            &[("name", "No file"), ("start", "upload")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("Choose a circuit or pandapower JSON file");
+
+    let res = client
+        .post_multipart(
+            "/projects",
+            &[("name", "Odd"), ("start", "example"), ("example", "nope")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 422);
+
+    assert_eq!(project_count(&app, company), 0, "nothing was created");
+    assert!(audit_entries(&app, company, "project.create").is_empty());
+
+    // Without the CSRF token in the query, a multipart post is refused.
+    let res = client
+        .post_raw("/projects", &[("name", "x")], Some(&client.base.clone()))
+        .await;
+    assert_eq!(res.status, 403);
+}
+on_both_databases!(bad_project_input_changes_nothing);
+
+async fn the_list_searches_filters_sorts_and_pages(app: TestApp) {
+    let (client, a) = signed_up(&app, "Listing").await;
+    let me = user_by_login(&app, &a.email);
+    app.with_conn(|conn| {
+        for i in 0..30 {
+            let p =
+                project::create(conn, me.company_id, me.id, &format!("Feeder {i:02}"), "").unwrap();
+            circuit_version::save_next(conn, p.id, &example_circuit(), "v1", me.id).unwrap();
+        }
+        let special = project::create(
+            conn,
+            me.company_id,
+            me.id,
+            "Harbour 100% crane",
+            "Dock cranes",
+        )
+        .unwrap();
+        project::update(
+            conn,
+            special.id,
+            &special.name,
+            &special.description,
+            "active",
+        )
+        .unwrap();
+        let old = project::create(conn, me.company_id, me.id, "Old plant", "").unwrap();
+        project::update(conn, old.id, &old.name, &old.description, "archived").unwrap();
+    });
+
+    let page = client.get("/projects").await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("31 projects");
+    page.assert_contains("page 1 of 2");
+    assert!(
+        !page.body.contains("Old plant"),
+        "archived are hidden by default"
+    );
+
+    let page2 = client.get("/projects?sort=name&dir=asc&page=1").await;
+    page2.assert_contains("Harbour 100% crane");
+    assert!(page2.body.contains("Feeder 25"));
+    assert!(!page2.body.contains("Feeder 00"));
+
+    // htmx search answers with the results fragment only; `%` is a literal.
+    let fragment = client.get_htmx("/projects?q=100%25").await;
+    assert_eq!(fragment.status, 200);
+    assert!(!fragment.body.contains("<html"), "a fragment");
+    fragment.assert_contains("Harbour 100% crane");
+    fragment.assert_contains("1 project");
+    assert!(!fragment.body.contains("Feeder"));
+    let by_description = client.get_htmx("/projects?q=DOCK").await;
+    by_description.assert_contains("Harbour 100% crane");
+
+    let archived = client.get("/projects?status=archived").await;
+    archived.assert_contains("Old plant");
+    archived.assert_contains("1 project");
+    let active = client.get("/projects?status=active").await;
+    active.assert_contains("Harbour");
+    assert!(!active.body.contains("Feeder"));
+
+    let desc = client.get("/projects?sort=name&dir=desc").await;
+    let (h, f) = (
+        desc.body.find("Harbour").unwrap(),
+        desc.body.find("Feeder 29").unwrap(),
+    );
+    assert!(h < f, "descending by name");
+    desc.assert_contains("aria-sort=\"descending\"");
+    // Bad parameters fall back to defaults instead of failing.
+    assert_eq!(
+        client
+            .get("/projects?sort=evil&dir=up&status=nope&page=-4")
+            .await
+            .status,
+        200
+    );
+    // The latest version and member count are shown.
+    client
+        .get("/projects?q=Feeder%2001")
+        .await
+        .assert_contains("v1");
+}
+on_both_databases!(the_list_searches_filters_sorts_and_pages);
+
+async fn members_see_their_projects_and_readers_see_all(app: TestApp) {
+    let (admin, a) = signed_up(&app, "Members").await;
+    let me = user_by_login(&app, &a.email);
+    let eng = add_user(&app, me.company_id, "eng.m", "engineer");
+    add_user(&app, me.company_id, "rev.m", "reviewer");
+    let eng2 = add_user(&app, me.company_id, "eng.two", "engineer");
+    let pid = create_project(&admin, "Shared study", &[("start", "empty")]).await;
+    create_project(&admin, "Private study", &[("start", "empty")]).await;
+
+    let engineer = app.client();
+    login(&engineer, "eng.m", PASSWORD).await;
+    let list = engineer.get("/projects").await;
+    list.assert_contains("No projects yet");
+    assert_eq!(
+        engineer.get(&format!("/projects/{pid}")).await.status,
+        404,
+        "not a member"
+    );
+
+    // The owner adds the engineer as viewer, then makes them editor.
+    admin.get(&format!("/projects/{pid}/members")).await;
+    let res = admin
+        .post_htmx(
+            &format!("/projects/{pid}/members"),
+            &[("user_id", &eng.to_string()), ("role", "viewer")],
+            admin.csrf().as_deref(),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.assert_contains("eng.m");
+    assert!(!res.body.contains("<html"));
+    engineer
+        .get("/projects")
+        .await
+        .assert_contains("Shared study");
+    assert!(
+        !engineer
+            .get("/projects")
+            .await
+            .body
+            .contains("Private study")
+    );
+    let overview = engineer.get(&format!("/projects/{pid}")).await;
+    assert_eq!(overview.status, 200);
+    assert!(
+        !overview.body.contains("/settings\""),
+        "a viewer gets no settings link"
+    );
+
+    // A viewer may not manage members: refused and audited.
+    engineer.get(&format!("/projects/{pid}/members")).await;
+    let refused = engineer
+        .post(
+            &format!("/projects/{pid}/members"),
+            &[("user_id", &eng2.to_string()), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let denied = audit_entries(&app, me.company_id, "member.add");
+    assert!(denied.iter().any(|e| e.log.outcome == "failure"));
+
+    let res = admin
+        .post(
+            &format!("/projects/{pid}/members/{eng}"),
+            &[("role", "editor")],
+        )
+        .await;
+    res.assert_redirect(&format!("/projects/{pid}/members"));
+    let updated = audit_entries(&app, me.company_id, "member.update");
+    assert_eq!(updated[0].log.changes.0["before"]["role"], "viewer");
+    assert_eq!(updated[0].log.changes.0["after"]["role"], "editor");
+
+    // The last owner can neither leave nor be demoted.
+    let res = admin
+        .post(&format!("/projects/{pid}/members/{}/remove", me.id), &[])
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("at least one owner");
+    let res = admin
+        .post_htmx(
+            &format!("/projects/{pid}/members/{}", me.id),
+            &[("role", "viewer")],
+            admin.csrf().as_deref(),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("at least one owner");
+    // Adding someone twice, or a user of another company, is refused with a message.
+    let (_, other) = signed_up(&app, "Elsewhere").await;
+    let outsider = user_by_login(&app, &other.email).id;
+    let res = admin
+        .post(
+            &format!("/projects/{pid}/members"),
+            &[("user_id", &outsider.to_string()), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    let res = admin
+        .post(
+            &format!("/projects/{pid}/members"),
+            &[("user_id", &eng.to_string()), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("already a member");
+
+    let res = admin
+        .post(&format!("/projects/{pid}/members/{eng}/remove"), &[])
+        .await;
+    res.assert_redirect(&format!("/projects/{pid}/members"));
+    assert_eq!(engineer.get(&format!("/projects/{pid}")).await.status, 404);
+    let removed = audit_entries(&app, me.company_id, "member.remove");
+    assert_eq!(
+        removed
+            .iter()
+            .filter(|e| e.log.outcome == "success")
+            .count(),
+        1
+    );
+
+    // Reviewers read every project of the company, and change nothing.
+    let reviewer = app.client();
+    login(&reviewer, "rev.m", PASSWORD).await;
+    let list = reviewer.get("/projects").await;
+    list.assert_contains("Shared study");
+    list.assert_contains("Private study");
+    reviewer.get(&format!("/projects/{pid}/settings")).await;
+    let res = reviewer
+        .post(
+            &format!("/projects/{pid}/settings"),
+            &[
+                ("name", "Renamed"),
+                ("description", ""),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    assert!(reviewer.get("/projects/new").await.status == 403);
+}
+on_both_databases!(members_see_their_projects_and_readers_see_all);
+
+async fn settings_and_archive_are_audited(app: TestApp) {
+    let (client, a) = signed_up(&app, "Settings").await;
+    let me = user_by_login(&app, &a.email);
+    let pid = create_project(&client, "Grid study", &[("start", "empty")]).await;
+
+    client.get(&format!("/projects/{pid}/settings")).await;
+    let bad = client
+        .post(
+            &format!("/projects/{pid}/settings"),
+            &[
+                ("name", "x\u{7}y"),
+                ("description", ""),
+                ("status", "bogus"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    bad.assert_contains("control characters");
+    bad.assert_contains("Choose one of the statuses");
+
+    let res = client
+        .post(
+            &format!("/projects/{pid}/settings"),
+            &[
+                ("name", "Grid study 2027"),
+                ("description", "New scope"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    res.assert_redirect(&format!("/projects/{pid}"));
+    let entry = &audit_entries(&app, me.company_id, "project.update")[0];
+    assert_eq!(entry.log.changes.0["before"]["name"], "Grid study");
+    assert_eq!(entry.log.changes.0["after"]["name"], "Grid study 2027");
+    assert_eq!(entry.log.changes.0["after"]["status"], "active");
+
+    let res = client.post(&format!("/projects/{pid}/archive"), &[]).await;
+    res.assert_redirect(&format!("/projects/{pid}"));
+    let archived = &audit_entries(&app, me.company_id, "project.archive")[0];
+    assert_eq!(archived.log.changes.0["before"]["status"], "active");
+    assert_eq!(archived.log.changes.0["after"]["status"], "archived");
+    let overview = client.get(&format!("/projects/{pid}")).await;
+    overview.assert_contains("archived");
+    assert!(!overview.body.contains("Edit the circuit"), "read-only now");
+    // An owner reactivates it through the settings.
+    let res = client
+        .post(
+            &format!("/projects/{pid}/settings"),
+            &[
+                ("name", "Grid study 2027"),
+                ("description", "New scope"),
+                ("status", "on_hold"),
+            ],
+        )
+        .await;
+    res.assert_redirect(&format!("/projects/{pid}"));
+    client
+        .get(&format!("/projects/{pid}"))
+        .await
+        .assert_contains("Edit the circuit");
+}
+on_both_databases!(settings_and_archive_are_audited);
+
+async fn another_companys_project_is_not_found(app: TestApp) {
+    let (owner, _) = signed_up(&app, "Owner").await;
+    let pid = create_project(&owner, "Secret substation", &[("start", "empty")]).await;
+    let (intruder, b) = signed_up(&app, "Intruder").await;
+    let intruder_company = user_by_login(&app, &b.email).company_id;
+    for path in [
+        format!("/projects/{pid}"),
+        format!("/projects/{pid}/settings"),
+        format!("/projects/{pid}/members"),
+    ] {
+        assert_eq!(intruder.get(&path).await.status, 404, "{path}");
+        assert_eq!(intruder.get_htmx(&path).await.status, 404, "{path}");
+    }
+    intruder.get("/projects").await;
+    for path in [
+        format!("/projects/{pid}/settings"),
+        format!("/projects/{pid}/archive"),
+        format!("/projects/{pid}/members"),
+        format!("/projects/{pid}/members/1"),
+        format!("/projects/{pid}/members/1/remove"),
+    ] {
+        let res = intruder
+            .post(
+                &path,
+                &[
+                    ("name", "x"),
+                    ("status", "active"),
+                    ("role", "owner"),
+                    ("user_id", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 404, "{path}");
+    }
+    assert!(
+        !intruder
+            .get("/projects?status=all")
+            .await
+            .body
+            .contains("Secret")
+    );
+    assert!(audit_entries(&app, intruder_company, "project.").is_empty());
+    assert!(audit_entries(&app, intruder_company, "member.").is_empty());
+}
+on_both_databases!(another_companys_project_is_not_found);
