@@ -7,7 +7,7 @@ use askama::Template;
 use super::audit::{EntryView, view};
 use super::html;
 use crate::auth::permissions;
-use crate::models::audit;
+use crate::models::{audit, project};
 use crate::models::license::LicenseState;
 use crate::web::AppState;
 use crate::web::errors::AppResult;
@@ -26,6 +26,11 @@ struct DashboardPage {
     activity: Vec<EntryView>,
     activity_is_company: bool,
     can_audit: bool,
+    /// The most recently changed projects the user may see (name, status, updated).
+    projects: Vec<(i64, String, String, String)>,
+    project_total: i64,
+    can_read_projects: bool,
+    can_create_projects: bool,
 }
 
 pub async fn show(
@@ -35,7 +40,13 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let can_audit = me.can(permissions::AUDIT_READ);
     let (company_id, user_id) = (me.company_id(), me.user.id);
-    let (rows, roles) = state
+    let can_read_projects = me.can(permissions::PROJECTS_READ);
+    let viewer = project::Viewer {
+        company_id,
+        user_id,
+        read_all: me.can(permissions::PROJECTS_READ_ALL),
+    };
+    let (rows, roles, (projects, project_total)) = state
         .db(move |conn| {
             // Readers of the audit trail see the company's activity; others their own.
             let filter = audit::Filter {
@@ -44,7 +55,12 @@ pub async fn show(
             };
             let (rows, _) = audit::page(conn, company_id, &filter, None, 10)?;
             let roles = crate::models::role::role_names_for_user(conn, user_id)?;
-            Ok((rows, roles))
+            let projects = if can_read_projects {
+                project::list(conn, viewer, &project::ListQuery::default())?
+            } else {
+                (Vec::new(), 0)
+            };
+            Ok((rows, roles, projects))
         })
         .await?;
     let (license_line, license_ok) = match me.license_state() {
@@ -69,6 +85,21 @@ pub async fn show(
         activity: rows.iter().map(|r| view(r, &tz)).collect(),
         activity_is_company: can_audit,
         can_audit,
+        projects: projects
+            .into_iter()
+            .take(5)
+            .map(|l| {
+                (
+                    l.project.id,
+                    l.project.name,
+                    l.project.status,
+                    crate::web::page::local_time(&l.project.updated_at, &tz),
+                )
+            })
+            .collect(),
+        project_total,
+        can_read_projects,
+        can_create_projects: me.can(permissions::PROJECTS_WRITE),
     };
     Ok(html(page.render()?))
 }
