@@ -1,5 +1,5 @@
 //! Start-up wiring shared by `ampflux serve` and the tests: configuration → database (with
-//! migrations) → mailer → cookie key → setup link → HTTP server.
+//! migrations) → mailer → cookie key → setup link → HTTP server and background job workers.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use actix_web::cookie::Key;
 use actix_web::dev::Server;
 use actix_web::web;
 
-use crate::config::Config;
+use crate::config::{Config, JobSettings};
 use crate::db;
 use crate::mail::Mailer;
 use crate::web::AppState;
@@ -38,10 +38,22 @@ pub struct Prepared {
     pub key: Key,
     /// The one-time link that creates the first platform admin, while none exists.
     pub setup_link: Option<String>,
+    /// The job workers `serve` starts (from `AMPFLUX_JOB_WORKERS`; may be changed before
+    /// serving, e.g. to 0 for a process that only serves pages).
+    pub jobs: crate::jobs::WorkerConfig,
+}
+
+/// The job handlers this build knows.
+pub fn job_registry() -> crate::jobs::Registry {
+    let mut registry = crate::jobs::Registry::default();
+    crate::jobs::simulation::register(&mut registry);
+    registry
 }
 
 pub fn prepare(config: Config) -> Result<Prepared, StartError> {
-    let pool_size = (config.workers as u32 * 2).clamp(4, 32);
+    let job_settings = JobSettings::from_env()?;
+    // HTTP workers, plus one connection per job worker (held while a job runs).
+    let pool_size = (config.workers as u32 * 2 + job_settings.workers as u32).clamp(4, 48);
     let pool = db::connect(config.database_url.expose(), pool_size)?;
     let mailer = Mailer::from_config(&config)?;
     let key = crate::web::cookie_key(&config).map_err(StartError::Key)?;
@@ -61,17 +73,32 @@ pub fn prepare(config: Config) -> Result<Prepared, StartError> {
         state,
         key,
         setup_link,
+        jobs: crate::jobs::WorkerConfig {
+            workers: job_settings.workers,
+            ..Default::default()
+        },
     })
 }
 
 impl Prepared {
-    /// Starts serving on `listener`, plus the periodic clean-up of dead sessions.
+    /// Starts serving on `listener`, plus the periodic clean-up of dead sessions and the job
+    /// workers. Both run as tasks on the current actix runtime (the server's), so they stop
+    /// with it; a job whose worker stops mid-run is taken over when its lease expires.
     pub fn serve(self, listener: TcpListener) -> Result<Server, StartError> {
         let addr = listener
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
         spawn_session_cleanup(self.state.clone());
+        if self.jobs.workers > 0 {
+            let process = format!("{}:{}", addr, crate::util::random_token(4));
+            crate::jobs::spawn_workers(
+                self.state.pool.clone(),
+                job_registry(),
+                self.jobs.clone(),
+                &process,
+            );
+        }
         crate::web::server(self.state, self.key, listener)
             .map_err(|source| StartError::Bind { addr, source })
     }

@@ -279,6 +279,45 @@ impl Config {
     }
 }
 
+/// The background job workers of this process (`AMPFLUX_JOB_WORKERS`). Kept apart from
+/// [`Config`] so that configurations built in code (the tests' harness) need not name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobSettings {
+    /// Worker tasks claiming jobs; 0 runs no jobs in this process (another process does).
+    pub workers: usize,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings { workers: 2 }
+    }
+}
+
+impl JobSettings {
+    pub const MAX_WORKERS: usize = 64;
+
+    /// From the environment (and the `AMPFLUX_CONFIG` file), like [`Config::from_env`].
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&|key| std::env::var(key).ok())
+    }
+
+    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let file = match env("AMPFLUX_CONFIG") {
+            Some(path) if !path.is_empty() => read_file(&path)?,
+            _ => HashMap::new(),
+        };
+        let src = Source { env, file };
+        let workers: usize = src.parse("AMPFLUX_JOB_WORKERS", JobSettings::default().workers)?;
+        if workers > Self::MAX_WORKERS {
+            return Err(ConfigError::Invalid {
+                var: "AMPFLUX_JOB_WORKERS",
+                message: format!("at most {} (got {workers})", Self::MAX_WORKERS),
+            });
+        }
+        Ok(JobSettings { workers })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +374,26 @@ mod tests {
         assert!(e.to_string().starts_with("AMPFLUX_BASE_URL:"), "{e}");
         let e = config(&[("AMPFLUX_SECURE_COOKIES", "maybe")]).unwrap_err();
         assert!(e.to_string().contains("expected true or false"), "{e}");
+    }
+
+    #[test]
+    fn job_workers() {
+        let lookup = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(JobSettings::from_lookup(&lookup(&[])).unwrap().workers, 2);
+        let four = JobSettings::from_lookup(&lookup(&[("AMPFLUX_JOB_WORKERS", "4")])).unwrap();
+        assert_eq!(four.workers, 4);
+        let none = JobSettings::from_lookup(&lookup(&[("AMPFLUX_JOB_WORKERS", "0")])).unwrap();
+        assert_eq!(none.workers, 0);
+        let e = JobSettings::from_lookup(&lookup(&[("AMPFLUX_JOB_WORKERS", "many")])).unwrap_err();
+        assert!(e.to_string().starts_with("AMPFLUX_JOB_WORKERS:"), "{e}");
+        let e = JobSettings::from_lookup(&lookup(&[("AMPFLUX_JOB_WORKERS", "1000")])).unwrap_err();
+        assert!(e.to_string().contains("at most 64"), "{e}");
     }
 
     #[test]

@@ -2,12 +2,26 @@
 //! while a ticker renews the lease, then records the outcome. A handler that returns an error
 //! (or panics) is retried with backoff until the job's attempts are spent. Several server
 //! processes may run workers against one PostgreSQL database (see `models::job`).
+//!
+//! Idle workers wait for [`wake`] (called after a job is enqueued in this process) or for the
+//! next poll (`idle_poll`, which finds jobs enqueued by other processes), whichever comes
+//! first. Each process claims only the jobs named in its registry.
+
+pub mod simulation;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use actix_web::rt::{spawn, task::JoinHandle, time::sleep};
+use actix_web::rt::{
+    spawn,
+    task::JoinHandle,
+    time::{sleep, timeout},
+};
 use actix_web::web;
 use tracing::Instrument;
 
@@ -56,11 +70,76 @@ impl Registry {
         + Sync
         + 'static,
     ) {
+        assert!(
+            !name.is_empty() && !name.contains(','),
+            "job names are non-empty and have no commas: {name:?}"
+        );
         self.handlers.insert(name.to_string(), Arc::new(handler));
     }
 
     fn get(&self, name: &str) -> Option<Handler> {
         self.handlers.get(name).cloned()
+    }
+
+    /// The registered job names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.handlers.keys().cloned().collect();
+        names.sort();
+        names
+    }
+}
+
+/// The in-process wake-up signal: a generation counter (so a wake-up between a worker's empty
+/// claim and its wait is not lost) and the wakers of the waiting workers.
+struct WakeSignal {
+    generation: AtomicU64,
+    waiting: Mutex<Vec<Waker>>,
+}
+
+static WAKE: WakeSignal = WakeSignal {
+    generation: AtomicU64::new(0),
+    waiting: Mutex::new(Vec::new()),
+};
+
+/// Wakes the idle workers of this process: call it after committing an enqueued job so that
+/// it starts at once instead of at the next poll.
+pub fn wake() {
+    WAKE.generation.fetch_add(1, Ordering::SeqCst);
+    let waiting = std::mem::take(&mut *WAKE.waiting.lock().unwrap_or_else(|e| e.into_inner()));
+    for w in waiting {
+        w.wake();
+    }
+}
+
+fn wake_generation() -> u64 {
+    WAKE.generation.load(Ordering::SeqCst)
+}
+
+/// Resolves once the generation differs from `seen` (a [`wake`] happened since).
+struct WokenSince {
+    seen: u64,
+}
+
+impl Future for WokenSince {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if wake_generation() != self.seen {
+            return Poll::Ready(());
+        }
+        {
+            let mut waiting = WAKE.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            // A task polls with the same waker every time: keep one entry per task.
+            if !waiting.iter().any(|w| w.will_wake(cx.waker())) {
+                waiting.push(cx.waker().clone());
+            }
+        }
+        // A wake-up between the first check and the registration is seen here.
+        if wake_generation() != self.seen {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 }
 
@@ -98,6 +177,7 @@ pub fn spawn_workers(
             let worker = Worker {
                 id: format!("{process}/{i}"),
                 pool: pool.clone(),
+                names: registry.names(),
                 registry: registry.clone(),
                 config: config.clone(),
             };
@@ -109,6 +189,8 @@ pub fn spawn_workers(
 struct Worker {
     id: String,
     pool: Pool,
+    /// The job names this worker claims (those of the registry).
+    names: Vec<String>,
     registry: Registry,
     config: WorkerConfig,
 }
@@ -116,9 +198,12 @@ struct Worker {
 impl Worker {
     async fn run(self) {
         loop {
+            let seen = wake_generation();
             match self.claim().await {
                 Ok(Some(job)) => self.execute(job).await,
-                Ok(None) => sleep(self.config.idle_poll).await,
+                Ok(None) => {
+                    let _ = timeout(self.config.idle_poll, WokenSince { seen }).await;
+                }
                 Err(e) => {
                     tracing::warn!(worker = %self.id, error = %e, "cannot claim a job");
                     sleep(self.config.idle_poll * 4).await;
@@ -141,8 +226,9 @@ impl Worker {
     }
 
     async fn claim(&self) -> Result<Option<Job>, String> {
-        let (id, lease) = (self.id.clone(), self.config.lease);
-        self.db(move |conn| job::claim(conn, &id, lease)).await
+        let (id, lease, names) = (self.id.clone(), self.config.lease, self.names.clone());
+        self.db(move |conn| job::claim_named(conn, &id, lease, &names))
+            .await
     }
 
     async fn execute(&self, job: Job) {

@@ -97,54 +97,99 @@ fn lease_end(lease: Duration) -> NaiveDateTime {
 
 /// Claims the next ready job (highest priority, then oldest) for `worker`, or `None`.
 pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration) -> QueryResult<Option<Job>> {
+    claim_filtered(conn, worker, lease, None)
+}
+
+/// Like [`claim`], but only jobs with one of `names`: a process claims only the jobs it has
+/// handlers for (another process, or a newer version of this one, may run the others). Names
+/// are job names like `simulation.run` (no commas).
+pub fn claim_named(
+    conn: &mut DbConn,
+    worker: &str,
+    lease: Duration,
+    names: &[String],
+) -> QueryResult<Option<Job>> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    claim_filtered(conn, worker, lease, Some(names))
+}
+
+fn claim_filtered(
+    conn: &mut DbConn,
+    worker: &str,
+    lease: Duration,
+    names: Option<&[String]>,
+) -> QueryResult<Option<Job>> {
     write_tx(conn, |conn| {
         let t = now();
         // A job whose last allowed attempt lost its worker has failed for good.
-        diesel::update(
-            jobs::table
-                .filter(jobs::status.eq("running"))
-                .filter(jobs::locked_until.lt(t))
-                .filter(jobs::attempts.ge(jobs::max_attempts)),
-        )
-        .set((
-            jobs::status.eq("failed"),
-            jobs::failed_at.eq(t),
-            jobs::locked_until.eq(None::<NaiveDateTime>),
-            jobs::locked_by.eq(None::<String>),
-            jobs::error.eq(Some(JsonValue(serde_json::json!({
-                "message": "the worker stopped before the job finished (lease expired) on its last attempt"
-            })))),
-            jobs::updated_at.eq(t),
-        ))
-        .execute(conn)?;
+        let mut lost = jobs::table
+            .filter(jobs::status.eq("running"))
+            .filter(jobs::locked_until.lt(t))
+            .filter(jobs::attempts.ge(jobs::max_attempts))
+            .select(jobs::id)
+            .into_boxed();
+        if let Some(names) = names {
+            lost = lost.filter(jobs::name.eq_any(names));
+        }
+        let lost: Vec<i64> = lost.load(conn)?;
+        if !lost.is_empty() {
+            diesel::update(jobs::table.filter(jobs::id.eq_any(&lost)))
+                .set((
+                    jobs::status.eq("failed"),
+                    jobs::failed_at.eq(t),
+                    jobs::locked_until.eq(None::<NaiveDateTime>),
+                    jobs::locked_by.eq(None::<String>),
+                    jobs::error.eq(Some(JsonValue(serde_json::json!({
+                        "message": "the worker stopped before the job finished (lease expired) on its last attempt"
+                    })))),
+                    jobs::updated_at.eq(t),
+                ))
+                .execute(conn)?;
+        }
 
         let candidate: Option<i64> = match conn.kind() {
-            BackendKind::Postgres => diesel::sql_query(
-                "SELECT id FROM jobs \
-                 WHERE (status = 'pending' AND scheduled_at <= $1) \
-                    OR (status = 'running' AND locked_until < $1) \
-                 ORDER BY priority DESC, scheduled_at, id \
-                 LIMIT 1 FOR UPDATE SKIP LOCKED",
-            )
-            .bind::<diesel::sql_types::Timestamp, _>(t)
-            .get_result::<IdRow>(conn)
-            .optional()?
-            .map(|r| r.id),
-            BackendKind::Sqlite => jobs::table
-                .filter(
-                    jobs::status
-                        .eq("pending")
-                        .and(jobs::scheduled_at.le(t))
-                        .or(jobs::status.eq("running").and(jobs::locked_until.lt(t))),
-                )
-                .order((
-                    jobs::priority.desc(),
-                    jobs::scheduled_at.asc(),
-                    jobs::id.asc(),
+            BackendKind::Postgres => {
+                let by_name = if names.is_some() {
+                    "AND name = ANY(string_to_array($2, ',')) "
+                } else {
+                    "AND $2 = '' "
+                };
+                diesel::sql_query(format!(
+                    "SELECT id FROM jobs \
+                     WHERE ((status = 'pending' AND scheduled_at <= $1) \
+                        OR (status = 'running' AND locked_until < $1)) \
+                     {by_name}\
+                     ORDER BY priority DESC, scheduled_at, id \
+                     LIMIT 1 FOR UPDATE SKIP LOCKED"
                 ))
-                .select(jobs::id)
-                .first(conn)
-                .optional()?,
+                .bind::<diesel::sql_types::Timestamp, _>(t)
+                .bind::<diesel::sql_types::Text, _>(names.map(|n| n.join(",")).unwrap_or_default())
+                .get_result::<IdRow>(conn)
+                .optional()?
+                .map(|r| r.id)
+            }
+            BackendKind::Sqlite => {
+                let mut q = jobs::table
+                    .filter(
+                        jobs::status
+                            .eq("pending")
+                            .and(jobs::scheduled_at.le(t))
+                            .or(jobs::status.eq("running").and(jobs::locked_until.lt(t))),
+                    )
+                    .order((
+                        jobs::priority.desc(),
+                        jobs::scheduled_at.asc(),
+                        jobs::id.asc(),
+                    ))
+                    .select(jobs::id)
+                    .into_boxed();
+                if let Some(names) = names {
+                    q = q.filter(jobs::name.eq_any(names));
+                }
+                q.first(conn).optional()?
+            }
         };
         let Some(id) = candidate else { return Ok(None) };
         diesel::update(jobs::table.find(id))

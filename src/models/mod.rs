@@ -7,10 +7,12 @@ pub mod circuit_version;
 pub mod company;
 pub mod job;
 pub mod license;
+pub mod module;
 pub mod project;
 pub mod role;
 pub mod security_event;
 pub mod session;
+pub mod simulation;
 pub mod user;
 
 /// Who did something and from where: recorded on audit entries and security events.
