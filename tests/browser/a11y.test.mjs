@@ -50,3 +50,23 @@ suite.flow('signed-in pages pass axe', async () => {
   await page.goto(`${app.baseUrl}${href}`);
   await audit(page, href);
 });
+
+suite.flow('project pages pass axe', async () => {
+  const { app } = suite;
+  const page = await (await suite.newContext('a11y-projects')).newPage();
+  await signedInPerson(page, app, 'a11yp');
+  await page.goto(`${app.baseUrl}/projects/new`);
+  await audit(page, '/projects/new');
+  await page.fill('#name', '');
+  await page.click('button[type="submit"].primary');
+  await page.locator('.field-error').first().waitFor();
+  await audit(page, '/projects/new with errors');
+  await page.fill('#name', 'Accessible study');
+  await page.check('input[name="start"][value="example"]');
+  await Promise.all([page.waitForURL(/\/projects\/\d+$/), page.click('button[type="submit"].primary')]);
+  const base = new URL(page.url()).pathname;
+  for (const path of ['/projects', base, `${base}/members`, `${base}/settings`]) {
+    await page.goto(`${app.baseUrl}${path}`);
+    await audit(page, path);
+  }
+});
