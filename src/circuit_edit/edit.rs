@@ -188,6 +188,9 @@ pub fn parse_field(f: &FieldDef, raw: Option<&str>) -> Result<Option<Value>, Str
                 Err("Must not contain control characters such as line breaks.".into())
             } else if s.chars().count() > MAX_TEXT {
                 Err(format!("At most {MAX_TEXT} characters."))
+            } else if f.name == "id" && (s == "." || s == "..") {
+                // Such a path segment would be read as "this or the parent folder" in links.
+                Err("Choose another id: “.” and “..” cannot be used.".into())
             } else {
                 Ok(Some(Value::String(s.to_string())))
             }
@@ -543,7 +546,26 @@ pub fn counts_json(circuit: &Value) -> Value {
 
 /// "6 buses, 3 transformers, 1 line" (kinds without elements left out).
 pub fn counts_text(circuit: &Value) -> String {
-    let parts: Vec<String> = element_counts(circuit)
+    counts_phrase(element_counts(circuit))
+}
+
+/// The same phrase from counts as [`counts_json`] writes them (`{"buses": 6, ...}`).
+pub fn counts_text_of(counts: &Value) -> String {
+    counts_phrase(
+        KINDS
+            .iter()
+            .map(|k| {
+                (
+                    k,
+                    counts.get(k.key).and_then(Value::as_u64).unwrap_or(0) as usize,
+                )
+            })
+            .collect(),
+    )
+}
+
+fn counts_phrase(counts: Vec<(&'static KindDef, usize)>) -> String {
+    let parts: Vec<String> = counts
         .into_iter()
         .filter(|(_, n)| *n > 0)
         .map(|(k, n)| {
@@ -641,6 +663,8 @@ mod tests {
         );
         assert!(parse_field(id, Some("a\nb")).is_err());
         assert!(parse_field(id, Some(&"x".repeat(201))).is_err());
+        assert!(parse_field(id, Some("..")).is_err());
+        assert_eq!(parse_field(id, Some("Bus 1/A")), Ok(Some(json!("Bus 1/A"))));
     }
 
     #[test]
@@ -772,6 +796,10 @@ mod tests {
     #[test]
     fn counts() {
         assert_eq!(counts_text(&base()), "2 buses, 1 line, 2 switches");
+        assert_eq!(
+            counts_text_of(&json!({"buses": 2, "lines": 1, "switches": 2, "loads": 0})),
+            "2 buses, 1 line, 2 switches"
+        );
         assert_eq!(
             counts_json(&base()),
             json!({"buses": 2, "lines": 1, "switches": 2})

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth_token;
+pub mod circuit_draft;
 pub mod circuit_version;
 pub mod company;
 pub mod job;
