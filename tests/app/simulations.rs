@@ -1,1 +1,995 @@
-//! (being written)
+//! Simulations through HTTP on both databases: run, live status, results against the engine,
+//! failures, option checks, modules, compare, exports, permissions, and a job taken over from
+//! a dead worker finishing the simulation exactly once.
+
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+use crate::on_both_databases;
+use ampflux::db::DbConn;
+use ampflux::db::schema::{jobs, modules, project_members, simulations};
+use ampflux::models::job;
+use ampflux::models::simulation::{self as sims, NewSimulation};
+use ampflux::sc::{self, ScOptions};
+use diesel::prelude::*;
+
+struct Setup {
+    client: Client,
+    company_id: i64,
+    user_id: i64,
+    project_id: i64,
+}
+
+async fn setup(app: &TestApp, tag: &str) -> Setup {
+    let (client, account) = signed_up(app, tag).await;
+    let me = user_by_login(app, &account.email);
+    let project_id = project_with_circuit(app, me.id, "Substation study", &example_circuit());
+    Setup {
+        client,
+        company_id: me.company_id,
+        user_id: me.id,
+        project_id,
+    }
+}
+
+/// The run form's fields with the defaults the form shows, then `changes` applied.
+fn fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut all = vec![
+        ("simulation_type", "short_circuit"),
+        ("version", "1"),
+        ("fault", "3ph"),
+        ("case", "max"),
+        ("lv_tol_percent", "10"),
+        ("kappa_method", "C"),
+        ("tk_s", "1"),
+        ("tmin_s", "0.1"),
+        ("r_fault_ohm", "0"),
+        ("x_fault_ohm", "0"),
+        ("buses", ""),
+        ("branch_results", "yes"),
+    ];
+    for (k, v) in changes {
+        match all.iter_mut().find(|(name, _)| name == k) {
+            Some(entry) => entry.1 = v,
+            None => all.push((k, v)),
+        }
+    }
+    all
+}
+
+async fn post_run(client: &Client, project_id: i64, changes: &[(&str, &str)]) -> Resp {
+    client
+        .get(&format!("/projects/{project_id}/simulations"))
+        .await;
+    client
+        .post(
+            &format!("/projects/{project_id}/simulations"),
+            &fields(changes),
+        )
+        .await
+}
+
+/// Runs a simulation through the form and returns its id.
+async fn run_simulation(client: &Client, project_id: i64, changes: &[(&str, &str)]) -> i64 {
+    let res = post_run(client, project_id, changes).await;
+    assert_eq!(res.status, 303, "run refused: {}", res.body);
+    res.location()
+        .strip_prefix("/simulations/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected redirect {}", res.location()))
+}
+
+/// Polls the status fragment like htmx does until it stops asking to be polled.
+async fn wait_finished(client: &Client, id: i64) -> Resp {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let res = client.get_htmx(&format!("/simulations/{id}/status")).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        if !res.body.contains("hx-trigger") {
+            return res;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "simulation {id} still not finished: {}",
+            res.body
+        );
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn simulation_row(app: &TestApp, id: i64) -> sims::Simulation {
+    app.with_conn(|conn| sims::find(conn, id).unwrap().expect("simulation"))
+}
+
+fn simulation_count(app: &TestApp) -> i64 {
+    app.with_conn(|conn| simulations::table.count().get_result(conn).unwrap())
+}
+
+fn stored(app: &TestApp, id: i64) -> sims::StoredResult {
+    app.with_conn(|conn| {
+        let v = sims::result_json(conn, id).unwrap().expect("result");
+        serde_json::from_value(v.0).expect("stored result format")
+    })
+}
+
+/// The table row of `bus` in the bus table.
+fn bus_row<'a>(page: &'a str, bus: &str) -> &'a str {
+    let start = page
+        .find(&format!("<th scope=\"row\">{bus}</th>"))
+        .unwrap_or_else(|| panic!("no row for bus {bus}"));
+    let end = page[start..].find("</tr>").expect("row end") + start;
+    &page[start..end]
+}
+
+fn example_results(options: &ScOptions) -> sc::ScResults {
+    let text = example_circuit().to_string();
+    let parsed = sc::parse_input(&text).expect("example parses");
+    sc::calculate(&parsed.circuit, options).expect("example calculates")
+}
+
+async fn a_simulation_runs_and_shows_the_engines_values(app: TestApp) {
+    let s = setup(&app, "Run").await;
+    let form = s
+        .client
+        .get(&format!("/projects/{}/simulations", s.project_id))
+        .await;
+    assert_eq!(form.status, 200);
+    form.assert_contains("Run a simulation");
+    form.assert_contains("No simulations yet");
+    let clicked = Instant::now();
+    let id = run_simulation(&s.client, s.project_id, &[]).await;
+    let done = wait_finished(&s.client, id).await;
+    let elapsed = clicked.elapsed();
+    eprintln!("click to results: {elapsed:?}");
+    done.assert_contains("Completed");
+    done.assert_contains("Findings");
+
+    let sim = simulation_row(&app, id);
+    assert_eq!(sim.status, "completed");
+    assert!(sim.started_at.is_some() && sim.completed_at.is_some());
+    assert!(sim.duration_ms.is_some());
+    assert!(sim.job_id.is_some());
+
+    // The stored result is the engine's, with its metadata.
+    let options = ScOptions {
+        branch_results: true,
+        ..ScOptions::default()
+    };
+    let direct = example_results(&options);
+    let r = stored(&app, id);
+    assert_eq!(r.format, "ampflux-simulation-result");
+    assert_eq!(r.engine.name, "ampflux-sc");
+    assert_eq!(r.circuit.version_number, 1);
+    assert_eq!(r.results.options, options);
+    assert_eq!(r.results.buses.len(), direct.buses.len());
+    for (a, b) in r.results.buses.iter().zip(&direct.buses) {
+        assert_eq!(a.id, b.id);
+        let (x, y) = (a.ikss_ka.unwrap(), b.ikss_ka.unwrap());
+        assert!((x - y).abs() <= 1e-12 * y.abs(), "{}: {x} vs {y}", a.id);
+    }
+    assert_eq!(r.results.branches.len(), direct.branches.len());
+    assert_eq!(r.results.duty, direct.duty);
+
+    // The page shows the engine's numbers, bus by bus.
+    let page = s.client.get(&format!("/simulations/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains("hx-trigger=\"load"),
+        "no polling once finished"
+    );
+    for b in &direct.buses {
+        let row = bus_row(&page.body, &b.id);
+        for (v, d) in [(b.ikss_ka, 3), (b.skss_mva, 1), (b.ip_ka, 3), (b.ith_ka, 3)] {
+            let text = format!("{:.d$}", v.unwrap());
+            assert!(row.contains(&text), "bus {}: {text} missing in {row}", b.id);
+        }
+    }
+    // Duty check, branch currents, findings.
+    page.assert_contains("Duty check");
+    page.assert_contains("CB1");
+    page.assert_contains("Branch currents");
+    page.assert_contains("The highest Ik&#39;&#39; is");
+    page.assert_contains("The largest branch currents");
+
+    // Sorting: by Ik'' ascending puts the smallest first, as a page and as an htmx fragment.
+    let mut by_ikss: Vec<&sc::results::BusResult> = direct.buses.iter().collect();
+    by_ikss.sort_by(|a, b| a.ikss_ka.unwrap().total_cmp(&b.ikss_ka.unwrap()));
+    let sorted = s
+        .client
+        .get(&format!("/simulations/{id}?sort=ikss&dir=asc"))
+        .await;
+    let positions: Vec<usize> = by_ikss
+        .iter()
+        .map(|b| {
+            sorted
+                .body
+                .find(&format!("<th scope=\"row\">{}</th>", b.id))
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "rows in Ik'' order"
+    );
+    sorted.assert_contains("aria-sort=\"ascending\"");
+    let fragment = s
+        .client
+        .get_htmx(&format!("/simulations/{id}/buses?sort=bus&dir=desc"))
+        .await;
+    assert_eq!(fragment.status, 200);
+    assert!(
+        fragment
+            .body
+            .trim_start()
+            .starts_with("<div id=\"bus-table\"")
+    );
+    assert!(!fragment.body.contains("<html"));
+    let plain = s
+        .client
+        .get(&format!("/simulations/{id}/buses?sort=bus&dir=desc"))
+        .await;
+    plain.assert_redirect(&format!("/simulations/{id}?sort=bus&dir=desc#buses"));
+
+    // The list shows it, without polling now that nothing runs.
+    let list = s
+        .client
+        .get(&format!("/projects/{}/simulations", s.project_id))
+        .await;
+    list.assert_contains(&format!("href=\"/simulations/{id}\""));
+    list.assert_contains("Completed");
+    assert!(!list.body.contains("hx-trigger=\"load delay:1s\""));
+
+    // Audit: the run with its type, version and options; one completion.
+    let runs = audit_entries(&app, s.company_id, "simulation.run");
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0].log;
+    assert_eq!(
+        (run.outcome.as_str(), run.entity_id, run.project_id),
+        ("success", Some(id), Some(s.project_id))
+    );
+    let after = run.after().expect("after");
+    assert_eq!(after["simulation_type"], "short_circuit");
+    assert_eq!(after["version"], 1);
+    assert_eq!(after["options"]["fault"], "3ph");
+    assert_eq!(after["options"]["branch_results"], true);
+    let completes = audit_entries(&app, s.company_id, "simulation.complete");
+    assert_eq!(completes.len(), 1);
+    assert_eq!(completes[0].log.entity_id, Some(id));
+    assert_eq!(completes[0].log.user_id, Some(s.user_id));
+    assert!(audit_entries(&app, s.company_id, "simulation.fail").is_empty());
+}
+on_both_databases!(a_simulation_runs_and_shows_the_engines_values);
+
+async fn the_page_polls_while_pending(app: TestApp) {
+    let s = setup(&app, "Poll").await;
+    // A simulation whose job nobody can claim yet (scheduled later): it stays pending.
+    let id = app.with_conn(|conn| {
+        let v1 = version_id(conn, s.project_id, 1);
+        let (sim, j) = ampflux::db::write_tx(conn, |conn| {
+            sims::create_with_job(
+                conn,
+                NewSimulation {
+                    project_id: s.project_id,
+                    circuit_version_id: v1,
+                    simulation_type: "short_circuit".into(),
+                    options: serde_json::to_value(ScOptions::default()).unwrap(),
+                    simulated_by: s.user_id,
+                },
+            )
+        })
+        .unwrap();
+        diesel::update(jobs::table.find(j.id))
+            .set(jobs::scheduled_at.eq(ampflux::util::now() + chrono::Duration::hours(1)))
+            .execute(conn)
+            .unwrap();
+        sim.id
+    });
+    let page = s.client.get(&format!("/simulations/{id}")).await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("Queued");
+    page.assert_contains(&format!("hx-get=\"/simulations/{id}/status\""));
+    page.assert_contains("hx-trigger=\"load delay:250ms\"");
+    let fragment = s
+        .client
+        .get_htmx(&format!("/simulations/{id}/status"))
+        .await;
+    fragment.assert_contains("hx-trigger=\"load delay:500ms\"");
+    assert!(!fragment.body.contains("<html"));
+    let list = s
+        .client
+        .get(&format!("/projects/{}/simulations", s.project_id))
+        .await;
+    list.assert_contains("hx-trigger=\"load delay:1s\"");
+    let rows = s
+        .client
+        .get_htmx(&format!("/projects/{}/simulations?page=1", s.project_id))
+        .await;
+    assert!(rows.body.trim_start().starts_with("<div id=\"sim-list\""));
+    // Results do not exist yet.
+    assert_eq!(
+        s.client
+            .get(&format!("/simulations/{id}/export.csv"))
+            .await
+            .status,
+        409
+    );
+    // Release the job: the workers run it.
+    app.with_conn(|conn| {
+        diesel::update(jobs::table)
+            .set(jobs::scheduled_at.eq(ampflux::util::now()))
+            .execute(conn)
+            .unwrap();
+    });
+    let done = wait_finished(&s.client, id).await;
+    done.assert_contains("Completed");
+}
+on_both_databases!(the_page_polls_while_pending);
+
+fn version_id(conn: &mut DbConn, project_id: i64, number: i32) -> i64 {
+    use ampflux::db::schema::circuit_versions;
+    circuit_versions::table
+        .filter(circuit_versions::project_id.eq(project_id))
+        .filter(circuit_versions::version_number.eq(number))
+        .select(circuit_versions::id)
+        .first(conn)
+        .unwrap()
+}
+
+fn save_version(app: &TestApp, project_id: i64, user_id: i64, circuit: &serde_json::Value) -> i32 {
+    app.with_conn(|conn| {
+        ampflux::models::circuit_version::save_next(conn, project_id, circuit, "test", user_id)
+            .unwrap()
+            .version_number
+    })
+}
+
+async fn an_invalid_version_fails_with_the_validators_messages(app: TestApp) {
+    let s = setup(&app, "Invalid").await;
+    let mut circuit = example_circuit();
+    circuit["buses"][1]["vn_kv"] = serde_json::json!(-20);
+    let n = save_version(&app, s.project_id, s.user_id, &circuit);
+    assert_eq!(n, 2);
+    let id = run_simulation(&s.client, s.project_id, &[("version", "2")]).await;
+    let done = wait_finished(&s.client, id).await;
+    done.assert_contains("Failed");
+    done.assert_contains("The simulation failed.");
+    done.assert_contains("Circuit version 2 does not pass validation");
+    done.assert_contains("buses[MV].vn_kv");
+    let sim = simulation_row(&app, id);
+    assert_eq!(sim.status, "failed");
+    assert!(sim.error.unwrap().contains("buses[MV].vn_kv"));
+    // The page after a reload shows the same, and no results or exports.
+    let page = s.client.get(&format!("/simulations/{id}")).await;
+    page.assert_contains("buses[MV].vn_kv");
+    assert!(!page.body.contains("hx-trigger=\"load"));
+    assert_eq!(
+        s.client
+            .get(&format!("/simulations/{id}/export.csv"))
+            .await
+            .status,
+        409
+    );
+    let json = s
+        .client
+        .get(&format!("/simulations/{id}/export.json"))
+        .await;
+    assert_eq!(json.status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(doc["simulation"]["status"], "failed");
+    assert!(doc["result"].is_null());
+    // The job failed for good (no retries of a circuit that cannot be calculated).
+    let j = app.with_conn(|conn| job::find(conn, sim.job_id.unwrap()).unwrap().unwrap());
+    assert_eq!((j.status.as_str(), j.attempts), ("failed", 1));
+    let fails = audit_entries(&app, s.company_id, "simulation.fail");
+    assert_eq!(fails.len(), 1);
+    assert_eq!(fails[0].log.entity_id, Some(id));
+    assert!(
+        fails[0].log.after().unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("vn_kv")
+    );
+    assert!(audit_entries(&app, s.company_id, "simulation.complete").is_empty());
+}
+on_both_databases!(an_invalid_version_fails_with_the_validators_messages);
+
+async fn options_out_of_range_are_refused_beside_the_fields(app: TestApp) {
+    let s = setup(&app, "Options").await;
+    let res = post_run(
+        &s.client,
+        s.project_id,
+        &[
+            ("tk_s", "0"),
+            ("tmin_s", "5"),
+            ("r_fault_ohm", "-1"),
+            ("x_fault_ohm", "abc"),
+            ("lv_tol_percent", "7"),
+            ("kappa_method", "D"),
+            ("fault", "4ph"),
+            ("buses", "MV, NOPE"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    for text in [
+        "id=\"tk_s-error\"",
+        "Enter the fault duration Tk in seconds: more than 0 and at most 10.",
+        "Enter the minimum time delay tmin in seconds: more than 0 and at most 1.",
+        "Enter the fault resistance in ohms: from 0 to 1000.",
+        "Enter the fault reactance in ohms: from 0 to 1000.",
+        "Choose a low-voltage tolerance of 6 % or 10 %.",
+        "Choose method B or C for the peak factor κ.",
+        "Choose a fault type: 3ph, 2ph, 2phg or 1ph.",
+        "Version 1 has no bus “NOPE”.",
+    ] {
+        res.assert_contains(text);
+    }
+    // Entered values are kept.
+    res.assert_contains("value=\"MV, NOPE\"");
+    // A version that does not exist, and the duty check on the min case.
+    let res = post_run(
+        &s.client,
+        s.project_id,
+        &[
+            ("version", "9"),
+            ("simulation_type", "duty_check"),
+            ("case", "min"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("Choose one of the project&#39;s circuit versions.");
+    res.assert_contains("runs on the max case only.");
+    assert_eq!(simulation_count(&app), 0);
+    let job_count: i64 = app.with_conn(|conn| jobs::table.count().get_result(conn).unwrap());
+    assert_eq!(job_count, 0);
+    assert!(audit_entries(&app, s.company_id, "simulation.run").is_empty());
+}
+on_both_databases!(options_out_of_range_are_refused_beside_the_fields);
+
+async fn only_enabled_modules_run(app: TestApp) {
+    let s = setup(&app, "Modules").await;
+    let form = s
+        .client
+        .get(&format!(
+            "/projects/{}/simulations/new?version=1",
+            s.project_id
+        ))
+        .await;
+    assert_eq!(form.status, 200);
+    form.assert_contains("value=\"short_circuit\"");
+    form.assert_contains("value=\"duty_check\"");
+    app.with_conn(|conn| {
+        diesel::update(modules::table.filter(modules::name.eq("duty_check")))
+            .set(modules::status.eq("disabled"))
+            .execute(conn)
+            .unwrap();
+    });
+    let form = s
+        .client
+        .get(&format!("/projects/{}/simulations/new", s.project_id))
+        .await;
+    form.assert_contains("value=\"short_circuit\"");
+    assert!(!form.body.contains("value=\"duty_check\""));
+    let res = post_run(
+        &s.client,
+        s.project_id,
+        &[("simulation_type", "duty_check")],
+    )
+    .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("its module “Equipment duty check” is disabled");
+    let res = post_run(&s.client, s.project_id, &[("simulation_type", "arc_flash")]).await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("There is no such simulation type.");
+    assert_eq!(simulation_count(&app), 0);
+    // The enabled one runs; a duty check runs once its module is enabled again.
+    let id = run_simulation(&s.client, s.project_id, &[]).await;
+    wait_finished(&s.client, id)
+        .await
+        .assert_contains("Completed");
+    app.with_conn(|conn| {
+        diesel::update(modules::table.filter(modules::name.eq("duty_check")))
+            .set(modules::status.eq("enabled"))
+            .execute(conn)
+            .unwrap();
+    });
+    let duty = run_simulation(
+        &s.client,
+        s.project_id,
+        &[("simulation_type", "duty_check")],
+    )
+    .await;
+    let done = wait_finished(&s.client, duty).await;
+    done.assert_contains("Duty check");
+    assert_eq!(simulation_row(&app, duty).simulation_type, "duty_check");
+}
+on_both_databases!(only_enabled_modules_run);
+
+async fn two_simulations_compare_bus_by_bus(app: TestApp) {
+    let s = setup(&app, "Compare").await;
+    // Version 2: a weaker grid and one more bus.
+    let mut circuit = example_circuit();
+    circuit["external_grids"][0]["s_sc_max_mva"] = serde_json::json!(2500);
+    circuit["buses"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"id": "NEW", "vn_kv": 20}));
+    circuit["lines"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "id": "L2", "from_bus": "MV", "to_bus": "NEW", "length_km": 1.0,
+            "r_ohm_per_km": 0.2, "x_ohm_per_km": 0.1, "c_nf_per_km": 200
+        }));
+    save_version(&app, s.project_id, s.user_id, &circuit);
+    let old = run_simulation(&s.client, s.project_id, &[]).await;
+    wait_finished(&s.client, old).await;
+    let new = run_simulation(&s.client, s.project_id, &[("version", "2")]).await;
+    let done = wait_finished(&s.client, new).await;
+    // The picker offers the other completed simulation.
+    done.assert_contains(&format!("<option value=\"{old}\">#{old}"));
+
+    let res = s
+        .client
+        .get(&format!("/simulations/{new}/compare?with={old}"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.assert_contains("Added buses");
+    res.assert_contains("<li>NEW</li>");
+    assert!(!res.body.contains("Removed buses"));
+    // Largest absolute change first, with the change in percent.
+    let (ro, rn) = (stored(&app, old), stored(&app, new));
+    let mut changes: Vec<(String, f64, f64)> = ro
+        .results
+        .buses
+        .iter()
+        .map(|b| {
+            let n = rn.results.buses.iter().find(|x| x.id == b.id).unwrap();
+            let (a, c) = (b.ikss_ka.unwrap(), n.ikss_ka.unwrap());
+            (b.id.clone(), c - a, (c - a) / a * 100.0)
+        })
+        .collect();
+    changes.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let positions: Vec<usize> = changes
+        .iter()
+        .map(|(id, _, _)| {
+            res.body
+                .find(&format!("<th scope=\"row\">{id}</th>"))
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "sorted by |change|"
+    );
+    let (top, _, pct) = &changes[0];
+    let row = bus_row(&res.body, top);
+    assert!(row.contains(&format!("{pct:+.1} %")), "{row}");
+    // The same pair from the other side; the old one stays old.
+    let back = s
+        .client
+        .get(&format!("/simulations/{old}/compare?with={new}"))
+        .await;
+    assert_eq!(back.status, 200);
+    back.assert_contains("<li>NEW</li>");
+    // Not with itself from another project, nor without a partner.
+    let other_project = project_with_circuit(&app, s.user_id, "Other study", &example_circuit());
+    let elsewhere = run_simulation(&s.client, other_project, &[]).await;
+    wait_finished(&s.client, elsewhere).await;
+    assert_eq!(
+        s.client
+            .get(&format!("/simulations/{new}/compare?with={elsewhere}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        s.client
+            .get(&format!("/simulations/{new}/compare"))
+            .await
+            .status,
+        400
+    );
+}
+on_both_databases!(two_simulations_compare_bus_by_bus);
+
+async fn exports_are_attachments_with_safe_csv(app: TestApp) {
+    let (client, account) = signed_up(&app, "Export").await;
+    let me = user_by_login(&app, &account.email);
+    // A bus id that a spreadsheet would take for a formula, and a name with a comma and quotes.
+    let text = example_circuit().to_string().replace("\"LV\"", "\"=LV\"");
+    let mut circuit: serde_json::Value = serde_json::from_str(&text).unwrap();
+    circuit["buses"][0]["name"] = serde_json::json!("110 kV, \"main\" busbar");
+    let project_id = project_with_circuit(&app, me.id, "Export study", &circuit);
+    let id = run_simulation(&client, project_id, &[]).await;
+    wait_finished(&client, id).await;
+
+    let csv = client.get(&format!("/simulations/{id}/export.csv")).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some(format!("attachment; filename=\"simulation-{id}.csv\"").as_str())
+    );
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(
+        lines[0],
+        "bus,name,vn_kv,ikss_ka,skss_mva,ip_ka,ith_ka,rk_ohm,xk_ohm,rk0_ohm,xk0_ohm,ike_ka,kappa"
+    );
+    assert_eq!(lines.len(), 1 + 6);
+    assert!(
+        lines[1].starts_with("HV,\"110 kV, \"\"main\"\" busbar\",110,"),
+        "{}",
+        lines[1]
+    );
+    let lv = lines.iter().find(|l| l.contains("LV,")).unwrap();
+    assert!(lv.starts_with("'=LV,"), "formula guarded: {lv}");
+    // Full-precision numbers that read back as the stored values.
+    let r = stored(&app, id);
+    let ikss_hv = r.results.buses[0].ikss_ka.unwrap();
+    assert!(
+        lines[1].contains(&format!(",{ikss_hv},")),
+        "{} {ikss_hv}",
+        lines[1]
+    );
+
+    let duty = client
+        .get(&format!("/simulations/{id}/export.csv?table=duty"))
+        .await;
+    assert_eq!(duty.status, 200);
+    assert!(duty.body.starts_with("switch,bus,ikss_ka,ib_ka,"));
+    assert!(duty.body.contains("CB1,MV,"));
+    assert_eq!(
+        duty.header("content-disposition"),
+        Some(format!("attachment; filename=\"simulation-{id}-duty.csv\"").as_str())
+    );
+    let branches = client
+        .get(&format!("/simulations/{id}/export.csv?table=branches"))
+        .await;
+    assert!(branches.body.starts_with("kind,id,ikss_from_ka"));
+    assert!(branches.body.contains("transformer,T2,"));
+    assert_eq!(
+        client
+            .get(&format!("/simulations/{id}/export.csv?table=secrets"))
+            .await
+            .status,
+        400
+    );
+
+    let json = client.get(&format!("/simulations/{id}/export.json")).await;
+    assert_eq!(json.status, 200);
+    assert_eq!(json.header("content-type"), Some("application/json"));
+    assert_eq!(
+        json.header("content-disposition"),
+        Some(format!("attachment; filename=\"simulation-{id}.json\"").as_str())
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(doc["simulation"]["id"], id);
+    assert_eq!(doc["simulation"]["status"], "completed");
+    assert_eq!(doc["simulation"]["circuit_version"], 1);
+    assert_eq!(doc["result"]["format"], "ampflux-simulation-result");
+    assert_eq!(
+        doc["result"]["results"]["buses"].as_array().unwrap().len(),
+        6
+    );
+    assert_eq!(doc["result"]["results"]["buses"][5]["id"], "=LV");
+    // The page escapes the ids too.
+    let page = client.get(&format!("/simulations/{id}")).await;
+    page.assert_contains("<th scope=\"row\">=LV</th>");
+    page.assert_contains("110 kV, &#34;main&#34; busbar");
+}
+on_both_databases!(exports_are_attachments_with_safe_csv);
+
+async fn readers_read_runners_run_strangers_see_nothing(app: TestApp) {
+    let s = setup(&app, "Perm").await;
+    let id = run_simulation(&s.client, s.project_id, &[]).await;
+    wait_finished(&s.client, id).await;
+    let second = run_simulation(&s.client, s.project_id, &[("case", "min")]).await;
+    wait_finished(&s.client, second).await;
+    let pid = s.project_id;
+    let read_routes = vec![
+        format!("/projects/{pid}/simulations"),
+        format!("/simulations/{id}"),
+        format!("/simulations/{id}/status"),
+        format!("/simulations/{id}/compare?with={second}"),
+        format!("/simulations/{id}/export.csv"),
+        format!("/simulations/{id}/export.json"),
+    ];
+
+    // A reviewer reads everything but cannot run: 403, recorded.
+    add_user(&app, s.company_id, "rita-reviewer", "reviewer");
+    let reviewer = app.client();
+    login(&reviewer, "rita-reviewer", PASSWORD)
+        .await
+        .assert_redirect("/");
+    for path in &read_routes {
+        let res = reviewer.get(path).await;
+        assert_eq!(res.status, 200, "reviewer GET {path}");
+    }
+    let list = reviewer.get(&format!("/projects/{pid}/simulations")).await;
+    assert!(
+        !list.body.contains("Run a simulation"),
+        "no form for readers"
+    );
+    assert_eq!(
+        reviewer
+            .get(&format!("/projects/{pid}/simulations/new"))
+            .await
+            .status,
+        403
+    );
+    let before = simulation_count(&app);
+    let res = reviewer
+        .post(&format!("/projects/{pid}/simulations"), &fields(&[]))
+        .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(simulation_count(&app), before);
+    let denied: Vec<_> = audit_entries(&app, s.company_id, "simulation.run")
+        .into_iter()
+        .filter(|e| e.log.outcome == "failure")
+        .collect();
+    assert_eq!(denied.len(), 1);
+    assert_eq!(denied[0].log.project_id, Some(pid));
+    assert_eq!(denied[0].log.details["denied"], "run");
+
+    // An engineer who is not a member: nothing exists.
+    let eng_id = add_user(&app, s.company_id, "eddie-engineer", "engineer");
+    let engineer = app.client();
+    login(&engineer, "eddie-engineer", PASSWORD)
+        .await
+        .assert_redirect("/");
+    engineer.get("/").await;
+    for path in &read_routes {
+        assert_eq!(
+            engineer.get(path).await.status,
+            404,
+            "non-member GET {path}"
+        );
+    }
+    let res = engineer
+        .post(&format!("/projects/{pid}/simulations"), &fields(&[]))
+        .await;
+    assert_eq!(res.status, 404);
+    // As a viewer member: reads, cannot run. As an editor: runs.
+    let t = ampflux::util::now();
+    app.with_conn(|conn| {
+        diesel::insert_into(project_members::table)
+            .values((
+                project_members::project_id.eq(pid),
+                project_members::user_id.eq(eng_id),
+                project_members::role.eq("viewer"),
+                project_members::created_at.eq(t),
+                project_members::updated_at.eq(t),
+            ))
+            .execute(conn)
+            .unwrap();
+    });
+    assert_eq!(
+        engineer.get(&format!("/simulations/{id}")).await.status,
+        200
+    );
+    let res = engineer
+        .post(&format!("/projects/{pid}/simulations"), &fields(&[]))
+        .await;
+    assert_eq!(res.status, 403);
+    app.with_conn(|conn| {
+        diesel::update(
+            project_members::table
+                .filter(project_members::project_id.eq(pid))
+                .filter(project_members::user_id.eq(eng_id)),
+        )
+        .set(project_members::role.eq("editor"))
+        .execute(conn)
+        .unwrap();
+    });
+    let mine = run_simulation(&engineer, pid, &[]).await;
+    wait_finished(&engineer, mine)
+        .await
+        .assert_contains("Completed");
+    let done = audit_entries(&app, s.company_id, "simulation.complete");
+    assert!(
+        done.iter()
+            .any(|e| e.log.entity_id == Some(mine) && e.log.user_id == Some(eng_id))
+    );
+
+    // Another company: 404 on every route, the run included.
+    let (stranger, _) = signed_up(&app, "Stranger").await;
+    let mut all = read_routes.clone();
+    all.extend([
+        format!("/projects/{pid}/simulations/new"),
+        format!("/simulations/{id}/buses?sort=ikss"),
+        format!("/simulations/{id}/export.csv?table=duty"),
+    ]);
+    for path in &all {
+        assert_eq!(stranger.get(path).await.status, 404, "stranger GET {path}");
+        assert_eq!(
+            stranger.get_htmx(path).await.status,
+            404,
+            "stranger htmx GET {path}"
+        );
+    }
+    let res = stranger
+        .post(&format!("/projects/{pid}/simulations"), &fields(&[]))
+        .await;
+    assert_eq!(res.status, 404);
+    // And their own simulation cannot be compared with ours.
+    let me = user_by_login(&app, "stranger@example.com");
+    let theirs = project_with_circuit(&app, me.id, "Theirs", &example_circuit());
+    let their_sim = run_simulation(&stranger, theirs, &[]).await;
+    wait_finished(&stranger, their_sim).await;
+    assert_eq!(
+        stranger
+            .get(&format!("/simulations/{their_sim}/compare?with={id}"))
+            .await
+            .status,
+        404
+    );
+}
+on_both_databases!(readers_read_runners_run_strangers_see_nothing);
+
+/// Inserts a simulation whose job is held by a worker that is about to "die" (a lease of
+/// `lease`), in one transaction so the real workers never see it unclaimed.
+fn queue_claimed_by_dead_worker(
+    app: &TestApp,
+    s: &Setup,
+    lease: Duration,
+) -> (sims::Simulation, job::Job) {
+    app.with_conn(|conn| {
+        let v1 = version_id(conn, s.project_id, 1);
+        ampflux::db::write_tx(conn, |conn| {
+            let (sim, j) = sims::create_with_job(
+                conn,
+                NewSimulation {
+                    project_id: s.project_id,
+                    circuit_version_id: v1,
+                    simulation_type: "short_circuit".into(),
+                    options: serde_json::to_value(ScOptions::default()).unwrap(),
+                    simulated_by: s.user_id,
+                },
+            )?;
+            let t = ampflux::util::now();
+            let claimed = diesel::update(jobs::table.find(j.id))
+                .set((
+                    jobs::status.eq("running"),
+                    jobs::attempts.eq(1),
+                    jobs::locked_by.eq(Some("dead-worker")),
+                    jobs::locked_until.eq(Some(t + chrono::Duration::from_std(lease).unwrap())),
+                    jobs::started_at.eq(Some(t)),
+                ))
+                .returning(jobs::all_columns)
+                .get_result::<job::Job>(conn)?;
+            Ok::<_, diesel::result::Error>((sim, claimed))
+        })
+        .unwrap()
+    })
+}
+
+async fn wait_job(app: &TestApp, id: i64, status: &str) -> job::Job {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let j = app.with_conn(|conn| job::find(conn, id).unwrap().unwrap());
+        if j.status == status {
+            return j;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job {id} is {} (waiting for {status})",
+            j.status
+        );
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn a_dead_workers_simulation_finishes_exactly_once(app: TestApp) {
+    let s = setup(&app, "Lease").await;
+
+    // 1. The worker died before running the handler: the job is taken over when the lease
+    // expires and the simulation completes.
+    let (sim, j) = queue_claimed_by_dead_worker(&app, &s, Duration::from_millis(300));
+    app.with_conn(|conn| assert!(sims::mark_running(conn, sim.id).unwrap()));
+    let taken = wait_job(&app, j.id, "completed").await;
+    assert_eq!(taken.attempts, 2, "the second attempt, by a live worker");
+    assert_ne!(taken.locked_by.as_deref(), Some("dead-worker"));
+    assert_eq!(simulation_row(&app, sim.id).status, "completed");
+    app.with_conn(|conn| {
+        assert!(
+            !job::complete(conn, j.id, "dead-worker", serde_json::json!({})).unwrap(),
+            "the dead worker lost the job"
+        );
+    });
+
+    // 2. The worker finished the simulation but died before recording the job: the live
+    // worker that takes the job over finds the simulation done and changes nothing.
+    let (sim2, j2) = queue_claimed_by_dead_worker(&app, &s, Duration::from_millis(1500));
+    app.with_conn(|conn| {
+        let out = ampflux::jobs::simulation::run(conn, &j2).expect("the handler runs");
+        assert_eq!(out["status"], "completed");
+        // Running it again (as a duplicate would) is a no-op.
+        let again = ampflux::jobs::simulation::run(conn, &j2).unwrap();
+        assert_eq!(again["ran"], false);
+    });
+    let completed_at = simulation_row(&app, sim2.id).completed_at;
+    let taken = wait_job(&app, j2.id, "completed").await;
+    assert_eq!(taken.attempts, 2);
+    assert_eq!(taken.result.unwrap().0["ran"], false);
+    let sim2_now = simulation_row(&app, sim2.id);
+    assert_eq!(sim2_now.status, "completed");
+    assert_eq!(sim2_now.completed_at, completed_at, "not completed twice");
+
+    // Exactly one completion entry per simulation.
+    let completes = audit_entries(&app, s.company_id, "simulation.complete");
+    for id in [sim.id, sim2.id] {
+        assert_eq!(
+            completes
+                .iter()
+                .filter(|e| e.log.entity_id == Some(id))
+                .count(),
+            1,
+            "simulation {id}"
+        );
+    }
+    assert_eq!(completes.len(), 2);
+    // The page shows the results.
+    let page = s.client.get(&format!("/simulations/{}", sim2.id)).await;
+    page.assert_contains("Completed");
+    page.assert_contains("Findings");
+}
+on_both_databases!(a_dead_workers_simulation_finishes_exactly_once);
+
+async fn a_job_lost_on_its_last_attempt_fails_the_simulation(app: TestApp) {
+    let s = setup(&app, "Lost").await;
+    let (sim, j) = queue_claimed_by_dead_worker(&app, &s, Duration::from_millis(100));
+    app.with_conn(|conn| {
+        diesel::update(jobs::table.find(j.id))
+            .set(jobs::max_attempts.eq(1))
+            .execute(conn)
+            .unwrap();
+    });
+    // The live workers mark the job failed once the lease is over (it has no attempts left).
+    wait_job(&app, j.id, "failed").await;
+    let page = s.client.get(&format!("/simulations/{}", sim.id)).await;
+    page.assert_contains("Failed");
+    page.assert_contains("The simulation could not be run");
+    assert!(!page.body.contains("hx-trigger=\"load"));
+    assert_eq!(simulation_row(&app, sim.id).status, "failed");
+    assert_eq!(
+        audit_entries(&app, s.company_id, "simulation.fail").len(),
+        1
+    );
+}
+on_both_databases!(a_job_lost_on_its_last_attempt_fails_the_simulation);
+
+async fn a_thousand_bus_result_is_quick_to_show(app: TestApp) {
+    let (client, account) = signed_up(&app, "Large").await;
+    let me = user_by_login(&app, &account.email);
+    let circuit = serde_json::to_value(sc::synthetic::network(1000, true, 7)).unwrap();
+    let project_id = project_with_circuit(&app, me.id, "Large study", &circuit);
+    let clicked = Instant::now();
+    let id = run_simulation(&client, project_id, &[]).await;
+    wait_finished(&client, id).await;
+    let computed = clicked.elapsed();
+    let shown = Instant::now();
+    let page = client.get(&format!("/simulations/{id}")).await;
+    let page_time = shown.elapsed();
+    let sorted = Instant::now();
+    let fragment = client
+        .get_htmx(&format!("/simulations/{id}/buses?sort=bus&dir=asc"))
+        .await;
+    let sort_time = sorted.elapsed();
+    eprintln!(
+        "1000 buses: click to finished {computed:?} (engine {} ms), results page {page_time:?} ({} kB), sorted table {sort_time:?}",
+        stored(&app, id).duration_ms,
+        page.body.len() / 1024
+    );
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.body.matches("<th scope=\"row\">B").count() >= 990,
+        true
+    );
+    assert_eq!(fragment.status, 200);
+    // Generous bounds (debug build, shared machine); the release figures are in the report.
+    assert!(computed < Duration::from_secs(20), "{computed:?}");
+    assert!(page_time < Duration::from_secs(10), "{page_time:?}");
+}
+on_both_databases!(a_thousand_bus_result_is_quick_to_show);
