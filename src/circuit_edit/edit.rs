@@ -50,6 +50,15 @@ pub fn canonical(circuit: &Value) -> Option<Value> {
     serde_json::to_value(&parsed).ok()
 }
 
+/// Whether two documents hold the same circuit (compared in canonical form, so `110` and
+/// `110.0`, key order and defaults written out or not make no difference).
+pub fn same_circuit(a: &Value, b: &Value) -> bool {
+    match (canonical(a), canonical(b)) {
+        (Some(x), Some(y)) => same_value(&x, &y),
+        _ => same_value(a, b),
+    }
+}
+
 /// The value of a field of an element (following `layout.x`), if present.
 pub fn get<'a>(element: &'a Value, name: &str) -> Option<&'a Value> {
     match name.split_once('.') {
@@ -292,8 +301,34 @@ fn finish(circuit: Value) -> Result<Value, EditError> {
         .map_err(|e| EditError::Row(format!("The circuit cannot be written: {e}")))
 }
 
-fn one_error(field: &'static str, message: String) -> EditError {
-    EditError::Fields(FieldErrors::from([(field, message)]))
+/// Adds the refusal of an id another element of the kind already has (`current`: the id of
+/// the element being edited, which may keep its own) to the form's other refusals.
+fn with_id_check(
+    built: Result<Value, FieldErrors>,
+    circuit: &Value,
+    kind: &KindDef,
+    current: Option<&str>,
+    input: &dyn Fn(&str) -> Option<String>,
+) -> Result<Value, EditError> {
+    let id = input("id").unwrap_or_default().trim().to_string();
+    let taken =
+        !id.is_empty() && Some(id.as_str()) != current && find(circuit, kind, &id).is_some();
+    match built {
+        Ok(element) if !taken => Ok(element),
+        Ok(_) => Err(EditError::Fields(FieldErrors::from([(
+            "id",
+            format!("There is already a {} “{id}”.", kind.singular),
+        )]))),
+        Err(mut errors) => {
+            if taken {
+                errors.insert(
+                    "id",
+                    format!("There is already a {} “{id}”.", kind.singular),
+                );
+            }
+            Err(EditError::Fields(errors))
+        }
+    }
 }
 
 /// Adds an element built from the form.
@@ -302,14 +337,14 @@ pub fn add(
     kind: &KindDef,
     input: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Edited, EditError> {
-    let element = element_from_form(kind, None, input).map_err(EditError::Fields)?;
+    let element = with_id_check(
+        element_from_form(kind, None, input),
+        circuit,
+        kind,
+        None,
+        input,
+    )?;
     let id = element_id(&element).to_string();
-    if find(circuit, kind, &id).is_some() {
-        return Err(one_error(
-            "id",
-            format!("There is already a {} “{id}”.", kind.singular),
-        ));
-    }
     let mut next = circuit.clone();
     array_mut(&mut next, kind.key)
         .ok_or_else(|| EditError::Row("The circuit document is not an object.".into()))?
@@ -342,14 +377,14 @@ pub fn update(
         )));
     };
     let before = elements(circuit, kind)[index].clone();
-    let element = element_from_form(kind, Some(&before), input).map_err(EditError::Fields)?;
+    let element = with_id_check(
+        element_from_form(kind, Some(&before), input),
+        circuit,
+        kind,
+        Some(id),
+        input,
+    )?;
     let new_id = element_id(&element).to_string();
-    if new_id != id && find(circuit, kind, &new_id).is_some() {
-        return Err(one_error(
-            "id",
-            format!("There is already a {} “{new_id}”.", kind.singular),
-        ));
-    }
     let mut next = circuit.clone();
     if let Some(list) = array_mut(&mut next, kind.key) {
         list[index] = element;
@@ -696,6 +731,10 @@ mod tests {
         let k = kind("buses").unwrap();
         let err = add(&base(), k, &form(&[("id", "A"), ("vn_kv", "20")])).unwrap_err();
         assert!(matches!(err, EditError::Fields(f) if f["id"].contains("already")));
+        let err = add(&base(), k, &form(&[("id", "B"), ("vn_kv", "abc")])).unwrap_err();
+        assert!(
+            matches!(err, EditError::Fields(f) if f.contains_key("vn_kv") && f.contains_key("id"))
+        );
         let err = add(&base(), k, &form(&[("id", "C"), ("vn_kv", "abc")])).unwrap_err();
         assert!(
             matches!(err, EditError::Fields(f) if f.contains_key("vn_kv") && !f.contains_key("id"))
@@ -790,6 +829,12 @@ mod tests {
         assert_eq!(display(line, l.field("r_ohm_per_km").unwrap()), "0.1");
         assert_eq!(input_value(line, l.field("parallel").unwrap()), "");
         assert!(same_value(&json!(110), &json!(110.0)));
+        let mut written = base();
+        written["buses"][0]["in_service"] = json!(true);
+        written["buses"][0]["vn_kv"] = json!(20);
+        assert!(same_circuit(&base(), &written));
+        written["buses"][0]["vn_kv"] = json!(21);
+        assert!(!same_circuit(&base(), &written));
         assert!(!same_value(&json!(110), &json!("110")));
     }
 

@@ -846,7 +846,7 @@ struct Loaded {
     latest: Option<CircuitVersion>,
     latest_author: String,
     base_number: Option<i32>,
-    base_hash: Option<String>,
+    base_data: Option<Value>,
 }
 
 async fn load_for_page(state: &AppState, me: &CurrentUser, ctx: &ProjectCtx) -> AppResult<Loaded> {
@@ -873,7 +873,7 @@ async fn load_for_page(state: &AppState, me: &CurrentUser, ctx: &ProjectCtx) -> 
                 latest,
                 latest_author,
                 base_number: base.as_ref().map(|b| b.version_number),
-                base_hash: base.map(|b| b.content_hash),
+                base_data: base.map(|b| b.data_json.0),
             })
         })
         .await
@@ -911,8 +911,8 @@ async fn render_editor(
         (Some(d), Some(l)) => d.base_version_id != Some(l.id),
         _ => false,
     };
-    let dirty = match (&loaded.draft, &loaded.base_hash) {
-        (Some(d), Some(h)) => circuit_version::content_hash(&d.data_json.0) != *h,
+    let dirty = match (&loaded.draft, &loaded.base_data) {
+        (Some(d), Some(b)) => !edit::same_circuit(&d.data_json.0, b),
         (Some(d), None) => !edit::element_counts(&d.data_json.0)
             .iter()
             .all(|(_, n)| *n == 0),
@@ -1712,7 +1712,7 @@ pub async fn save(
                             return Ok(SaveOutcome::Invalid { errors: idx.errors });
                         }
                         if let Some(l) = &latest {
-                            if l.content_hash == circuit_version::content_hash(&content) {
+                            if edit::same_circuit(&l.data_json.0, &content) {
                                 return Ok(SaveOutcome::Unchanged {
                                     latest: l.version_number,
                                 });

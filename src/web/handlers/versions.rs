@@ -187,7 +187,7 @@ pub async fn show(
     let latest_number = latest.as_ref().map_or(n, |l| l.version_number);
     let same_as_latest = latest
         .as_ref()
-        .is_some_and(|l| l.content_hash == version.content_hash);
+        .is_some_and(|l| edit::same_circuit(&l.data_json.0, &version.data_json.0));
     let page = ShowPage {
         page: Page::new(
             &session,
@@ -276,7 +276,7 @@ pub async fn restore(
                         circuit_version::lock_project(conn, pid)?;
                         let latest = circuit_version::latest(conn, pid)?;
                         if let Some(l) = &latest {
-                            if l.content_hash == old.content_hash {
+                            if edit::same_circuit(&l.data_json.0, &old.data_json.0) {
                                 return Ok(RestoreOutcome::SameAsLatest {
                                     latest: l.version_number,
                                 });
@@ -299,7 +299,7 @@ pub async fn restore(
                                 None => None,
                             };
                             let unchanged = base.is_some_and(|b| {
-                                b.content_hash == circuit_version::content_hash(&draft.data_json.0)
+                                edit::same_circuit(&b.data_json.0, &draft.data_json.0)
                             });
                             if unchanged {
                                 circuit_draft::rebase(conn, draft.id, Some(&new), content)?;
