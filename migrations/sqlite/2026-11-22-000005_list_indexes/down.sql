@@ -1,0 +1,3 @@
+DROP INDEX projects_company_name_idx;
+DROP INDEX projects_company_created_idx;
+DROP INDEX projects_company_updated_idx;
