@@ -187,6 +187,9 @@ pub struct VersionSummary {
     pub counts: serde_json::Value,
 }
 
+/// id, number, message, hash, author id, author name, time, counts (JSON text).
+type SummaryRow = (i64, i32, String, String, i64, String, NaiveDateTime, String);
+
 /// The SQL of a JSON object text with each element kind's array length.
 fn counts_sql(kind: BackendKind) -> String {
     let parts: Vec<String> = crate::circuit_edit::KINDS
@@ -212,22 +215,21 @@ fn counts_sql(kind: BackendKind) -> String {
 /// The project's versions without their circuits, newest first.
 pub fn list_summaries(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<VersionSummary>> {
     let counts = diesel::dsl::sql::<diesel::sql_types::Text>(&counts_sql(conn.kind()));
-    let rows: Vec<(i64, i32, String, String, i64, String, NaiveDateTime, String)> =
-        circuit_versions::table
-            .inner_join(users::table.on(users::id.eq(circuit_versions::created_by)))
-            .filter(circuit_versions::project_id.eq(project_id))
-            .order(circuit_versions::version_number.desc())
-            .select((
-                circuit_versions::id,
-                circuit_versions::version_number,
-                circuit_versions::message,
-                circuit_versions::content_hash,
-                circuit_versions::created_by,
-                users::name,
-                circuit_versions::created_at,
-                counts,
-            ))
-            .load(conn)?;
+    let rows: Vec<SummaryRow> = circuit_versions::table
+        .inner_join(users::table.on(users::id.eq(circuit_versions::created_by)))
+        .filter(circuit_versions::project_id.eq(project_id))
+        .order(circuit_versions::version_number.desc())
+        .select((
+            circuit_versions::id,
+            circuit_versions::version_number,
+            circuit_versions::message,
+            circuit_versions::content_hash,
+            circuit_versions::created_by,
+            users::name,
+            circuit_versions::created_at,
+            counts,
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(
