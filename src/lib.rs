@@ -10,6 +10,7 @@ pub mod circuit_edit;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod diagram;
 pub mod examples;
 pub mod jobs;
 pub mod mail;
