@@ -188,12 +188,16 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
         target: target.describe(),
         message,
     })?;
+    // A PostgreSQL connection can die with its server; check it on each checkout. A SQLite
+    // connection is a file handle that does not break, and the check would cost a statement
+    // on every request.
+    let test_on_check_out = first.kind() == BackendKind::Postgres;
     drop(first);
     Ok(r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
-        .test_on_check_out(true)
+        .test_on_check_out(test_on_check_out)
         .build_unchecked(manager))
 }
 

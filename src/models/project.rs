@@ -185,7 +185,6 @@ pub fn list(conn: &mut DbConn, viewer: Viewer, q: &ListQuery) -> QueryResult<(Ve
         }
         query
     };
-    let total: i64 = filtered().count().get_result(conn)?;
     let mut query = filtered()
         .inner_join(users::table.on(users::id.eq(projects::owner_id)))
         .select((Project::as_select(), users::name));
@@ -203,6 +202,12 @@ pub fn list(conn: &mut DbConn, viewer: Viewer, q: &ListQuery) -> QueryResult<(Ve
         .limit(PAGE_SIZE)
         .offset(q.page.max(0) * PAGE_SIZE)
         .load(conn)?;
+    // A first page that is not full holds every match: no need to count them.
+    let total = if q.page <= 0 && (rows.len() as i64) < PAGE_SIZE {
+        rows.len() as i64
+    } else {
+        filtered().count().get_result(conn)?
+    };
     let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
     let facts = Facts::load(conn, &ids)?;
     let listed = rows
