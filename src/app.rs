@@ -92,7 +92,7 @@ impl Prepared {
         spawn_session_cleanup(self.state.clone());
         if self.jobs.workers > 0 {
             let process = format!("{}:{}", addr, crate::util::random_token(4));
-            crate::jobs::spawn_workers(
+            crate::jobs::spawn_registered_workers(
                 self.state.pool.clone(),
                 job_registry(),
                 self.jobs.clone(),

@@ -5,7 +5,7 @@
 //!
 //! Idle workers wait for [`wake`] (called after a job is enqueued in this process) or for the
 //! next poll (`idle_poll`, which finds jobs enqueued by other processes), whichever comes
-//! first. Each process claims only the jobs named in its registry.
+//! first. The server's pool claims only the jobs named in its registry.
 
 pub mod simulation;
 
@@ -166,18 +166,41 @@ impl Default for WorkerConfig {
 }
 
 /// Starts the workers on the current actix runtime; `process` names this process in leases.
+/// They claim every job: one without a handler here fails for good ("no handler").
 pub fn spawn_workers(
     pool: Pool,
     registry: Registry,
     config: WorkerConfig,
     process: &str,
 ) -> Vec<JoinHandle<()>> {
+    spawn_pool(pool, registry, config, process, false)
+}
+
+/// Like [`spawn_workers`], but the workers claim only the jobs named in `registry` and leave
+/// the others to processes that have handlers for them (the server's pool: several
+/// processes, possibly of different versions, share one queue).
+pub fn spawn_registered_workers(
+    pool: Pool,
+    registry: Registry,
+    config: WorkerConfig,
+    process: &str,
+) -> Vec<JoinHandle<()>> {
+    spawn_pool(pool, registry, config, process, true)
+}
+
+fn spawn_pool(
+    pool: Pool,
+    registry: Registry,
+    config: WorkerConfig,
+    process: &str,
+    registered_only: bool,
+) -> Vec<JoinHandle<()>> {
     (0..config.workers.max(1))
         .map(|i| {
             let worker = Worker {
                 id: format!("{process}/{i}"),
                 pool: pool.clone(),
-                names: registry.names(),
+                names: registered_only.then(|| registry.names()),
                 registry: registry.clone(),
                 config: config.clone(),
             };
@@ -189,8 +212,8 @@ pub fn spawn_workers(
 struct Worker {
     id: String,
     pool: Pool,
-    /// The job names this worker claims (those of the registry).
-    names: Vec<String>,
+    /// The job names this worker claims (those of the registry), or `None` for any.
+    names: Option<Vec<String>>,
     registry: Registry,
     config: WorkerConfig,
 }
@@ -227,8 +250,11 @@ impl Worker {
 
     async fn claim(&self) -> Result<Option<Job>, String> {
         let (id, lease, names) = (self.id.clone(), self.config.lease, self.names.clone());
-        self.db(move |conn| job::claim_named(conn, &id, lease, &names))
-            .await
+        self.db(move |conn| match &names {
+            Some(names) => job::claim_named(conn, &id, lease, names),
+            None => job::claim(conn, &id, lease),
+        })
+        .await
     }
 
     async fn execute(&self, job: Job) {

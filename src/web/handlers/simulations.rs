@@ -1512,15 +1512,87 @@ async fn live_view(
         .await
 }
 
-/// The one-line diagram annotated with Ik'' (see `crate::diagram`), when the circuit can be
-/// drawn.
+/// Branch hops around the chosen bus drawn for circuits above
+/// [`crate::diagram::MAX_FULL_DIAGRAM_BUSES`].
+const NEIGHBOURHOOD_DEPTH: usize = 2;
+
+/// The one-line diagram annotated with Ik'' per bus and coloured by level (see
+/// `crate::diagram`): the whole circuit, or for large circuits the neighbourhood of the chosen
+/// bus (`?bus=`, by default the bus with the highest Ik''). `None` when the circuit of the
+/// version cannot be read any more.
 fn diagram_view(
-    _conn: &mut crate::db::DbConn,
-    _sim: &Simulation,
-    _r: &StoredResult,
-    _q: &SortQuery,
+    conn: &mut crate::db::DbConn,
+    sim: &Simulation,
+    r: &StoredResult,
+    q: &SortQuery,
 ) -> AppResult<Option<DiagramView>> {
-    Ok(None)
+    use crate::diagram::{Annotations, MAX_FULL_DIAGRAM_BUSES, RenderOptions};
+    let Some(version) = sims::version(conn, sim.circuit_version_id)? else {
+        return Ok(None);
+    };
+    let text = version.data_json.0.to_string();
+    let Ok(parsed) = crate::sc::parse_input(&text) else {
+        return Ok(None);
+    };
+    drop(text);
+    let circuit = parsed.circuit;
+    let annotations = Annotations::from_results(&r.results);
+    if circuit.buses.len() <= MAX_FULL_DIAGRAM_BUSES {
+        let svg = crate::diagram::render(&circuit, Some(&annotations), &RenderOptions::default());
+        return Ok(Some(DiagramView {
+            svg,
+            note: String::new(),
+            choices: Vec::new(),
+        }));
+    }
+    // Large: the neighbourhood of one bus; the choices list the buses by Ik'', highest first.
+    let mut by_ikss: Vec<&BusResult> = r.results.buses.iter().collect();
+    by_ikss.sort_by(|a, b| {
+        b.ikss_ka
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&a.ikss_ka.unwrap_or(f64::NEG_INFINITY))
+    });
+    let centre = q
+        .bus
+        .as_deref()
+        .filter(|id| circuit.buses.iter().any(|b| b.id == *id))
+        .map(str::to_string)
+        .or_else(|| by_ikss.first().map(|b| b.id.clone()))
+        .or_else(|| circuit.buses.first().map(|b| b.id.clone()));
+    let Some(centre) = centre else {
+        return Ok(None);
+    };
+    let Some(part) = crate::diagram::neighbourhood(&circuit, &centre, NEIGHBOURHOOD_DEPTH) else {
+        return Ok(None);
+    };
+    let svg = crate::diagram::render(
+        &part,
+        Some(&annotations),
+        &RenderOptions {
+            highlight_bus: Some(centre.clone()),
+            ..RenderOptions::default()
+        },
+    );
+    let choices = by_ikss
+        .iter()
+        .map(|b| {
+            let label = match b.ikss_ka {
+                Some(v) => format!("{} · {v:.2} kA", bus_label(b)),
+                None => format!("{} · not fed", bus_label(b)),
+            };
+            (b.id.clone(), label, b.id == centre)
+        })
+        .collect();
+    Ok(Some(DiagramView {
+        svg,
+        note: format!(
+            "The circuit has {} buses, more than a diagram can show at once: this is the part \
+             within {NEIGHBOURHOOD_DEPTH} branches of bus {centre} ({} buses).",
+            circuit.buses.len(),
+            part.buses.len()
+        ),
+        choices,
+    }))
 }
 
 #[derive(Template)]
