@@ -427,7 +427,7 @@ async fn invalid_numbers_are_refused_beside_the_field(app: TestApp) {
         .await;
     assert_eq!(res.status, 422);
     res.assert_contains("Enter a number (like 0.125 or 1e-3), not “abc”.");
-    res.assert_contains("Editing lines “L1”");
+    res.assert_contains("Editing line “L1”");
     // A decimal comma is explained; an empty required field is named.
     let res = hx(
         c,
@@ -947,3 +947,106 @@ async fn who_may_edit(app: TestApp) {
     assert_eq!(version_count(&app, pid), 1);
 }
 on_both_databases!(who_may_edit);
+
+async fn the_one_line_diagram(app: TestApp) {
+    let s = setup(&app, "Diagram").await;
+    let (c, pid) = (&s.client, s.pid);
+    // A small circuit: the whole diagram, in the editor and on a version.
+    let page = open_editor(c, pid).await;
+    page.assert_contains("<div id=\"diagram-figure\" class=\"diagram-figure\">");
+    page.assert_contains("class=\"one-line\"");
+    page.assert_contains("data-bus=\"MV2\"");
+    assert!(!page.body.contains("id=\"bus-search\""));
+    let v1 = c.get(&format!("/projects/{pid}/versions/1")).await;
+    v1.assert_contains("class=\"one-line\"");
+    // A row edit redraws it out of band.
+    let res = hx(
+        c,
+        &format!("/projects/{pid}/editor/buses/rows"),
+        &[("id", "DRAWN"), ("vn_kv", "20"), ("in_service", "true")],
+    )
+    .await;
+    res.assert_contains(
+        "<div id=\"diagram-figure\" class=\"diagram-figure\" hx-swap-oob=\"true\">",
+    );
+    res.assert_contains("data-bus=\"DRAWN\"");
+
+    // A large circuit: a bus search and one bus's neighbourhood.
+    let big = serde_json::to_value(ampflux::sc::synthetic::network(400, false, 7)).unwrap();
+    let bus_count = big["buses"].as_array().unwrap().len();
+    assert!(bus_count > ampflux::diagram::MAX_FULL_DIAGRAM_BUSES);
+    let some_bus = big["buses"][200]["id"].as_str().unwrap().to_string();
+    let big_pid = project_with_circuit(&app, s.user_id, "Big network", &big);
+    let page = open_editor(c, big_pid).await;
+    page.assert_contains(&format!(
+        "This circuit has {bus_count} buses, more than the 300 drawn at once"
+    ));
+    page.assert_contains("id=\"bus-search\"");
+    page.assert_contains("Choose a bus above");
+    assert!(!page.body.contains("class=\"one-line\""));
+    let page = c
+        .get(&format!(
+            "/projects/{big_pid}/editor?bus={some_bus}&depth=1"
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("class=\"one-line\"");
+    page.assert_contains(&format!("data-bus=\"{some_bus}\""));
+    page.assert_contains(&format!("Around bus “{some_bus}” (1 branch)"));
+    let page = c
+        .get(&format!("/projects/{big_pid}/editor?bus=NOPE&depth=x"))
+        .await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("There is no bus “NOPE” in this circuit.");
+    let found = c
+        .get_htmx(&format!(
+            "/projects/{big_pid}/editor/diagram/buses?q={some_bus}"
+        ))
+        .await;
+    assert_eq!(found.status, 200, "{some_bus}: {}", found.body);
+    assert!(
+        found
+            .body
+            .trim_start()
+            .starts_with("<div id=\"bus-matches\""),
+        "{}",
+        found.body
+    );
+    found.assert_contains(&format!(">{some_bus}</a>"));
+    found.assert_contains(&format!(
+        "href=\"/projects/{big_pid}/editor?bus={some_bus}&#38;depth=2&#38;q={some_bus}#diagram\""
+    ));
+    let none = c
+        .get_htmx(&format!(
+            "/projects/{big_pid}/editor/diagram/buses?q=zzz-nothing"
+        ))
+        .await;
+    none.assert_contains("No bus matches “zzz-nothing”.");
+    let on_version = c
+        .get(&format!("/projects/{big_pid}/versions/1?bus={some_bus}"))
+        .await;
+    on_version.assert_contains(&format!("data-bus=\"{some_bus}\""));
+    let found = c
+        .get_htmx(&format!(
+            "/projects/{big_pid}/versions/1/diagram/buses?q={some_bus}"
+        ))
+        .await;
+    found.assert_contains(&format!(
+        "href=\"/projects/{big_pid}/versions/1?bus={some_bus}"
+    ));
+    // Without htmx the search goes to the page.
+    let res = c
+        .get(&format!("/projects/{big_pid}/editor/diagram/buses?q=S0"))
+        .await;
+    res.assert_redirect(&format!("/projects/{big_pid}/editor?q=S0#diagram"));
+    // Another company sees none of it.
+    let (other, _) = signed_up(&app, "NoDiagram").await;
+    for path in [
+        format!("/projects/{big_pid}/editor/diagram/buses?q=S"),
+        format!("/projects/{big_pid}/versions/1/diagram/buses?q=S"),
+        format!("/projects/{big_pid}/editor?bus={some_bus}"),
+    ] {
+        assert_eq!(other.get_htmx(&path).await.status, 404, "{path}");
+    }
+}
+on_both_databases!(the_one_line_diagram);

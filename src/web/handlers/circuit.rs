@@ -63,6 +63,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/projects/{id}/editor/export.json",
             web::get().to(export_draft),
         )
+        .route(
+            "/projects/{id}/editor/diagram/buses",
+            web::get().to(diagram_buses),
+        )
         .route("/projects/{id}/editor/{kind}/rows", web::post().to(add_row))
         .route(
             "/projects/{id}/editor/{kind}/rows/{element}",
@@ -234,6 +238,8 @@ pub(crate) struct InputView {
     /// Datalist of ids this field may name.
     pub list: String,
     pub hint: String,
+    /// Focused when the form appears (htmx focuses `[autofocus]` in swapped content).
+    pub autofocus: bool,
 }
 
 /// A row form (add or edit).
@@ -258,6 +264,7 @@ pub(crate) struct FormView {
 /// One element's row: its display, or its edit form.
 pub(crate) struct RowView {
     pub kind: &'static str,
+    pub singular: &'static str,
     pub id: String,
     pub dom_id: String,
     pub cells: Vec<CellView>,
@@ -279,7 +286,8 @@ pub(crate) struct RowView {
 pub(crate) struct KindView {
     pub key: &'static str,
     pub title: &'static str,
-    pub singular: &'static str,
+    /// "Add a bus", "Add an external grid".
+    pub add_label: String,
     pub columns: Vec<ColumnView>,
     pub rows: Vec<RowView>,
     pub editable: bool,
@@ -420,6 +428,7 @@ pub(crate) fn row_view(
     let row_url = format!("{}/{}/rows/{}", t.base, kind.key, path_segment(&id));
     RowView {
         kind: kind.key,
+        singular: kind.singular,
         dom_id: row_dom_id(kind.key, &id),
         cells,
         more,
@@ -514,6 +523,7 @@ fn input_view(
         )
         .unwrap_or("")
         .to_string(),
+        autofocus: false,
     }
 }
 
@@ -558,6 +568,18 @@ pub(crate) fn form_view(
     let more_open = more
         .iter()
         .any(|i| i.error.is_some() || !i.problems.is_empty());
+    // The first refused field, else (an edit row) the first field.
+    if let Some(i) = main
+        .iter_mut()
+        .chain(more.iter_mut())
+        .find(|i| i.error.is_some())
+    {
+        i.autofocus = true;
+    } else if element.is_some() {
+        if let Some(i) = main.first_mut() {
+            i.autofocus = true;
+        }
+    }
     FormView {
         action,
         dom_id,
@@ -644,7 +666,15 @@ pub(crate) fn kind_view(
     KindView {
         key: kind.key,
         title: kind.title,
-        singular: kind.singular,
+        add_label: format!(
+            "Add {} {}",
+            if kind.singular.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            },
+            kind.singular
+        ),
         columns: columns(kind),
         rows,
         editable: t.editable,
@@ -778,6 +808,232 @@ fn changed_rows(
     out
 }
 
+// ---------------------------------------------------------------- one-line diagram
+
+/// The diagram's query: a bus to centre on (large circuits), its depth, a bus search.
+#[derive(Deserialize, Default, Clone)]
+pub struct DiagramQuery {
+    #[serde(default)]
+    pub bus: String,
+    #[serde(default)]
+    pub depth: String,
+    #[serde(default)]
+    pub q: String,
+}
+
+impl DiagramQuery {
+    /// Branch hops around the chosen bus: 2 unless 1 to 6 is asked for.
+    fn depth(&self) -> usize {
+        self.depth.trim().parse().unwrap_or(2).clamp(1, MAX_DEPTH)
+    }
+
+    /// The query of the page an htmx request came from (`HX-Current-URL`), so that a row edit
+    /// redraws the diagram the user is looking at.
+    fn of_current_url(req: &HttpRequest) -> DiagramQuery {
+        let url = req
+            .headers()
+            .get("hx-current-url")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| url::Url::parse(v).ok());
+        let mut q = DiagramQuery::default();
+        if let Some(url) = url {
+            for (k, v) in url.query_pairs() {
+                match k.as_ref() {
+                    "bus" => q.bus = v.into_owned(),
+                    "depth" => q.depth = v.into_owned(),
+                    "q" => q.q = v.into_owned(),
+                    _ => {}
+                }
+            }
+        }
+        q
+    }
+}
+
+/// Deepest neighbourhood offered.
+const MAX_DEPTH: usize = 6;
+/// Buses listed by the bus search.
+const BUS_MATCHES: usize = 50;
+
+/// A bus in the diagram's bus search.
+pub(crate) struct BusMatch {
+    pub id: String,
+    pub name: String,
+    pub vn: String,
+    pub url: String,
+    pub selected: bool,
+}
+
+/// The one-line diagram block: the whole circuit, or for large circuits a bus search and the
+/// neighbourhood of the chosen bus.
+pub(crate) struct DiagramView {
+    /// Inline SVG from `diagram::render` (safe to embed: no scripts, styles or external refs).
+    pub svg: Option<String>,
+    pub message: String,
+    pub full: bool,
+    pub bus_count: usize,
+    pub limit: usize,
+    pub page_url: String,
+    pub search_url: String,
+    pub query: String,
+    pub selected: Option<String>,
+    pub depth: usize,
+    pub depths: Vec<usize>,
+    pub matches: Vec<BusMatch>,
+    pub total_matches: usize,
+}
+
+fn query_value(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn bus_url(page_url: &str, bus: &str, depth: usize, q: &str) -> String {
+    let mut url = format!("{page_url}?bus={}&depth={depth}", query_value(bus));
+    if !q.is_empty() {
+        url.push_str(&format!("&q={}", query_value(q)));
+    }
+    url.push_str("#diagram");
+    url
+}
+
+fn bus_matches(
+    c: &crate::sc::Circuit,
+    dq: &DiagramQuery,
+    page_url: &str,
+) -> (Vec<BusMatch>, usize) {
+    let needle = dq.q.trim().to_lowercase();
+    let depth = dq.depth();
+    let mut total = 0;
+    let mut out = Vec::new();
+    for b in &c.buses {
+        let name = b.name.clone().unwrap_or_default();
+        if !needle.is_empty()
+            && !b.id.to_lowercase().contains(&needle)
+            && !name.to_lowercase().contains(&needle)
+        {
+            continue;
+        }
+        total += 1;
+        if out.len() < BUS_MATCHES {
+            out.push(BusMatch {
+                url: bus_url(page_url, &b.id, depth, dq.q.trim()),
+                selected: b.id == dq.bus,
+                id: b.id.clone(),
+                name,
+                vn: b.vn_kv.to_string(),
+            });
+        }
+    }
+    (out, total)
+}
+
+pub(crate) fn diagram_view(
+    circuit: &Value,
+    page_url: &str,
+    search_url: &str,
+    dq: &DiagramQuery,
+) -> DiagramView {
+    let depth = dq.depth();
+    let mut view = DiagramView {
+        svg: None,
+        message: String::new(),
+        full: true,
+        bus_count: 0,
+        limit: crate::diagram::MAX_FULL_DIAGRAM_BUSES,
+        page_url: page_url.to_string(),
+        search_url: search_url.to_string(),
+        query: dq.q.trim().to_string(),
+        selected: None,
+        depth,
+        depths: (1..=MAX_DEPTH).collect(),
+        matches: Vec::new(),
+        total_matches: 0,
+    };
+    let c: crate::sc::Circuit = match serde_json::from_value(circuit.clone()) {
+        Ok(c) => c,
+        Err(_) => {
+            view.message = "No diagram: the circuit does not parse.".into();
+            return view;
+        }
+    };
+    view.bus_count = c.buses.len();
+    let bus = dq.bus.trim();
+    let options = |highlight: Option<&str>| crate::diagram::RenderOptions {
+        highlight_bus: highlight.map(str::to_string),
+        ..Default::default()
+    };
+    if view.bus_count <= view.limit {
+        let highlight = c.buses.iter().any(|b| b.id == bus).then_some(bus);
+        view.svg = Some(crate::diagram::render(&c, None, &options(highlight)));
+        return view;
+    }
+    view.full = false;
+    let (matches, total) = bus_matches(&c, dq, page_url);
+    view.matches = matches;
+    view.total_matches = total;
+    if bus.is_empty() {
+        view.message = format!(
+            "Choose a bus above to see the diagram of its surroundings ({} buses are too many for one drawing).",
+            view.bus_count
+        );
+    } else {
+        match crate::diagram::neighbourhood(&c, bus, depth) {
+            Some(sub) => {
+                view.selected = Some(bus.to_string());
+                view.svg = Some(crate::diagram::render(&sub, None, &options(Some(bus))));
+            }
+            None => view.message = format!("There is no bus “{bus}” in this circuit."),
+        }
+    }
+    view
+}
+
+/// The bus search of the editor's diagram (htmx fragment; without htmx, the editor page).
+pub async fn diagram_buses(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    query: web::Query<DiagramQuery>,
+) -> AppResult<HttpResponse> {
+    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let page_url = format!("/projects/{}/editor", ctx.id());
+    if !is_htmx(&req) {
+        return Ok(redirect(&format!(
+            "{page_url}?q={}#diagram",
+            query_value(&query.q)
+        )));
+    }
+    let loaded = load_for_page(&state, &me, &ctx).await?;
+    let circuit = match (loaded.draft, loaded.latest) {
+        (Some(d), _) => d.data_json.0,
+        (None, Some(v)) => v.data_json.0,
+        (None, None) => return Err(AppError::NotFound),
+    };
+    bus_matches_response(&circuit, &page_url, &query)
+}
+
+#[derive(Template)]
+#[template(path = "circuit/bus_matches_fragment.html")]
+struct BusMatchesFragment {
+    d: DiagramView,
+}
+
+/// The bus search's matches as an htmx fragment.
+pub(crate) fn bus_matches_response(
+    circuit: &Value,
+    page_url: &str,
+    query: &DiagramQuery,
+) -> AppResult<HttpResponse> {
+    let mut d = diagram_view(&Value::Null, page_url, "", query);
+    if let Ok(c) = serde_json::from_value::<crate::sc::Circuit>(circuit.clone()) {
+        let (matches, total) = bus_matches(&c, query, page_url);
+        d.matches = matches;
+        d.total_matches = total;
+    }
+    Ok(html(BusMatchesFragment { d }.render()?))
+}
+
 // ---------------------------------------------------------------- the editor page
 
 #[derive(Template)]
@@ -800,6 +1056,7 @@ struct EditorPage {
     tables: Tables,
     save: SaveView,
     import: ImportView,
+    diagram: Option<DiagramView>,
 }
 
 /// Where the draft stands against the versions.
@@ -839,6 +1096,7 @@ struct PageInput<'a> {
     settings_values: Option<(String, String)>,
     save: SaveView,
     import: ImportView,
+    diagram_query: DiagramQuery,
 }
 
 struct Loaded {
@@ -906,6 +1164,14 @@ async fn render_editor(
     };
     let editing = input.editing.unwrap_or(Editing::None);
     let tables = tables(&t, c, &idx, &editing);
+    let diagram = circuit.as_ref().map(|c| {
+        diagram_view(
+            c,
+            &t.base,
+            &format!("{}/diagram/buses", t.base),
+            &input.diagram_query,
+        )
+    });
     let tz = me.user.timezone.clone();
     let stale = match (&loaded.draft, &loaded.latest) {
         (Some(d), Some(l)) => d.base_version_id != Some(l.id),
@@ -980,6 +1246,7 @@ async fn render_editor(
         tables,
         save,
         import: input.import,
+        diagram,
     };
     Ok(page.render()?)
 }
@@ -989,9 +1256,14 @@ pub async fn editor(
     session: Session,
     me: CurrentUser,
     path: web::Path<i64>,
+    query: web::Query<DiagramQuery>,
 ) -> AppResult<HttpResponse> {
     let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
-    let body = render_editor(&state, &session, &me, &ctx, PageInput::default()).await?;
+    let input = PageInput {
+        diagram_query: query.into_inner(),
+        ..Default::default()
+    };
+    let body = render_editor(&state, &session, &me, &ctx, input).await?;
     Ok(html(body))
 }
 
@@ -1006,6 +1278,8 @@ struct RowFragment {
     others: Vec<RowView>,
     summary: Option<SummaryView>,
     datalists: Vec<DataList>,
+    /// The diagram redrawn after an edit (out of band).
+    figure: Option<DiagramView>,
 }
 
 /// A whole element table (after an add or a delete), with the same extras.
@@ -1017,6 +1291,7 @@ struct SectionFragment {
     others: Vec<RowView>,
     summary: Option<SummaryView>,
     datalists: Vec<DataList>,
+    figure: Option<DiagramView>,
 }
 
 fn section_id(project_id: i64, kind: &KindDef) -> String {
@@ -1194,6 +1469,13 @@ async fn row_action(
             summary.oob = true;
             summary.notice = rename_notice(&edited);
             let lists = datalists(&edited.circuit);
+            let base = format!("/projects/{}/editor", ctx.id());
+            let mut figure = Some(diagram_view(
+                &edited.circuit,
+                &base,
+                &format!("{base}/diagram/buses"),
+                &DiagramQuery::of_current_url(&req),
+            ));
             match op {
                 RowOp::Update => {
                     let el = edited.after.clone().unwrap_or_default();
@@ -1220,6 +1502,7 @@ async fn row_action(
                         others,
                         summary: Some(summary),
                         datalists: lists,
+                        figure: figure.take(),
                     }
                     .render()?;
                     Ok(html(body))
@@ -1234,13 +1517,21 @@ async fn row_action(
                         Some(kind.key),
                         None,
                     );
-                    let k = kind_view(&t, kind, &edited.circuit, &after_idx, &Editing::None);
+                    let mut k = kind_view(&t, kind, &edited.circuit, &after_idx, &Editing::None);
+                    if matches!(op, RowOp::Add) {
+                        // Ready for the next row.
+                        k.add_open = true;
+                        if let Some(i) = k.add.as_mut().and_then(|f| f.main.first_mut()) {
+                            i.autofocus = true;
+                        }
+                    }
                     let body = SectionFragment {
                         csrf,
                         k,
                         others,
                         summary: Some(summary),
                         datalists: lists,
+                        figure: figure.take(),
                     }
                     .render()?;
                     Ok(html(body))
@@ -1304,6 +1595,7 @@ async fn row_action(
                         others: Vec::new(),
                         summary: None,
                         datalists: Vec::new(),
+                        figure: None,
                     }
                     .render()?;
                     Ok(html_status(status, body))
@@ -1331,6 +1623,7 @@ async fn row_action(
                         others: Vec::new(),
                         summary: None,
                         datalists: Vec::new(),
+                        figure: None,
                     }
                     .render()?;
                     // The section replaces the form or row that asked (see the templates'
@@ -1492,6 +1785,7 @@ pub async fn edit_row(
         others: Vec::new(),
         summary: None,
         datalists: Vec::new(),
+        figure: None,
     }
     .render()?;
     Ok(html(body))
@@ -1528,6 +1822,7 @@ pub async fn show_row(
         others: Vec::new(),
         summary: None,
         datalists: Vec::new(),
+        figure: None,
     }
     .render()?;
     Ok(html(body))

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::circuit::{self as editor, Editing, TableCtx, Tables, done};
+use super::circuit::{self as editor, DiagramQuery, DiagramView, Editing, TableCtx, Tables, done};
 use super::html;
 use crate::circuit_edit::diff::{self, FieldChange, KindDiff};
 use crate::circuit_edit::edit;
@@ -34,6 +34,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/projects/{id}/versions/{n}/restore",
             web::post().to(restore),
+        )
+        .route(
+            "/projects/{id}/versions/{n}/diagram/buses",
+            web::get().to(diagram_buses),
         )
         .route("/projects/{id}/diff", web::get().to(compare));
 }
@@ -156,6 +160,7 @@ struct ShowPage {
     can_restore: bool,
     can_compare_draft: bool,
     tables: Tables,
+    diagram: DiagramView,
 }
 
 pub async fn show(
@@ -163,6 +168,7 @@ pub async fn show(
     session: Session,
     me: CurrentUser,
     path: web::Path<(i64, i32)>,
+    query: web::Query<DiagramQuery>,
 ) -> AppResult<HttpResponse> {
     let (project_id, n) = path.into_inner();
     let ctx = ProjectCtx::load(&state, &me, project_id).await?;
@@ -217,6 +223,12 @@ pub async fn show(
         can_restore: ctx.can(Capability::Edit) && !same_as_latest && !idx.has_errors(),
         can_compare_draft: ctx.can(Capability::Edit),
         tables: editor::tables(&t, circuit, &idx, &Editing::None),
+        diagram: editor::diagram_view(
+            circuit,
+            &format!("/projects/{pid}/versions/{n}"),
+            &format!("/projects/{pid}/versions/{n}/diagram/buses"),
+            &query,
+        ),
         project: ctx.project,
     };
     Ok(html(page.render()?))
@@ -239,6 +251,25 @@ pub async fn export(
         &version.data_json.0,
         &format!("{}-v{n}.circuit.json", ctx.project.slug),
     )
+}
+
+/// The bus search of a version's diagram (htmx fragment; without htmx, the version page).
+pub async fn diagram_buses(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: web::Path<(i64, i32)>,
+    query: web::Query<DiagramQuery>,
+) -> AppResult<HttpResponse> {
+    let (project_id, n) = path.into_inner();
+    let ctx = ProjectCtx::load(&state, &me, project_id).await?;
+    let version = version_or_404(&state, ctx.id(), n).await?;
+    let page_url = format!("/projects/{}/versions/{n}", ctx.id());
+    if !super::is_htmx(&req) {
+        let q: String = url::form_urlencoded::byte_serialize(query.q.as_bytes()).collect();
+        return Ok(super::redirect(&format!("{page_url}?q={q}#diagram")));
+    }
+    editor::bus_matches_response(&version.data_json.0, &page_url, &query)
 }
 
 // ---------------------------------------------------------------- restore
