@@ -33,7 +33,7 @@ fn retry(e: diesel::result::Error) -> JobError {
 /// How one run ended.
 enum Ran {
     Completed {
-        result: StoredResult,
+        result: Box<StoredResult>,
     },
     Failed {
         message: String,
@@ -72,7 +72,7 @@ pub fn run(conn: &mut DbConn, job: &Job) -> Result<serde_json::Value, JobError> 
             Ok(serde_json::json!({ "simulation_id": id, "status": "finished", "ran": false }))
         }
         Ran::Completed { result } => {
-            let recorded = record_completed(conn, &sim, result).map_err(retry)?;
+            let recorded = record_completed(conn, &sim, *result).map_err(retry)?;
             Ok(serde_json::json!({ "simulation_id": id, "status": "completed", "ran": recorded }))
         }
         Ran::Failed {
@@ -147,7 +147,7 @@ fn execute(conn: &mut DbConn, sim: &Simulation) -> Result<Ran, JobError> {
     }
     results.warnings = warnings;
     Ok(Ran::Completed {
-        result: StoredResult {
+        result: Box::new(StoredResult {
             format: RESULT_FORMAT.into(),
             format_version: RESULT_FORMAT_VERSION,
             engine: EngineInfo::current(),
@@ -162,7 +162,7 @@ fn execute(conn: &mut DbConn, sim: &Simulation) -> Result<Ran, JobError> {
             computed_at: crate::util::now(),
             duration_ms: elapsed,
             results,
-        },
+        }),
     })
 }
 

@@ -108,7 +108,7 @@ fn fixed(v: Option<f64>, decimals: usize) -> String {
 fn significant(v: Option<f64>, digits: i32) -> String {
     match v {
         None => String::new(),
-        Some(x) if x == 0.0 => "0".into(),
+        Some(x) if x.abs() < f64::MIN_POSITIVE => "0".into(),
         Some(x) => {
             let magnitude = x.abs().log10().floor() as i32;
             let decimals = (digits - 1 - magnitude).clamp(0, 9) as usize;
@@ -322,7 +322,7 @@ fn validate_run(
         _ => errors.add("case", "Choose the maximum or the minimum case."),
     }
     if let Some(k) = &kind {
-        if !errors.has("fault") && !k.kind.faults.iter().any(|x| *x == f.fault) {
+        if !errors.has("fault") && !k.kind.faults.contains(&f.fault) {
             errors.add(
                 "fault",
                 format!(
@@ -332,7 +332,7 @@ fn validate_run(
                 ),
             );
         }
-        if !errors.has("case") && !k.kind.cases.iter().any(|x| *x == f.case) {
+        if !errors.has("case") && !k.kind.cases.contains(&f.case) {
             errors.add(
                 "case",
                 format!(
