@@ -990,7 +990,7 @@ fn sorted_buses(buses: &[BusResult], key: &str, dir: Dir) -> Vec<usize> {
     idx
 }
 
-fn bus_table_view(sim_id: i64, r: &StoredResult, q: &SortQuery, threshold_ka: f64) -> BusTable {
+fn bus_table_view(sim_id: i64, r: &StoredResult, q: &SortQuery, limits: &Thresholds) -> BusTable {
     let (key, dir) = sort_of(q);
     let headers = BUS_COLUMNS
         .iter()
@@ -1033,7 +1033,7 @@ fn bus_table_view(sim_id: i64, r: &StoredResult, q: &SortQuery, threshold_ka: f6
                 rk0: significant(b.rk0_ohm, 4),
                 xk0: significant(b.xk0_ohm, 4),
                 ike: fixed(b.ike_ka, 3),
-                over: b.ikss_ka.is_some_and(|v| v > threshold_ka),
+                over: limits.is_above(b),
                 unfed: b.ikss_ka.is_none(),
             }
         })
@@ -1174,33 +1174,86 @@ fn list_names(names: &[String], max: usize) -> String {
     s
 }
 
-/// The threshold above which buses are named, and how it was chosen.
-fn threshold(r: &StoredResult) -> (f64, String) {
-    let lowest = r
-        .results
-        .duty
-        .iter()
-        .filter_map(|d| d.rated_ib_ka)
-        .filter(|v| *v > 0.0)
-        .min_by(f64::total_cmp);
-    match lowest {
-        Some(rating) => (
-            rating * RATING_SHARE,
-            format!(
-                "{:.0} % of the lowest breaker rating in the circuit ({} kA)",
+/// A voltage level as a map key (kV to the volt).
+fn level_key(vn_kv: f64) -> i64 {
+    (vn_kv * 1000.0).round() as i64
+}
+
+/// Where a bus's Ik'' deserves a mention: above [`RATING_SHARE`] of the lowest rated breaking
+/// current of the breakers at its voltage level, or above [`FIXED_THRESHOLD_KA`] at levels
+/// without rated breakers.
+pub struct Thresholds {
+    /// Voltage level → (threshold kA, lowest rating kA).
+    rated: HashMap<i64, (f64, f64)>,
+}
+
+impl Thresholds {
+    fn new(r: &StoredResult) -> Thresholds {
+        let vn: HashMap<&str, f64> = r
+            .results
+            .buses
+            .iter()
+            .map(|b| (b.id.as_str(), b.vn_kv))
+            .collect();
+        let mut rated: HashMap<i64, (f64, f64)> = HashMap::new();
+        for d in &r.results.duty {
+            let (Some(rating), Some(v)) = (d.rated_ib_ka, vn.get(d.bus.as_str())) else {
+                continue;
+            };
+            if rating <= 0.0 || !rating.is_finite() {
+                continue;
+            }
+            let entry = rated
+                .entry(level_key(*v))
+                .or_insert((rating * RATING_SHARE, rating));
+            if rating < entry.1 {
+                *entry = (rating * RATING_SHARE, rating);
+            }
+        }
+        Thresholds { rated }
+    }
+
+    /// The threshold for a bus of this voltage, and whether it comes from a breaker rating.
+    fn limit(&self, vn_kv: f64) -> (f64, Option<f64>) {
+        match self.rated.get(&level_key(vn_kv)) {
+            Some(&(limit, rating)) => (limit, Some(rating)),
+            None => (FIXED_THRESHOLD_KA, None),
+        }
+    }
+
+    fn is_above(&self, b: &BusResult) -> bool {
+        b.ikss_ka.is_some_and(|v| v > self.limit(b.vn_kv).0)
+    }
+
+    /// The rule in words, for the calculation details.
+    fn describe(&self) -> String {
+        let mut levels: Vec<(&i64, &(f64, f64))> = self.rated.iter().collect();
+        levels.sort_by_key(|(k, _)| std::cmp::Reverse(**k));
+        let mut s = String::new();
+        for (k, (limit, rating)) in levels {
+            let _ = write!(
+                s,
+                "{} kV: {limit:.2} kA ({:.0} % of the lowest breaker rating, {} kA); ",
+                kv(*k as f64 / 1000.0),
                 RATING_SHARE * 100.0,
-                kv(rating)
-            ),
-        ),
-        None => (
-            FIXED_THRESHOLD_KA,
-            "the fixed threshold (no breaker has a rated breaking current)".to_string(),
-        ),
+                kv(*rating)
+            );
+        }
+        let _ = write!(
+            s,
+            "{}{FIXED_THRESHOLD_KA} kA where no breaker is rated",
+            if self.rated.is_empty() {
+                "Ik'' above "
+            } else {
+                "other levels: "
+            }
+        );
+        s
     }
 }
 
 /// The results in plain words.
-fn findings(r: &StoredResult, threshold_ka: f64, threshold_note: &str) -> Vec<Finding> {
+fn findings(r: &StoredResult, limits: &Thresholds) -> Vec<Finding> {
     let mut out = Vec::new();
     let res = &r.results;
     // Duty first: over-dutied equipment is the headline.
@@ -1267,38 +1320,60 @@ fn findings(r: &StoredResult, threshold_ka: f64, threshold_note: &str) -> Vec<Fi
         out.push(Finding {
             level: "info",
             text: format!(
-                "The highest Ik'' is {:.2} kA at bus {} ({} kV).",
+                "The highest Ik'' is {:.2} kA, at bus {} ({} kV).",
                 top.ikss_ka.unwrap_or_default(),
                 bus_label(top),
                 kv(top.vn_kv)
             ),
         });
     }
-    // Buses above the threshold.
-    let mut above: Vec<&BusResult> = res
-        .buses
-        .iter()
-        .filter(|b| b.ikss_ka.is_some_and(|v| v > threshold_ka))
-        .collect();
+    // Buses above the thresholds: near a breaker rating of their level, or above the fixed
+    // threshold where no breaker is rated.
+    let mut near_rating: Vec<String> = Vec::new();
+    let mut above_fixed: Vec<String> = Vec::new();
+    let mut above: Vec<&BusResult> = res.buses.iter().filter(|b| limits.is_above(b)).collect();
     above.sort_by(|a, b| {
         b.ikss_ka
             .unwrap_or(0.0)
             .total_cmp(&a.ikss_ka.unwrap_or(0.0))
     });
-    if !above.is_empty() {
-        let names: Vec<String> = above
-            .iter()
-            .map(|b| format!("{} ({:.2} kA)", b.id, b.ikss_ka.unwrap_or_default()))
-            .collect();
+    for b in above {
+        let ik = b.ikss_ka.unwrap_or_default();
+        match limits.limit(b.vn_kv) {
+            (_, Some(rating)) => near_rating.push(format!(
+                "{} ({ik:.2} kA, {:.0} % of {} kA)",
+                b.id,
+                ik / rating * 100.0,
+                kv(rating)
+            )),
+            (_, None) => above_fixed.push(format!("{} ({ik:.2} kA)", b.id)),
+        }
+    }
+    let plural = |n: usize| {
+        if n == 1 { ("", "has") } else { ("es", "have") }
+    };
+    if !near_rating.is_empty() {
+        let (es, have) = plural(near_rating.len());
         out.push(Finding {
             level: "warn",
             text: format!(
-                "{} bus{} ha{} Ik'' above {:.2} kA, {threshold_note}: {}.",
-                above.len(),
-                if above.len() == 1 { "" } else { "es" },
-                if above.len() == 1 { "s" } else { "ve" },
-                threshold_ka,
-                list_names(&names, 10)
+                "{} bus{es} {have} Ik'' above {:.0} % of the lowest breaker rating at their \
+                 voltage level: {}.",
+                near_rating.len(),
+                RATING_SHARE * 100.0,
+                list_names(&near_rating, 10)
+            ),
+        });
+    }
+    if !above_fixed.is_empty() {
+        let (es, have) = plural(above_fixed.len());
+        out.push(Finding {
+            level: "warn",
+            text: format!(
+                "{} bus{es} {have} Ik'' above {FIXED_THRESHOLD_KA} kA at voltage levels without \
+                 rated breakers: {}.",
+                above_fixed.len(),
+                list_names(&above_fixed, 10)
             ),
         });
     }
@@ -1415,7 +1490,7 @@ fn results_view(
     compare: Vec<CompareChoice>,
     diagram: Option<DiagramView>,
 ) -> ResultsView {
-    let (threshold_ka, threshold_note) = threshold(r);
+    let limits = Thresholds::new(r);
     let o = &r.results.options;
     let facts = vec![
         (
@@ -1437,7 +1512,7 @@ fn results_view(
                     .map(|c| (c - sim.queued_at).num_milliseconds().max(0)),
             ),
         ),
-        ("Threshold for findings", format!("{threshold_ka:.2} kA")),
+        ("Thresholds for findings", limits.describe()),
         (
             "Options",
             format!(
@@ -1450,9 +1525,9 @@ fn results_view(
         sim_id: sim.id,
         is_duty: sim.simulation_type == "duty_check",
         facts,
-        findings: findings(r, threshold_ka, &threshold_note),
+        findings: findings(r, &limits),
         warnings: r.results.warnings.clone(),
-        table: bus_table_view(sim.id, r, q, threshold_ka),
+        table: bus_table_view(sim.id, r, q, &limits),
         branches: branch_rows(&r.results.branches),
         branch_results: o.branch_results,
         duty: duty_rows(&r.results.duty),
@@ -1697,8 +1772,7 @@ pub async fn bus_table(
     let table = state
         .db(move |conn| {
             let r = stored_result(conn, &sim)?;
-            let (threshold_ka, _) = threshold(&r);
-            Ok(bus_table_view(sim.id, &r, &q, threshold_ka))
+            Ok(bus_table_view(sim.id, &r, &q, &Thresholds::new(&r)))
         })
         .await?;
     Ok(html(BusTableFragment { table }.render()?))
@@ -2164,6 +2238,91 @@ mod tests {
             bus: None,
         };
         assert!(matches!(sort_of(&q), ("ikss", Dir::Desc)));
+    }
+
+    fn stored_with(buses: Vec<BusResult>, duty: Vec<DutyResult>) -> StoredResult {
+        StoredResult {
+            format: "ampflux-simulation-result".into(),
+            format_version: 1,
+            engine: crate::models::simulation::EngineInfo::current(),
+            simulation_type: "short_circuit".into(),
+            circuit: crate::models::simulation::CircuitInfo {
+                version_id: 1,
+                version_number: 1,
+                name: "t".into(),
+                content_hash: String::new(),
+                buses: buses.len(),
+            },
+            computed_at: crate::util::now(),
+            duration_ms: 1,
+            results: crate::sc::ScResults {
+                options: ScOptions::default(),
+                buses,
+                branches: Vec::new(),
+                duty,
+                warnings: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn findings_name_overdutied_breakers_and_buses_near_their_levels_ratings() {
+        let mut hv = bus("HV", Some(30.0));
+        hv.vn_kv = 110.0;
+        let mut hv2 = bus("HV2", Some(45.0));
+        hv2.vn_kv = 110.0;
+        let buses = vec![
+            hv,
+            hv2,
+            bus("MV", Some(15.0)),
+            bus("MV2", Some(10.0)),
+            bus("X", None),
+        ];
+        let breaker = |id: &str, bus: &str, ib: f64, rated: f64| DutyResult {
+            switch: id.into(),
+            bus: bus.into(),
+            ikss_ka: Some(ib),
+            ib_ka: Some(ib),
+            rated_ib_ka: Some(rated),
+            ib_utilisation_percent: Some(ib / rated * 100.0),
+            ip_ka: None,
+            rated_ip_ka: None,
+            ip_utilisation_percent: None,
+            status: if ib > rated { "fail" } else { "pass" }.into(),
+        };
+        let r = stored_with(
+            buses,
+            vec![
+                breaker("CB2", "MV2", 10.0, 20.0),
+                breaker("CB1", "MV", 15.0, 12.5),
+            ],
+        );
+        let limits = Thresholds::new(&r);
+        assert_eq!(limits.limit(20.0), (12.5 * RATING_SHARE, Some(12.5)));
+        assert_eq!(limits.limit(110.0), (FIXED_THRESHOLD_KA, None));
+        let texts: Vec<String> = findings(&r, &limits).into_iter().map(|f| f.text).collect();
+        assert!(
+            texts[0].starts_with("Breaker CB1 at bus MV is over its duty: its breaking current Ib 15.00 kA is 120.0 % of its rating 12.5 kA (20.0 % over)"),
+            "{texts:?}"
+        );
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("The highest Ik'' is 45.00 kA, at bus HV2 (110 kV)"))
+        );
+        assert!(texts.iter().any(|t| t.contains("1 bus has Ik'' above 90 % of the lowest breaker rating at their voltage level: MV (15.00 kA, 120 % of 12.5 kA)")), "{texts:?}");
+        assert!(texts.iter().any(|t| t.contains("1 bus has Ik'' above 40 kA at voltage levels without rated breakers: HV2 (45.00 kA)")), "{texts:?}");
+        assert!(
+            texts.iter().any(|t| t.starts_with("1 bus is not fed")),
+            "{texts:?}"
+        );
+        let duty = duty_rows(&r.results.duty);
+        assert_eq!(
+            (duty[0].switch.as_str(), duty[0].status.as_str()),
+            ("CB1", "fail")
+        );
+        assert_eq!(duty[0].margin, "-20.0 %");
+        assert_eq!(duty[1].margin, "+50.0 %");
     }
 
     #[test]
