@@ -559,6 +559,35 @@ pub fn count_references(circuit: &Value, kind_key: &str, id: &str) -> usize {
         .sum()
 }
 
+/// How many fields name each element, for every element at once (`(kind key, id)` →
+/// count; elements nobody names are absent). Linear in the document size.
+pub fn reference_counts(
+    circuit: &Value,
+) -> std::collections::HashMap<(&'static str, String), usize> {
+    let mut out = std::collections::HashMap::new();
+    for kind_key in ["buses", "lines", "transformers", "transformers3w"] {
+        let key = KINDS
+            .iter()
+            .find(|k| k.key == kind_key)
+            .map_or("", |k| k.key);
+        for site in reference_sites(kind_key) {
+            let Some(list) = circuit.get(site.holder).and_then(Value::as_array) else {
+                continue;
+            };
+            for element in list {
+                let applies = site
+                    .when_element_kind
+                    .is_none_or(|k| element.get("element_kind").and_then(Value::as_str) == Some(k));
+                if let (true, Some(id)) = (applies, element.get(site.field).and_then(Value::as_str))
+                {
+                    *out.entry((key, id.to_string())).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The number of elements of each kind, in document order.
 pub fn element_counts(circuit: &Value) -> Vec<(&'static KindDef, usize)> {
     KINDS
@@ -766,6 +795,15 @@ mod tests {
         assert_eq!(ok.circuit["switches"][0]["element"], "B");
         assert_eq!(count_references(&ok.circuit, "buses", "A1"), 3);
         assert_eq!(count_references(&ok.circuit, "buses", "A"), 0);
+        let all = reference_counts(&ok.circuit);
+        assert_eq!(all[&("buses", "A1".to_string())], 3);
+        assert_eq!(
+            all[&("buses", "B".to_string())],
+            2,
+            "L1's to_bus and S1's element"
+        );
+        assert_eq!(all[&("lines", "L1".to_string())], 1);
+        assert!(!all.contains_key(&("buses", "A".to_string())));
         // The switch on the line follows a renamed line; a bus-bus switch element follows a bus.
         let l = kind("lines").unwrap();
         let renamed = update(

@@ -984,6 +984,23 @@ async fn the_one_line_diagram(app: TestApp) {
     page.assert_contains("id=\"bus-search\"");
     page.assert_contains("Choose a bus above");
     assert!(!page.body.contains("class=\"one-line\""));
+    // Large tables show their first rows, and all of them on request.
+    page.assert_contains(&format!(
+        "The first 100 of {bus_count} are shown. <a href=\"/projects/{big_pid}/editor?all=buses#section-buses\">Show all {bus_count}</a>"
+    ));
+    let row = format!("<th scope=\"row\" class=\"el-id\">{some_bus}</th>");
+    assert!(!page.body.contains(&row));
+    let all = c
+        .get(&format!("/projects/{big_pid}/editor?all=buses"))
+        .await;
+    all.assert_contains(&row);
+    // Editing a row beyond the first ones shows it.
+    let edit = c
+        .get(&format!(
+            "/projects/{big_pid}/editor/buses/rows/{some_bus}/edit"
+        ))
+        .await;
+    edit.assert_contains(&format!("Editing bus “{some_bus}”"));
     let page = c
         .get(&format!(
             "/projects/{big_pid}/editor?bus={some_bus}&depth=1"

@@ -290,6 +290,11 @@ pub(crate) struct KindView {
     pub add_label: String,
     pub columns: Vec<ColumnView>,
     pub rows: Vec<RowView>,
+    /// Elements of the kind, shown or not.
+    pub total: usize,
+    /// Rows not shown (beyond the window), and where to see them all.
+    pub hidden: usize,
+    pub show_all_url: String,
     pub editable: bool,
     pub add: Option<FormView>,
     pub add_open: bool,
@@ -297,12 +302,6 @@ pub(crate) struct KindView {
     pub notice: Option<String>,
     pub errors: usize,
     pub warnings: usize,
-}
-
-impl KindView {
-    pub fn count(&self) -> usize {
-        self.rows.len()
-    }
 }
 
 pub(crate) struct DataList {
@@ -314,7 +313,9 @@ pub(crate) struct DataList {
 pub(crate) struct SummaryLine {
     pub level: &'static str,
     pub place: String,
-    pub anchor: String,
+    /// Link to the row (on this page, or on the page showing its kind in full); empty for
+    /// problems of the whole circuit.
+    pub href: String,
     pub message: String,
 }
 
@@ -340,6 +341,35 @@ pub(crate) struct TableCtx {
     /// `/projects/{id}/editor`; empty for read-only tables.
     pub base: String,
     pub editable: bool,
+    /// The page the tables are on (for "show all" links).
+    pub page_url: String,
+    /// The kind shown with all its rows (`all` for every kind); the others show the first
+    /// [`ROW_WINDOW`] rows.
+    pub show_all: String,
+}
+
+/// Rows of a kind shown before "show all" (keeps pages of large circuits small).
+pub const ROW_WINDOW: usize = 100;
+
+impl TableCtx {
+    pub fn shows(&self, kind: &str, index: usize) -> bool {
+        index < ROW_WINDOW || self.show_all == "all" || self.show_all == kind
+    }
+
+    /// The editor's tables of project `project_id`.
+    pub fn editor(project_id: i64, editable: bool, show_all: &str) -> TableCtx {
+        let base = format!("/projects/{project_id}/editor");
+        TableCtx {
+            page_url: base.clone(),
+            base,
+            editable,
+            show_all: show_all.to_string(),
+        }
+    }
+
+    fn show_all_url(&self, kind: &str) -> String {
+        format!("{}?all={kind}#section-{kind}", self.page_url)
+    }
 }
 
 /// Form values and refusals to show in one form.
@@ -384,12 +414,18 @@ fn worst(problems: &[RowProblem], field: Option<&str>) -> &'static str {
     level
 }
 
+/// How many fields name each element (see `edit::reference_counts`).
+pub(crate) type RefCounts = HashMap<(&'static str, String), usize>;
+
+/// `refs`: the counts of the whole document when many rows are built; without them the one
+/// row's references are counted.
 pub(crate) fn row_view(
     t: &TableCtx,
     kind: &'static KindDef,
     element: &Value,
     problems: &[RowProblem],
     circuit: &Value,
+    refs: Option<&RefCounts>,
 ) -> RowView {
     let id = edit::element_id(element).to_string();
     let cells = kind
@@ -412,10 +448,10 @@ pub(crate) fn row_view(
             }
         })
         .collect();
-    let refs = if t.editable {
-        edit::count_references(circuit, kind.key, &id)
-    } else {
-        0
+    let refs = match (t.editable, refs) {
+        (false, _) => 0,
+        (true, Some(map)) => map.get(&(kind.key, id.clone())).copied().unwrap_or(0),
+        (true, None) => edit::count_references(circuit, kind.key, &id),
     };
     let mut delete_confirm = format!("Delete the {} “{id}” from your draft?", kind.singular);
     if refs > 0 {
@@ -628,31 +664,35 @@ pub(crate) fn kind_view(
     };
     let mut errors = 0;
     let mut warnings = 0;
-    let rows = edit::elements(circuit, kind)
-        .iter()
-        .map(|el| {
-            let id = edit::element_id(el);
-            let probs = idx.row(kind.key, id);
-            for p in probs {
-                match p.severity {
-                    Severity::Error => errors += 1,
-                    Severity::Warning => warnings += 1,
-                }
+    let refs = if t.editable {
+        edit::reference_counts(circuit)
+    } else {
+        RefCounts::new()
+    };
+    let all = edit::elements(circuit, kind);
+    let mut rows = Vec::new();
+    for (index, el) in all.iter().enumerate() {
+        let id = edit::element_id(el);
+        let probs = idx.row(kind.key, id);
+        for p in probs {
+            match p.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
             }
-            let mut row = row_view(t, kind, el, probs, circuit);
-            if let Editing::Row {
-                kind: k,
-                id: eid,
-                state,
-            } = editing
-            {
-                if k.key == kind.key && eid == id && t.editable {
-                    row.form = Some(form_view(t, kind, Some(el), state, probs));
-                }
+        }
+        let editing_this = matches!(editing, Editing::Row { kind: k, id: eid, .. } if k.key == kind.key && eid == id);
+        if !t.shows(kind.key, index) && !editing_this {
+            continue;
+        }
+        let mut row = row_view(t, kind, el, probs, circuit, Some(&refs));
+        if let Editing::Row { state, .. } = editing {
+            if editing_this && t.editable {
+                row.form = Some(form_view(t, kind, Some(el), state, probs));
             }
-            row
-        })
-        .collect();
+        }
+        rows.push(row);
+    }
+    let total = all.len();
     let (add, add_open) = if t.editable {
         match editing {
             Editing::Add { kind: k, state } if k.key == kind.key => {
@@ -676,6 +716,9 @@ pub(crate) fn kind_view(
             kind.singular
         ),
         columns: columns(kind),
+        hidden: total - rows.len(),
+        show_all_url: t.show_all_url(kind.key),
+        total,
         rows,
         editable: t.editable,
         add,
@@ -700,18 +743,18 @@ pub(crate) fn datalists(circuit: &Value) -> Vec<DataList> {
         .collect()
 }
 
-pub(crate) fn summary_view(circuit: &Value, idx: &ProblemIndex) -> SummaryView {
+pub(crate) fn summary_view(t: &TableCtx, circuit: &Value, idx: &ProblemIndex) -> SummaryView {
     let mut lines = Vec::new();
     for p in &idx.general {
         lines.push(SummaryLine {
             level: severity_class(p.severity),
             place: p.path.clone(),
-            anchor: String::new(),
+            href: String::new(),
             message: p.message.clone(),
         });
     }
     for kind in &KINDS {
-        for el in edit::elements(circuit, kind) {
+        for (index, el) in edit::elements(circuit, kind).iter().enumerate() {
             let id = edit::element_id(el);
             for p in idx.row(kind.key, id) {
                 let field = p
@@ -727,7 +770,16 @@ pub(crate) fn summary_view(circuit: &Value, idx: &ProblemIndex) -> SummaryView {
                 lines.push(SummaryLine {
                     level: severity_class(p.severity),
                     place: format!("{} “{id}”{field}", kind.singular),
-                    anchor: row_dom_id(kind.key, id),
+                    href: if t.shows(kind.key, index) {
+                        format!("#{}", row_dom_id(kind.key, id))
+                    } else {
+                        format!(
+                            "{}?all={}#{}",
+                            t.page_url,
+                            kind.key,
+                            row_dom_id(kind.key, id)
+                        )
+                    },
                     message: p.message.clone(),
                 });
             }
@@ -758,7 +810,7 @@ pub(crate) fn tables(
             .map(|k| kind_view(t, k, circuit, idx, editing))
             .collect(),
         datalists: datalists(circuit),
-        summary: summary_view(circuit, idx),
+        summary: summary_view(t, circuit, idx),
     }
 }
 
@@ -773,16 +825,24 @@ fn changed_rows(
     skip_kind: Option<&str>,
     skip_row: Option<(&str, &str)>,
 ) -> Vec<RowView> {
-    let signature = |idx: &ProblemIndex, kind: &KindDef, el: &Value| {
+    // What a row shows: its element, its problems, and (in its delete confirmation) how many
+    // fields name it.
+    let before_refs = edit::reference_counts(before);
+    let refs = edit::reference_counts(after);
+    let signature = |idx: &ProblemIndex, counts: &RefCounts, kind: &KindDef, el: &Value| {
         let id = edit::element_id(el);
-        format!("{}|{:?}", el, idx.row(kind.key, id))
+        let n = counts
+            .get(&(kind.key, id.to_string()))
+            .copied()
+            .unwrap_or(0);
+        format!("{}|{:?}|{n}", el, idx.row(kind.key, id))
     };
     let mut old: HashMap<(&str, &str), String> = HashMap::new();
     for kind in &KINDS {
         for el in edit::elements(before, kind) {
             old.insert(
                 (kind.key, edit::element_id(el)),
-                signature(before_idx, kind, el),
+                signature(before_idx, &before_refs, kind, el),
             );
         }
     }
@@ -792,14 +852,19 @@ fn changed_rows(
         if skip_kind == Some(kind.key) {
             continue;
         }
-        for el in edit::elements(after, kind) {
+        for (index, el) in edit::elements(after, kind).iter().enumerate() {
             let id = edit::element_id(el);
-            if skip_row == Some((kind.key, id)) || !seen.insert((kind.key, id)) {
+            // Rows beyond the page's window are not on the page to be replaced.
+            if skip_row == Some((kind.key, id))
+                || !t.shows(kind.key, index)
+                || !seen.insert((kind.key, id))
+            {
                 continue;
             }
-            let sig = signature(after_idx, kind, el);
+            let sig = signature(after_idx, &refs, kind, el);
             if old.get(&(kind.key, id)) != Some(&sig) {
-                let mut row = row_view(t, kind, el, after_idx.row(kind.key, id), after);
+                let mut row =
+                    row_view(t, kind, el, after_idx.row(kind.key, id), after, Some(&refs));
                 row.oob = true;
                 out.push(row);
             }
@@ -810,9 +875,13 @@ fn changed_rows(
 
 // ---------------------------------------------------------------- one-line diagram
 
-/// The diagram's query: a bus to centre on (large circuits), its depth, a bus search.
+/// The query of the editor and version pages: the element kinds shown in full (`all`: a kind
+/// key, or `all`), and for the diagram a bus to centre on (large circuits), its depth and a
+/// bus search.
 #[derive(Deserialize, Default, Clone)]
-pub struct DiagramQuery {
+pub struct PageQuery {
+    #[serde(default)]
+    pub all: String,
     #[serde(default)]
     pub bus: String,
     #[serde(default)]
@@ -821,7 +890,7 @@ pub struct DiagramQuery {
     pub q: String,
 }
 
-impl DiagramQuery {
+impl PageQuery {
     /// Branch hops around the chosen bus: 2 unless 1 to 6 is asked for.
     fn depth(&self) -> usize {
         self.depth.trim().parse().unwrap_or(2).clamp(1, MAX_DEPTH)
@@ -829,19 +898,20 @@ impl DiagramQuery {
 
     /// The query of the page an htmx request came from (`HX-Current-URL`), so that a row edit
     /// redraws the diagram the user is looking at.
-    fn of_current_url(req: &HttpRequest) -> DiagramQuery {
+    fn of_current_url(req: &HttpRequest) -> PageQuery {
         let url = req
             .headers()
             .get("hx-current-url")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| url::Url::parse(v).ok());
-        let mut q = DiagramQuery::default();
+        let mut q = PageQuery::default();
         if let Some(url) = url {
             for (k, v) in url.query_pairs() {
                 match k.as_ref() {
                     "bus" => q.bus = v.into_owned(),
                     "depth" => q.depth = v.into_owned(),
                     "q" => q.q = v.into_owned(),
+                    "all" => q.all = v.into_owned(),
                     _ => {}
                 }
             }
@@ -896,11 +966,7 @@ fn bus_url(page_url: &str, bus: &str, depth: usize, q: &str) -> String {
     url
 }
 
-fn bus_matches(
-    c: &crate::sc::Circuit,
-    dq: &DiagramQuery,
-    page_url: &str,
-) -> (Vec<BusMatch>, usize) {
+fn bus_matches(c: &crate::sc::Circuit, dq: &PageQuery, page_url: &str) -> (Vec<BusMatch>, usize) {
     let needle = dq.q.trim().to_lowercase();
     let depth = dq.depth();
     let mut total = 0;
@@ -931,7 +997,7 @@ pub(crate) fn diagram_view(
     circuit: &Value,
     page_url: &str,
     search_url: &str,
-    dq: &DiagramQuery,
+    dq: &PageQuery,
 ) -> DiagramView {
     let depth = dq.depth();
     let mut view = DiagramView {
@@ -994,7 +1060,7 @@ pub async fn diagram_buses(
     state: web::Data<AppState>,
     me: CurrentUser,
     path: web::Path<i64>,
-    query: web::Query<DiagramQuery>,
+    query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
     let page_url = format!("/projects/{}/editor", ctx.id());
@@ -1023,7 +1089,7 @@ struct BusMatchesFragment {
 pub(crate) fn bus_matches_response(
     circuit: &Value,
     page_url: &str,
-    query: &DiagramQuery,
+    query: &PageQuery,
 ) -> AppResult<HttpResponse> {
     let mut d = diagram_view(&Value::Null, page_url, "", query);
     if let Ok(c) = serde_json::from_value::<crate::sc::Circuit>(circuit.clone()) {
@@ -1096,7 +1162,7 @@ struct PageInput<'a> {
     settings_values: Option<(String, String)>,
     save: SaveView,
     import: ImportView,
-    diagram_query: DiagramQuery,
+    query: PageQuery,
 }
 
 struct Loaded {
@@ -1151,10 +1217,7 @@ async fn render_editor(
         (None, Some(v)) => Some(v.data_json.0.clone()),
         (None, None) => None,
     };
-    let t = TableCtx {
-        base: format!("/projects/{}/editor", ctx.id()),
-        editable,
-    };
+    let t = TableCtx::editor(ctx.id(), editable, &input.query.all);
     let empty = Value::Null;
     let c = circuit.as_ref().unwrap_or(&empty);
     let idx = if circuit.is_some() {
@@ -1169,7 +1232,7 @@ async fn render_editor(
             c,
             &t.base,
             &format!("{}/diagram/buses", t.base),
-            &input.diagram_query,
+            &input.query,
         )
     });
     let tz = me.user.timezone.clone();
@@ -1256,11 +1319,11 @@ pub async fn editor(
     session: Session,
     me: CurrentUser,
     path: web::Path<i64>,
-    query: web::Query<DiagramQuery>,
+    query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
     let input = PageInput {
-        diagram_query: query.into_inner(),
+        query: query.into_inner(),
         ..Default::default()
     };
     let body = render_editor(&state, &session, &me, &ctx, input).await?;
@@ -1441,10 +1504,7 @@ async fn row_action(
     )
     .await?;
     let htmx = is_htmx(&req);
-    let t = TableCtx {
-        base: format!("/projects/{}/editor", ctx.id()),
-        editable: true,
-    };
+    let t = TableCtx::editor(ctx.id(), true, &PageQuery::of_current_url(&req).all);
     let csrf = crate::auth::csrf::token(&session);
     match outcome {
         RowOutcome::Done { before, edited } => {
@@ -1465,16 +1525,25 @@ async fn row_action(
             }
             let before_idx = check(&before);
             let after_idx = check(&edited.circuit);
-            let mut summary = summary_view(&edited.circuit, &after_idx);
+            let mut summary = summary_view(&t, &edited.circuit, &after_idx);
             summary.oob = true;
             summary.notice = rename_notice(&edited);
-            let lists = datalists(&edited.circuit);
+            // Only the id lists that changed (a bus list of a large circuit is long).
+            let old_lists = datalists(&before);
+            let lists: Vec<DataList> = datalists(&edited.circuit)
+                .into_iter()
+                .filter(|l| {
+                    !old_lists
+                        .iter()
+                        .any(|o| o.dom_id == l.dom_id && o.options == l.options)
+                })
+                .collect();
             let base = format!("/projects/{}/editor", ctx.id());
             let mut figure = Some(diagram_view(
                 &edited.circuit,
                 &base,
                 &format!("{base}/diagram/buses"),
-                &DiagramQuery::of_current_url(&req),
+                &PageQuery::of_current_url(&req),
             ));
             match op {
                 RowOp::Update => {
@@ -1495,6 +1564,7 @@ async fn row_action(
                         &el,
                         after_idx.row(kind.key, &new_id),
                         &edited.circuit,
+                        None,
                     );
                     let body = RowFragment {
                         csrf,
@@ -1577,7 +1647,7 @@ async fn row_action(
             let existing = edit::find(&current, kind, &id);
             match (op, existing) {
                 (RowOp::Update, Some(el)) => {
-                    let mut r = row_view(&t, kind, el, idx.row(kind.key, &id), &current);
+                    let mut r = row_view(&t, kind, el, idx.row(kind.key, &id), &current, None);
                     r.form = Some(form_view(
                         &t,
                         kind,
@@ -1772,12 +1842,9 @@ pub async fn edit_row(
             render_editor(&state, &session, &me, &ctx, input).await?,
         ));
     }
-    let t = TableCtx {
-        base: format!("/projects/{}/editor", ctx.id()),
-        editable: true,
-    };
+    let t = TableCtx::editor(ctx.id(), true, "");
     let probs = idx.row(kind.key, &element);
-    let mut r = row_view(&t, kind, &el, probs, &circuit);
+    let mut r = row_view(&t, kind, &el, probs, &circuit, None);
     r.form = Some(form_view(&t, kind, Some(&el), &form_state, probs));
     let body = RowFragment {
         csrf: crate::auth::csrf::token(&session),
@@ -1811,11 +1878,8 @@ pub async fn show_row(
             row_dom_id(kind.key, &element)
         )));
     }
-    let t = TableCtx {
-        base: format!("/projects/{}/editor", ctx.id()),
-        editable: true,
-    };
-    let r = row_view(&t, kind, &el, idx.row(kind.key, &element), &circuit);
+    let t = TableCtx::editor(ctx.id(), true, "");
+    let r = row_view(&t, kind, &el, idx.row(kind.key, &element), &circuit, None);
     let body = RowFragment {
         csrf: crate::auth::csrf::token(&session),
         r,
@@ -2267,6 +2331,11 @@ pub async fn import(
             .map_err(|_| "The file is not UTF-8 text (a JSON file was expected).".to_string())?;
         let parsed = crate::sc::parse_input(&text).map_err(|e| e.to_string())?;
         let value = serde_json::to_value(&parsed.circuit).map_err(|e| e.to_string())?;
+        // A value JSON cannot hold (NaN from a conversion) would leave a draft that no longer
+        // parses: refuse it here instead.
+        if serde_json::from_value::<crate::sc::Circuit>(value.clone()).is_err() {
+            return Err("it holds a value that is not a finite number.".to_string());
+        }
         Ok::<_, String>((parsed.format, parsed.warnings, value))
     })
     .await?;

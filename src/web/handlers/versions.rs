@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::circuit::{self as editor, DiagramQuery, DiagramView, Editing, TableCtx, Tables, done};
+use super::circuit::{self as editor, DiagramView, Editing, PageQuery, TableCtx, Tables, done};
 use super::html;
 use crate::circuit_edit::diff::{self, FieldChange, KindDiff};
 use crate::circuit_edit::edit;
@@ -168,7 +168,7 @@ pub async fn show(
     session: Session,
     me: CurrentUser,
     path: web::Path<(i64, i32)>,
-    query: web::Query<DiagramQuery>,
+    query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let (project_id, n) = path.into_inner();
     let ctx = ProjectCtx::load(&state, &me, project_id).await?;
@@ -189,6 +189,8 @@ pub async fn show(
     let t = TableCtx {
         base: String::new(),
         editable: false,
+        page_url: format!("/projects/{pid}/versions/{n}"),
+        show_all: query.all.clone(),
     };
     let latest_number = latest.as_ref().map_or(n, |l| l.version_number);
     let same_as_latest = latest
@@ -259,7 +261,7 @@ pub async fn diagram_buses(
     state: web::Data<AppState>,
     me: CurrentUser,
     path: web::Path<(i64, i32)>,
-    query: web::Query<DiagramQuery>,
+    query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let (project_id, n) = path.into_inner();
     let ctx = ProjectCtx::load(&state, &me, project_id).await?;
