@@ -747,7 +747,16 @@ async fn import_circuit_and_pandapower_files(app: TestApp) {
     assert_eq!(draft_json(&app, pid, s.user_id), before);
     assert_eq!(audit_entries(&app, s.company_id, "circuit.import").len(), 2);
 
-    // Pasted JSON (a plain urlencoded form) works too.
+    // Pasted JSON (a plain urlencoded form) works too; refused, it comes back to be corrected.
+    let res = c
+        .post(
+            &format!("/projects/{pid}/editor/import"),
+            &[("content", "{\"format\": 7")],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("The pasted JSON was not imported: cannot read the JSON input");
+    res.assert_contains("spellcheck=\"false\">{&#34;format&#34;: 7</textarea>");
     let res = c
         .post(
             &format!("/projects/{pid}/editor/import"),

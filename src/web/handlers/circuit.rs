@@ -2204,6 +2204,8 @@ pub(crate) fn done(req: &HttpRequest, location: &str) -> HttpResponse {
 struct Upload {
     name: String,
     bytes: Vec<u8>,
+    /// Pasted into the form's text area (shown again when refused) rather than a file.
+    pasted: bool,
 }
 
 async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Option<Upload>, String> {
@@ -2243,8 +2245,9 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Option<
             };
             if usable && found.is_none() {
                 found = Some(Upload {
-                    name: if file_name.is_empty() {
-                        "pasted text".into()
+                    pasted: name == "content",
+                    name: if name == "content" || file_name.is_empty() {
+                        "The pasted JSON".into()
                     } else {
                         file_name
                     },
@@ -2276,8 +2279,9 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Option<
             return Ok(None);
         }
         return Ok(Some(Upload {
-            name: "pasted text".into(),
+            name: "The pasted JSON".into(),
             bytes: content.into_bytes(),
+            pasted: true,
         }));
     }
     Err("Send the file as a form upload.".into())
@@ -2320,6 +2324,9 @@ pub async fn import(
         }
     };
     let size = upload.bytes.len();
+    // Pasted text comes back in the text area when refused (up to what a form carries).
+    let pasted_text = (upload.pasted && size <= 256 * 1024)
+        .then(|| String::from_utf8_lossy(&upload.bytes).into_owned());
     let file_name: String = upload
         .name
         .chars()
@@ -2342,14 +2349,9 @@ pub async fn import(
     let (format, warnings, circuit) = match parsed {
         Ok(p) => p,
         Err(e) => {
-            let body = render_editor(
-                &state,
-                &session,
-                &me,
-                &ctx,
-                refuse(format!("{file_name} was not imported: {e}")),
-            )
-            .await?;
+            let mut input = refuse(format!("{file_name} was not imported: {e}"));
+            input.import.text = pasted_text.unwrap_or_default();
+            let body = render_editor(&state, &session, &me, &ctx, input).await?;
             return Ok(html_status(StatusCode::UNPROCESSABLE_ENTITY, body));
         }
     };
