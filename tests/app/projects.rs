@@ -122,10 +122,6 @@ pub async fn create_project(client: &Client, name: &str, start: &[(&str, &str)])
         .expect("project id in the redirect")
 }
 
-fn version_count(app: &TestApp, project_id: i64) -> usize {
-    app.with_conn(|conn| circuit_version::list(conn, project_id).unwrap().len())
-}
-
 fn project_count(app: &TestApp, company_id: i64) -> i64 {
     use ampflux::db::schema::projects;
     use diesel::prelude::*;
