@@ -70,3 +70,34 @@ suite.flow('project pages pass axe', async () => {
     await audit(page, path);
   }
 });
+
+suite.flow('circuit, version and simulation pages pass axe', async () => {
+  const { app } = suite;
+  const page = await (await suite.newContext('a11y-study')).newPage();
+  await signedInPerson(page, app, 'a11ys');
+  await page.goto(`${app.baseUrl}/projects/new`);
+  await page.fill('#name', 'Accessible circuit');
+  await page.check('input[name="start"][value="example"]');
+  await Promise.all([page.waitForURL(/\/projects\/\d+$/), page.click('button[type="submit"].primary')]);
+  const base = new URL(page.url()).pathname;
+  for (const path of [`${base}/editor`, `${base}/versions`, `${base}/versions/1`, `${base}/diff?from=1&to=draft`, `${base}/simulations`, `${base}/simulations/new`]) {
+    await page.goto(`${app.baseUrl}${path}`);
+    await audit(page, path);
+  }
+  // An edit form open in a row.
+  await page.goto(`${app.baseUrl}${base}/editor`);
+  await page.locator('#section-buses a.button', { hasText: 'Edit' }).first().click();
+  await page.locator('#section-buses tr.editing form').waitFor();
+  await audit(page, 'editor with a row being edited');
+  // Two simulations: the results page (once completed) and their comparison.
+  const ids = [];
+  for (let i = 0; i < 2; i += 1) {
+    await page.goto(`${app.baseUrl}${base}/simulations/new`);
+    await Promise.all([page.waitForURL(/\/simulations\/\d+$/), page.click('form.sim-form button[type="submit"]')]);
+    ids.push(new URL(page.url()).pathname.split('/').pop());
+    await page.locator('#sim-live .sim-badge.completed').waitFor({ timeout: 30_000 });
+  }
+  await audit(page, '/simulations/{id}');
+  await page.goto(`${app.baseUrl}/simulations/${ids[1]}/compare?with=${ids[0]}`);
+  await audit(page, '/simulations/{id}/compare');
+});
