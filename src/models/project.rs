@@ -185,9 +185,33 @@ pub fn list(conn: &mut DbConn, viewer: Viewer, q: &ListQuery) -> QueryResult<(Ve
         }
         query
     };
+    use crate::db::schema::{circuit_versions as cv, simulations as sims};
+    // What the list shows about each project, as correlated subqueries of the page query: one
+    // statement whatever the page size, which SQLite and PostgreSQL can prepare once and reuse.
+    let latest_version = cv::table
+        .filter(cv::project_id.eq(projects::id))
+        .select(diesel::dsl::max(cv::version_number))
+        .single_value();
+    let member_count = project_members::table
+        .filter(project_members::project_id.eq(projects::id))
+        .count()
+        .single_value();
+    let newest_simulation = || {
+        sims::table
+            .filter(sims::project_id.eq(projects::id))
+            .order(sims::id.desc())
+            .limit(1)
+    };
     let mut query = filtered()
         .inner_join(users::table.on(users::id.eq(projects::owner_id)))
-        .select((Project::as_select(), users::name));
+        .select((
+            Project::as_select(),
+            users::name,
+            latest_version,
+            member_count,
+            newest_simulation().select(sims::status).single_value(),
+            newest_simulation().select(sims::queued_at).single_value(),
+        ));
     query = match (q.sort.as_str(), q.descending) {
         ("name", false) => query.order((lower(projects::name).asc(), projects::id.asc())),
         ("name", true) => query.order((lower(projects::name).desc(), projects::id.desc())),
@@ -198,7 +222,15 @@ pub fn list(conn: &mut DbConn, viewer: Viewer, q: &ListQuery) -> QueryResult<(Ve
         (_, false) => query.order((projects::updated_at.asc(), projects::id.asc())),
         (_, true) => query.order((projects::updated_at.desc(), projects::id.desc())),
     };
-    let rows: Vec<(Project, String)> = query
+    type Row = (
+        Project,
+        String,
+        Option<i32>,
+        Option<i64>,
+        Option<String>,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Row> = query
         .limit(PAGE_SIZE)
         .offset(q.page.max(0) * PAGE_SIZE)
         .load(conn)?;
@@ -208,95 +240,19 @@ pub fn list(conn: &mut DbConn, viewer: Viewer, q: &ListQuery) -> QueryResult<(Ve
     } else {
         filtered().count().get_result(conn)?
     };
-    let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
-    let facts = Facts::load(conn, &ids)?;
     let listed = rows
         .into_iter()
-        .map(|(project, owner_name)| Listed {
-            latest_version: facts.latest_version(project.id),
-            member_count: facts.member_count(project.id),
-            last_simulation: facts.last_simulation(project.id),
-            owner_name,
-            project,
-        })
+        .map(
+            |(project, owner_name, latest_version, members, sim_status, sim_queued)| Listed {
+                latest_version,
+                member_count: members.unwrap_or(0),
+                last_simulation: sim_status.zip(sim_queued),
+                owner_name,
+                project,
+            },
+        )
         .collect();
     Ok((listed, total))
-}
-
-/// Per-project aggregates for a handful of projects.
-struct Facts {
-    versions: Vec<(i64, Option<i32>)>,
-    members: Vec<(i64, i64)>,
-    simulations: Vec<(i64, String, NaiveDateTime)>,
-}
-
-impl Facts {
-    fn load(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Facts> {
-        use crate::db::schema::{circuit_versions, simulations};
-        if ids.is_empty() {
-            return Ok(Facts {
-                versions: vec![],
-                members: vec![],
-                simulations: vec![],
-            });
-        }
-        let versions = circuit_versions::table
-            .filter(circuit_versions::project_id.eq_any(ids))
-            .group_by(circuit_versions::project_id)
-            .select((
-                circuit_versions::project_id,
-                diesel::dsl::max(circuit_versions::version_number),
-            ))
-            .load(conn)?;
-        let members = project_members::table
-            .filter(project_members::project_id.eq_any(ids))
-            .group_by(project_members::project_id)
-            .select((project_members::project_id, diesel::dsl::count_star()))
-            .load(conn)?;
-        // The newest simulation per project: the row whose id is the project's largest.
-        let newest = simulations::table
-            .filter(simulations::project_id.eq_any(ids))
-            .group_by(simulations::project_id)
-            .select(diesel::dsl::max(simulations::id))
-            .load::<Option<i64>>(conn)?
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>();
-        let simulations = simulations::table
-            .filter(simulations::id.eq_any(newest))
-            .select((
-                simulations::project_id,
-                simulations::status,
-                simulations::queued_at,
-            ))
-            .load(conn)?;
-        Ok(Facts {
-            versions,
-            members,
-            simulations,
-        })
-    }
-
-    fn latest_version(&self, id: i64) -> Option<i32> {
-        self.versions
-            .iter()
-            .find(|(p, _)| *p == id)
-            .and_then(|(_, v)| *v)
-    }
-
-    fn member_count(&self, id: i64) -> i64 {
-        self.members
-            .iter()
-            .find(|(p, _)| *p == id)
-            .map_or(0, |(_, n)| *n)
-    }
-
-    fn last_simulation(&self, id: i64) -> Option<(String, NaiveDateTime)> {
-        self.simulations
-            .iter()
-            .find(|(p, _, _)| *p == id)
-            .map(|(_, s, t)| (s.clone(), *t))
-    }
 }
 
 // ---------------------------------------------------------------- changes
@@ -408,13 +364,12 @@ pub fn add_member(
     user_id: i64,
     role: &str,
 ) -> Result<Member, MemberError> {
-    let Some(user) = super::user::find(conn, user_id)? else {
-        return Err(MemberError::Refused("Choose a user of your company."));
-    };
+    // One message for a missing, inactive or other tenant's user: an id never confirms that
+    // a user of another company exists.
+    let refused = || MemberError::Refused("Choose an active user of your company.");
+    let user = super::user::find(conn, user_id)?.ok_or_else(refused)?;
     if user.company_id != project.company_id || !user.is_active {
-        return Err(MemberError::Refused(
-            "Choose an active user of your company.",
-        ));
+        return Err(refused());
     }
     if member_role(conn, project.id, user_id)?.is_some() {
         return Err(MemberError::Refused(
@@ -444,6 +399,18 @@ pub fn find_member(
         .find(|m| m.user_id == user_id))
 }
 
+/// Locks the project row until the end of the caller's transaction (PostgreSQL; SQLite's
+/// write transaction already excludes other writers), so that membership checks such as the
+/// last-owner rule see every concurrent change.
+fn lock(conn: &mut DbConn, project_id: i64) -> QueryResult<()> {
+    if conn.kind() == crate::db::BackendKind::Postgres {
+        diesel::sql_query("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(project_id)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 fn owner_count(conn: &mut DbConn, project_id: i64) -> QueryResult<i64> {
     project_members::table
         .filter(project_members::project_id.eq(project_id))
@@ -453,13 +420,15 @@ fn owner_count(conn: &mut DbConn, project_id: i64) -> QueryResult<i64> {
 }
 
 /// Changes a member's role; the last owner cannot stop being one. Call inside a write
-/// transaction, so that two owners demoting each other at once cannot both succeed.
+/// transaction: the project row is locked, so two owners demoting each other at once cannot
+/// both succeed.
 pub fn set_member_role(
     conn: &mut DbConn,
     project_id: i64,
     user_id: i64,
     role: &str,
 ) -> Result<(Member, Member), MemberError> {
+    lock(conn, project_id)?;
     let before = find_member(conn, project_id, user_id)?.ok_or(MemberError::Refused(
         "This user is not a member of the project.",
     ))?;
@@ -485,12 +454,14 @@ pub fn set_member_role(
     Ok((before, after))
 }
 
-/// Removes a member; the last owner cannot be removed. Call inside a write transaction.
+/// Removes a member; the last owner cannot be removed. Call inside a write transaction (the
+/// project row is locked, as for [`set_member_role`]).
 pub fn remove_member(
     conn: &mut DbConn,
     project_id: i64,
     user_id: i64,
 ) -> Result<Member, MemberError> {
+    lock(conn, project_id)?;
     let before = find_member(conn, project_id, user_id)?.ok_or(MemberError::Refused(
         "This user is not a member of the project.",
     ))?;
