@@ -39,9 +39,21 @@ pub fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// `s` with every NUL (U+0000) replaced by U+FFFD: for text that is only recorded or shown
+/// (audit details, flash messages), since PostgreSQL refuses NUL in TEXT and JSONB.
+pub fn without_nul(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_is_replaced() {
+        assert_eq!(without_nul("a\0b"), "a\u{FFFD}b");
+        assert_eq!(without_nul("plain"), "plain");
+    }
 
     #[test]
     fn tokens_are_random_and_hex() {

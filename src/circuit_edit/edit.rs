@@ -50,6 +50,30 @@ pub fn canonical(circuit: &Value) -> Option<Value> {
     serde_json::to_value(&parsed).ok()
 }
 
+/// Where a document holds a NUL character (U+0000), as a path like `buses[0].name`. Such a
+/// document is refused on the way in: PostgreSQL's JSONB cannot store NUL, and SQLite should
+/// not hold what PostgreSQL refuses.
+pub fn nul_location(v: &Value) -> Option<String> {
+    nul_path(v).map(|p| p.trim_start_matches('.').to_string())
+}
+
+fn nul_path(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => s.contains('\0').then(String::new),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item).map(|p| format!("[{i}]{p}"))),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            if k.contains('\0') {
+                return Some(format!(".{}", crate::util::without_nul(k)));
+            }
+            nul_path(item).map(|p| format!(".{k}{p}"))
+        }),
+        _ => None,
+    }
+}
+
 /// Whether two documents hold the same circuit (compared in canonical form, so `110` and
 /// `110.0`, key order and defaults written out or not make no difference).
 pub fn same_circuit(a: &Value, b: &Value) -> bool {
@@ -668,6 +692,17 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |name: &str| map.get(name).cloned()
+    }
+
+    #[test]
+    fn nul_is_located() {
+        let doc = json!({"name": "ok", "buses": [{"id": "A"}, {"id": "B", "name": "x\u{0}y"}]});
+        assert_eq!(nul_location(&doc).as_deref(), Some("buses[1].name"));
+        assert_eq!(
+            nul_location(&json!({"n\u{0}": 1})).as_deref(),
+            Some("n\u{FFFD}")
+        );
+        assert_eq!(nul_location(&json!({"buses": [{"id": "A"}]})), None);
     }
 
     fn base() -> Value {

@@ -174,13 +174,19 @@ pub fn canonical_json(v: &serde_json::Value) -> String {
 }
 
 /// Puts numbers in the form both databases give back: JSONB prints `-0.0` as `0.0` and an
-/// integral float of 1e16 or more as an integer, which serde_json then reads as one.
+/// integral float of 1e16 or more as an integer, which serde_json then reads as one. NUL in
+/// strings (a request's hostile id) becomes U+FFFD: JSONB cannot hold it, and a refusal must
+/// still be recorded.
 pub fn normalize(v: serde_json::Value) -> serde_json::Value {
+    use crate::util::without_nul;
     use serde_json::{Number, Value};
     match v {
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, normalize(v))).collect())
-        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (without_nul(&k), normalize(v)))
+                .collect(),
+        ),
+        Value::String(s) if s.contains('\0') => Value::String(without_nul(&s)),
         Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
         Value::Number(n) => match n.as_f64() {
             Some(f) if n.is_f64() && f == 0.0 => Value::from(0.0),

@@ -17,12 +17,13 @@ pub struct Flash {
     pub message: String,
 }
 
-/// Queues a message for the next page shown to this session.
+/// Queues a message for the next page shown to this session. Messages may quote user input;
+/// NUL is replaced since the session state is stored in the database.
 pub fn flash(session: &Session, level: &str, message: impl Into<String>) {
     let mut list: Vec<Flash> = session.get(FLASH_KEY).ok().flatten().unwrap_or_default();
     list.push(Flash {
         level: level.to_string(),
-        message: message.into(),
+        message: crate::util::without_nul(&message.into()),
     });
     let _ = session.insert(FLASH_KEY, list);
 }

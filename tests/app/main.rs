@@ -11,6 +11,7 @@ mod cli;
 mod health;
 mod jobs;
 mod projects;
+mod review_projects;
 mod schema;
 mod security;
 mod simulations;

@@ -2343,6 +2343,11 @@ pub async fn import(
         if serde_json::from_value::<crate::sc::Circuit>(value.clone()).is_err() {
             return Err("it holds a value that is not a finite number.".to_string());
         }
+        if let Some(at) = edit::nul_location(&value) {
+            return Err(format!(
+                "{at} holds a NUL character (U+0000), which cannot be stored; remove it."
+            ));
+        }
         Ok::<_, String>((parsed.format, parsed.warnings, value))
     })
     .await?;

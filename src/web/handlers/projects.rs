@@ -181,7 +181,8 @@ pub async fn list(
         _ => sort == "updated" || sort == "created",
     };
     let query = ListQuery {
-        search: p.q.chars().take(200).collect(),
+        // Names hold no control characters, and PostgreSQL refuses NUL in a query.
+        search: p.q.chars().filter(|c| !c.is_control()).take(200).collect(),
         status,
         sort,
         descending,
@@ -359,19 +360,27 @@ fn starting_circuit(
             return None;
         }
     };
+    let value = match serde_json::to_value(&circuit) {
+        Ok(value) => value,
+        Err(e) => {
+            errors.add("", format!("The circuit cannot be stored: {e}"));
+            return None;
+        }
+    };
+    if let Some(at) = crate::circuit_edit::edit::nul_location(&value) {
+        errors.add(
+            "file",
+            format!("{at} holds a NUL character (U+0000), which cannot be stored; remove it."),
+        );
+        return None;
+    }
     let details = serde_json::json!({
         "start": form.start,
         "example": (form.start == "example").then(|| form.example.clone()),
         "file": upload.file.as_ref().filter(|_| form.start == "upload").map(|(name, _)| name.clone()),
         "buses": circuit.buses.len(),
     });
-    match serde_json::to_value(&circuit) {
-        Ok(value) => Some((value, details)),
-        Err(e) => {
-            errors.add("", format!("The circuit cannot be stored: {e}"));
-            None
-        }
-    }
+    Some((value, details))
 }
 
 pub async fn create(

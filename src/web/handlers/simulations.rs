@@ -44,6 +44,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 const PAGE_SIZE: i64 = 20;
+/// The highest page number asked for (keeps the offset far from overflowing).
+const MAX_PAGE: i64 = 1_000_000;
 /// Delay of the first status check after the page is shown (most runs are done by then).
 const FIRST_POLL_MS: u32 = 250;
 /// Delay between status checks while a simulation is pending or running.
@@ -801,7 +803,7 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let ctx = ProjectCtx::load(&state, &me, path_id(id)).await?;
     let project_id = ctx.id();
-    let page_no = q.page.unwrap_or(1).max(1);
+    let page_no = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (rows, total, types) = state
         .db(move |conn| {
             let (rows, total) =
