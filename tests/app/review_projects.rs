@@ -300,7 +300,10 @@ async fn completed_simulation(client: &Client, pid: i64) -> i64 {
         .body
         .contains("hx-trigger")
     {
-        assert!(std::time::Instant::now() < deadline, "simulation {id} hangs");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "simulation {id} hangs"
+        );
         actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     id
@@ -333,11 +336,19 @@ fn project_reads(pid: i64, n: i32) -> Vec<String> {
 }
 
 /// Every change to a project, as a plain form post.
-fn project_changes(pid: i64, n: i32, member: i64) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
+fn project_changes(
+    pid: i64,
+    n: i32,
+    member: i64,
+) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
     vec![
         (
             format!("/projects/{pid}/settings"),
-            vec![("name", "Taken over"), ("description", ""), ("status", "active")],
+            vec![
+                ("name", "Taken over"),
+                ("description", ""),
+                ("status", "active"),
+            ],
         ),
         (format!("/projects/{pid}/archive"), vec![]),
         (
@@ -353,7 +364,10 @@ fn project_changes(pid: i64, n: i32, member: i64) -> Vec<(String, Vec<(&'static 
             format!("/projects/{pid}/editor/settings"),
             vec![("name", "x"), ("frequency_hz", "60")],
         ),
-        (format!("/projects/{pid}/editor/save"), vec![("message", "x")]),
+        (
+            format!("/projects/{pid}/editor/save"),
+            vec![("message", "x")],
+        ),
         (format!("/projects/{pid}/editor/discard"), vec![]),
         (
             format!("/projects/{pid}/editor/import"),
@@ -367,7 +381,10 @@ fn project_changes(pid: i64, n: i32, member: i64) -> Vec<(String, Vec<(&'static 
             format!("/projects/{pid}/editor/buses/rows/MV"),
             vec![("id", "MV"), ("vn_kv", "21")],
         ),
-        (format!("/projects/{pid}/editor/buses/rows/MV/delete"), vec![]),
+        (
+            format!("/projects/{pid}/editor/buses/rows/MV/delete"),
+            vec![],
+        ),
         (format!("/projects/{pid}/versions/{n}/restore"), vec![]),
         (format!("/projects/{pid}/simulations"), run_fields()),
     ]
@@ -414,7 +431,9 @@ async fn other_tenants_and_other_projects_ids_are_not_found(app: TestApp) {
     let (pb, sb) = (b.pid, completed_simulation(&b.client, b.pid).await);
     for _ in 0..2 {
         open_editor(&b.client, pb).await;
-        b.client.post(&format!("/projects/{pb}/editor/discard"), &[]).await;
+        b.client
+            .post(&format!("/projects/{pb}/editor/discard"), &[])
+            .await;
         let mut c = example_circuit();
         c["name"] = json!(format!("v{}", version_count(&app, pb) + 1));
         app.with_conn(|conn| {
@@ -517,7 +536,10 @@ async fn readers_change_nothing_and_each_refusal_is_audited(app: TestApp) {
             let status = client.get(&path).await.status;
             // Reading is allowed; the editor's own forms and draft are not theirs, and the
             // settings are the owners'.
-            assert!(matches!(status, 200 | 303 | 403), "{who} GET {path}: {status}");
+            assert!(
+                matches!(status, 200 | 303 | 403),
+                "{who} GET {path}: {status}"
+            );
         }
         client.get(&format!("/projects/{pid}")).await;
         for (path, fields) in project_changes(pid, 1, s.user_id) {
@@ -561,7 +583,10 @@ async fn an_archived_project_is_read_only(app: TestApp) {
     assert_eq!(res.status, 200, "{}", res.body);
     let res = s
         .client
-        .post(&format!("/projects/{pid}/editor/save"), &[("message", "v2")])
+        .post(
+            &format!("/projects/{pid}/editor/save"),
+            &[("message", "v2")],
+        )
         .await;
     assert_eq!(res.status, 303, "{}", res.body);
     s.client.get(&format!("/projects/{pid}")).await;
@@ -574,7 +599,10 @@ async fn an_archived_project_is_read_only(app: TestApp) {
     for path in project_reads(pid, 1)
         .into_iter()
         .filter(|p| !p.contains("/rows/") && !p.ends_with("/export.json") && !p.ends_with("/new"))
-        .chain([format!("/simulations/{sim}"), format!("/simulations/{sim}/export.csv")])
+        .chain([
+            format!("/simulations/{sim}"),
+            format!("/simulations/{sim}/export.csv"),
+        ])
     {
         let status = s.client.get(&path).await.status;
         assert!(matches!(status, 200 | 303), "GET {path}: {status}");
@@ -595,7 +623,11 @@ async fn an_archived_project_is_read_only(app: TestApp) {
     )
     .await;
     assert_eq!(status, 409);
-    for path in ["/editor/buses/rows/MV/edit", "/editor/buses/rows/MV", "/simulations/new"] {
+    for path in [
+        "/editor/buses/rows/MV/edit",
+        "/editor/buses/rows/MV",
+        "/simulations/new",
+    ] {
         let res = s.client.get(&format!("/projects/{pid}{path}")).await;
         assert_eq!(res.status, 409, "GET {path}");
     }
@@ -608,7 +640,11 @@ async fn an_archived_project_is_read_only(app: TestApp) {
         .client
         .post(
             &format!("/projects/{pid}/settings"),
-            &[("name", "Archive substation"), ("description", ""), ("status", "active")],
+            &[
+                ("name", "Archive substation"),
+                ("description", ""),
+                ("status", "active"),
+            ],
         )
         .await;
     res.assert_redirect(&format!("/projects/{pid}"));
@@ -637,7 +673,12 @@ async fn hostile_ids_stay_text_everywhere(app: TestApp) {
         let res = hx(
             c,
             &format!("/projects/{pid}/editor/buses/rows"),
-            &[("id", id), ("vn_kv", "20"), ("name", id), ("in_service", "true")],
+            &[
+                ("id", id),
+                ("vn_kv", "20"),
+                ("name", id),
+                ("in_service", "true"),
+            ],
         )
         .await;
         assert!(matches!(res.status, 200 | 422), "add {id}: {}", res.status);
@@ -679,7 +720,10 @@ async fn hostile_ids_stay_text_everywhere(app: TestApp) {
     let res = open_editor(c, pid).await;
     assert!(!res.body.contains("<script>alert"));
     let res = c
-        .post(&format!("/projects/{pid}/editor/save"), &[("message", "hostile ids")])
+        .post(
+            &format!("/projects/{pid}/editor/save"),
+            &[("message", "hostile ids")],
+        )
         .await;
     assert_eq!(res.status, 303, "{}", res.body);
     for path in [
@@ -693,17 +737,29 @@ async fn hostile_ids_stay_text_everywhere(app: TestApp) {
         assert!(!res.body.contains("<script>alert"), "{path}");
         assert!(!res.body.contains("\"><script>"), "{path}");
     }
-    let res = c.get(&format!("/projects/{pid}/versions/2/export.json")).await;
-    assert!(res.header("content-disposition").is_some_and(|d| !d.contains('<')));
+    let res = c
+        .get(&format!("/projects/{pid}/versions/2/export.json"))
+        .await;
+    assert!(
+        res.header("content-disposition")
+            .is_some_and(|d| !d.contains('<'))
+    );
     // A simulation of version 2.
     c.get(&format!("/projects/{pid}/simulations")).await;
     let mut fields = run_fields();
     fields[1] = ("version", "2");
-    let res = c.post(&format!("/projects/{pid}/simulations"), &fields).await;
+    let res = c
+        .post(&format!("/projects/{pid}/simulations"), &fields)
+        .await;
     assert_eq!(res.status, 303, "{}", res.body);
     let sim = res.location().to_string();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while c.get_htmx(&format!("{sim}/status")).await.body.contains("hx-trigger") {
+    while c
+        .get_htmx(&format!("{sim}/status"))
+        .await
+        .body
+        .contains("hx-trigger")
+    {
         assert!(std::time::Instant::now() < deadline);
         actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
@@ -731,7 +787,10 @@ async fn raw_import(app: &TestApp, c: &Client, pid: i64, content_type: &str, bod
         .disable_redirects()
         .timeout(std::time::Duration::from_secs(60))
         .finish()
-        .post(format!("{}/projects/{pid}/editor/import?csrf_token={token}", app.base))
+        .post(format!(
+            "{}/projects/{pid}/editor/import?csrf_token={token}",
+            app.base
+        ))
         .insert_header(("Content-Type", content_type.to_string()))
         .insert_header(("Origin", app.base.clone()))
         .insert_header(("Cookie", c.cookie_header()))
@@ -756,7 +815,10 @@ async fn bad_imports_get_a_message(app: TestApp) {
         ("space.json", b"   \n".to_vec()),
         ("binary.json", vec![0xff, 0xfe, 0x00, 0x01]),
         ("nested.json", nested.clone().into_bytes()),
-        ("nan.json", br#"{"format":"ampflux-circuit","version":1,"frequency_hz":NaN}"#.to_vec()),
+        (
+            "nan.json",
+            br#"{"format":"ampflux-circuit","version":1,"frequency_hz":NaN}"#.to_vec(),
+        ),
         ("huge.json", huge_number.into_bytes()),
         ("array.json", b"[1,2,3]".to_vec()),
         ("\"><script>x.json", b"{}".to_vec()),
@@ -768,7 +830,10 @@ async fn bad_imports_get_a_message(app: TestApp) {
     }
     for content in [nested.as_str(), "{\"format\":\"ampflux-circuit\"", "null"] {
         let res = c
-            .post(&format!("/projects/{pid}/editor/import"), &[("content", content)])
+            .post(
+                &format!("/projects/{pid}/editor/import"),
+                &[("content", content)],
+            )
             .await;
         assert!(matches!(res.status, 400 | 422), "{}", res.status);
     }
@@ -802,6 +867,17 @@ async fn bad_imports_get_a_message(app: TestApp) {
         )
         .await;
     assert_eq!(res.status, 422);
+    // The new-project upload has the import's size limit.
+    let big = " ".repeat(ampflux::web::handlers::circuit::MAX_IMPORT_BYTES + 1024);
+    let res = c
+        .post_multipart(
+            "/projects",
+            &[("name", "Too big"), ("start", "upload")],
+            Some(("big.json", &big)),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("larger than 20 MB");
 }
 on_both_databases!(bad_imports_get_a_message);
 
@@ -843,7 +919,9 @@ async fn absurd_run_options_are_refused(app: TestApp) {
             Some(f) => f.1 = value,
             None => fields.push((field, value)),
         }
-        let res = c.post(&format!("/projects/{pid}/simulations"), &fields).await;
+        let res = c
+            .post(&format!("/projects/{pid}/simulations"), &fields)
+            .await;
         assert_eq!(res.status, 422, "{field}={value:.40}: {}", res.status);
     }
     let n: i64 = app.with_conn(|conn| simulations::table.count().get_result(conn).unwrap());
@@ -881,13 +959,20 @@ async fn project_routes_need_the_csrf_token(app: TestApp) {
         let res = c.post_raw(&path, &fields, Some(&c.base.clone())).await;
         assert_eq!(res.status, 403, "no token: {path}");
         let with_query = format!("{path}?csrf_token={token}");
-        let res = c.post_raw(&with_query, &fields, Some(&c.base.clone())).await;
-        assert_eq!(res.status, 403, "token in the query of a urlencoded form: {path}");
+        let res = c
+            .post_raw(&with_query, &fields, Some(&c.base.clone()))
+            .await;
+        assert_eq!(
+            res.status, 403,
+            "token in the query of a urlencoded form: {path}"
+        );
         let res = c.post_htmx(&path, &fields, Some("wrong")).await;
         assert_eq!(res.status, 403, "wrong header token: {path}");
         let mut with_token = fields.clone();
         with_token.push(("csrf_token", &token));
-        let res = c.post_raw(&path, &with_token, Some("http://evil.example")).await;
+        let res = c
+            .post_raw(&path, &with_token, Some("http://evil.example"))
+            .await;
         assert_eq!(res.status, 403, "cross-origin: {path}");
     }
     assert_eq!(fingerprint(&app, pid), before);

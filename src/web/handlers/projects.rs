@@ -22,8 +22,8 @@ use crate::web::forms::{FormErrors, UploadForm, has_control, read_upload};
 use crate::web::page::{Page, flash, local_time};
 use crate::web::project_access::{Capability, ProjectCtx, ProjectFlags};
 
-/// Largest circuit file accepted when creating a project.
-const MAX_CIRCUIT_FILE: usize = 50 * 1024 * 1024;
+/// Largest circuit file accepted when creating a project: the circuit import's limit.
+const MAX_CIRCUIT_FILE: usize = super::circuit::MAX_IMPORT_BYTES;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/projects", web::get().to(list))
@@ -396,7 +396,6 @@ pub async fn create(
     )
     .await?;
     let mut errors = FormErrors::default();
-    let mut problems = Vec::new();
     let upload = match read_upload(payload, MAX_CIRCUIT_FILE).await {
         Ok(u) => u,
         Err(e) => {
@@ -411,11 +410,17 @@ pub async fn create(
         example: upload.field("example").to_string(),
     };
     check_project_fields(&form.name, &form.description, &mut errors);
-    let start = if errors.is_empty() {
-        starting_circuit(&form, &upload, &mut errors, &mut problems)
-    } else {
-        None
-    };
+    // Parsing and checking a file of megabytes is blocking work: off the async worker.
+    let (form, errors, problems, start) = web::block(move || {
+        let mut problems = Vec::new();
+        let start = if errors.is_empty() {
+            starting_circuit(&form, &upload, &mut errors, &mut problems)
+        } else {
+            None
+        };
+        (form, errors, problems, start)
+    })
+    .await?;
     let Some((circuit, details)) = start else {
         let view = NewPage {
             page: Page::new(&session, "New project", Some(&me), "/projects"),
