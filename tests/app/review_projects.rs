@@ -558,6 +558,25 @@ async fn readers_change_nothing_and_each_refusal_is_audited(app: TestApp) {
         let expected = if who == "reviewer" { 403 } else { 303 };
         assert_eq!(res.status, expected, "{who} creates a project");
     }
+    // A reviewer stays read-only even when made an owner of the project.
+    let reviewer_id = user_by_login(&app, "rev-reader").id;
+    add_member(&app, pid, reviewer_id, "owner");
+    let before_owner = fingerprint(&app, pid);
+    reviewer.get(&format!("/projects/{pid}")).await;
+    for (path, fields) in project_changes(pid, 1, s.user_id) {
+        let res = reviewer.post(&path, &fields).await;
+        assert_eq!(res.status, 403, "reviewer as owner POST {path}");
+    }
+    assert_eq!(fingerprint(&app, pid), before_owner);
+    app.with_conn(|conn| {
+        diesel::delete(
+            project_members::table
+                .filter(project_members::project_id.eq(pid))
+                .filter(project_members::user_id.eq(reviewer_id)),
+        )
+        .execute(conn)
+        .unwrap()
+    });
     // An editor edits the circuit and runs, but does not manage the project.
     editor.get(&format!("/projects/{pid}")).await;
     for (path, fields) in project_changes(pid, 1, s.user_id).into_iter().take(5) {
