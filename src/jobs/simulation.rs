@@ -26,8 +26,11 @@ pub fn register(registry: &mut Registry) {
     registry.register(JOB_NAME, run);
 }
 
+/// A database error: retried, and logged rather than kept in the message, which reaches the
+/// simulation's page when the last attempt fails (it may name tables and constraints).
 fn retry(e: diesel::result::Error) -> JobError {
-    JobError::retry(format!("database: {e}"))
+    tracing::warn!(error = %e, "simulation job: database error");
+    JobError::retry("a database error (details in the server log)")
 }
 
 /// How one run ended.
@@ -282,4 +285,20 @@ pub fn reconcile(conn: &mut DbConn, sim: Simulation) -> diesel::QueryResult<Simu
         None,
     )?;
     Ok(sims::find(conn, sim.id)?.unwrap_or(sim))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_details_stay_in_the_log() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let e = Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new("duplicate key value violates unique constraint \"secret_idx\"".to_string()),
+        );
+        let message = retry(e).message;
+        assert!(!message.contains("secret_idx"), "{message}");
+    }
 }
