@@ -117,10 +117,13 @@ pub fn create(conn: &mut DbConn, name: &str, contact_email: &str) -> QueryResult
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Company> {
-    companies::table
-        .find(id)
-        .select(Company::as_select())
-        .first(conn)
+    crate::db::unique_row(
+        companies::table
+            .find(id)
+            .select(Company::as_select())
+            .load(conn),
+    )?
+    .ok_or(diesel::result::Error::NotFound)
 }
 
 #[cfg(test)]

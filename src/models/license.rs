@@ -76,12 +76,14 @@ pub fn create_trial(conn: &mut DbConn, company_id: i64) -> QueryResult<License> 
 
 /// The newest license of a company.
 pub fn current(conn: &mut DbConn, company_id: i64) -> QueryResult<Option<License>> {
-    licenses::table
+    // A company has a handful of licenses over its life; no LIMIT keeps the statement cached
+    // (see `db::unique_row`).
+    let all: Vec<License> = licenses::table
         .filter(licenses::company_id.eq(company_id))
         .order(licenses::id.desc())
         .select(License::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)?;
+    Ok(all.into_iter().next())
 }
 
 /// The state to show: no license at all is inactive too.

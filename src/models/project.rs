@@ -90,12 +90,13 @@ pub fn find_in_company(
     company_id: i64,
     id: i64,
 ) -> QueryResult<Option<Project>> {
-    projects::table
-        .find(id)
-        .filter(projects::company_id.eq(company_id))
-        .select(Project::as_select())
-        .first(conn)
-        .optional()
+    crate::db::unique_row(
+        projects::table
+            .find(id)
+            .filter(projects::company_id.eq(company_id))
+            .select(Project::as_select())
+            .load(conn),
+    )
 }
 
 /// The user's role in the project, if a member.
@@ -104,12 +105,13 @@ pub fn member_role(
     project_id: i64,
     user_id: i64,
 ) -> QueryResult<Option<String>> {
-    project_members::table
-        .filter(project_members::project_id.eq(project_id))
-        .filter(project_members::user_id.eq(user_id))
-        .select(project_members::role)
-        .first(conn)
-        .optional()
+    crate::db::unique_row(
+        project_members::table
+            .filter(project_members::project_id.eq(project_id))
+            .filter(project_members::user_id.eq(user_id))
+            .select(project_members::role)
+            .load(conn),
+    )
 }
 
 // ---------------------------------------------------------------- listing

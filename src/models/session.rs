@@ -39,11 +39,12 @@ pub fn hash_key(key: &str) -> String {
 }
 
 pub fn find_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<SessionRow>> {
-    sessions::table
-        .filter(sessions::key_hash.eq(hash_key(key)))
-        .select(SessionRow::as_select())
-        .first(conn)
-        .optional()
+    crate::db::unique_row(
+        sessions::table
+            .filter(sessions::key_hash.eq(hash_key(key)))
+            .select(SessionRow::as_select())
+            .load(conn),
+    )
 }
 
 pub fn insert(

@@ -91,12 +91,13 @@ pub fn create(conn: &mut DbConn, new: NewUser<'_>) -> QueryResult<User> {
 
 /// Any user by id, including inactive ones; callers decide what an inactive user may do.
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
-    users::table
-        .find(id)
-        .filter(users::deleted_at.is_null())
-        .select(User::as_select())
-        .first(conn)
-        .optional()
+    crate::db::unique_row(
+        users::table
+            .find(id)
+            .filter(users::deleted_at.is_null())
+            .select(User::as_select())
+            .load(conn),
+    )
 }
 
 /// A user of the given company only (tenant scope).
