@@ -232,10 +232,18 @@ pub fn list(conn: &mut DbConn, viewer: Viewer, q: &ListQuery) -> QueryResult<(Ve
         Option<String>,
         Option<NaiveDateTime>,
     );
-    let rows: Vec<Row> = query
-        .limit(PAGE_SIZE)
-        .offset(q.page.max(0) * PAGE_SIZE)
-        .load(conn)?;
+    let offset = q.page.max(0) * PAGE_SIZE;
+    let rows: Vec<Row> = if conn.kind() == crate::db::BackendKind::Sqlite {
+        // SQLite computes rows as they are stepped, so the page is read off the cursor without
+        // LIMIT, which keeps the statement cached (see `db::unique_row`).
+        query
+            .load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)?
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(PAGE_SIZE as usize)
+            .collect::<QueryResult<_>>()?
+    } else {
+        query.limit(PAGE_SIZE).offset(offset).load(conn)?
+    };
     // A first page that is not full holds every match: no need to count them.
     let total = if q.page <= 0 && (rows.len() as i64) < PAGE_SIZE {
         rows.len() as i64
