@@ -953,6 +953,40 @@ fn member_error(e: MemberError) -> Result<String, AppError> {
     }
 }
 
+/// Runs a membership change in one write transaction with its audit entry (`before`/`after`
+/// from the change's result); a refusal becomes the message shown above the list.
+async fn change_membership(
+    state: &AppState,
+    me: &CurrentUser,
+    pid: i64,
+    user_id: i64,
+    action: &'static str,
+    change: impl FnOnce(&mut crate::db::DbConn) -> Result<(Option<Member>, Option<Member>), MemberError>
+    + Send
+    + 'static,
+) -> AppResult<Option<String>> {
+    let actor = me.actor();
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| match change(conn) {
+                Ok((before, after)) => {
+                    let mut entry =
+                        Entry::success(action, "project_member", Some(user_id)).project(pid);
+                    if let Some(b) = before {
+                        entry = entry.before(b.audit_snapshot());
+                    }
+                    if let Some(a) = after {
+                        entry = entry.after(a.audit_snapshot());
+                    }
+                    audit::record(conn, &actor, entry)?;
+                    Ok(None)
+                }
+                Err(e) => member_error(e).map(Some),
+            })
+        })
+        .await
+}
+
 pub async fn add_member(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -983,26 +1017,21 @@ pub async fn add_member(
         )
         .await;
     };
-    let (actor, project, role) = (me.actor(), ctx.project.clone(), form.role.clone());
-    let outcome = state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                match project::add_member(conn, &project, user_id, &role) {
-                    Ok(member) => {
-                        audit::record(
-                            conn,
-                            &actor,
-                            Entry::success("member.add", "project_member", Some(user_id))
-                                .project(project.id)
-                                .after(member.audit_snapshot()),
-                        )?;
-                        Ok(None)
-                    }
-                    Err(e) => member_error(e).map(Some),
-                }
-            })
-        })
-        .await?;
+    let (project, role) = (ctx.project.clone(), form.role.clone());
+    let outcome = change_membership(
+        &state,
+        &me,
+        project.id,
+        user_id,
+        "member.add",
+        move |conn| {
+            Ok((
+                None,
+                Some(project::add_member(conn, &project, user_id, &role)?),
+            ))
+        },
+    )
+    .await?;
     members_response(&req, &state, &session, &me, ctx, outcome).await
 }
 
@@ -1034,27 +1063,12 @@ pub async fn update_member(
         )
         .await;
     }
-    let (actor, role) = (me.actor(), form.role.clone());
-    let outcome = state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                match project::set_member_role(conn, pid, user_id, &role) {
-                    Ok((before, after)) => {
-                        audit::record(
-                            conn,
-                            &actor,
-                            Entry::success("member.update", "project_member", Some(user_id))
-                                .project(pid)
-                                .before(before.audit_snapshot())
-                                .after(after.audit_snapshot()),
-                        )?;
-                        Ok(None)
-                    }
-                    Err(e) => member_error(e).map(Some),
-                }
-            })
-        })
-        .await?;
+    let role = form.role.clone();
+    let outcome = change_membership(&state, &me, pid, user_id, "member.update", move |conn| {
+        let (before, after) = project::set_member_role(conn, pid, user_id, &role)?;
+        Ok((Some(before), Some(after)))
+    })
+    .await?;
     members_response(&req, &state, &session, &me, ctx, outcome).await
 }
 
@@ -1074,25 +1088,9 @@ pub async fn remove_member(
         Entry::success("member.remove", "project_member", Some(user_id)),
     )
     .await?;
-    let actor = me.actor();
-    let outcome = state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                match project::remove_member(conn, pid, user_id) {
-                    Ok(before) => {
-                        audit::record(
-                            conn,
-                            &actor,
-                            Entry::success("member.remove", "project_member", Some(user_id))
-                                .project(pid)
-                                .before(before.audit_snapshot()),
-                        )?;
-                        Ok(None)
-                    }
-                    Err(e) => member_error(e).map(Some),
-                }
-            })
-        })
-        .await?;
+    let outcome = change_membership(&state, &me, pid, user_id, "member.remove", move |conn| {
+        Ok((Some(project::remove_member(conn, pid, user_id)?), None))
+    })
+    .await?;
     members_response(&req, &state, &session, &me, ctx, outcome).await
 }
