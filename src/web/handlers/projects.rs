@@ -770,8 +770,29 @@ pub async fn update_settings(
             view.render()?,
         ));
     }
+    let pid = ctx.id();
+    save_project(&state, &me, &ctx, action, form.clone()).await?;
+    flash(
+        &session,
+        "success",
+        if action == "project.archive" {
+            "Project archived: it is read-only until an owner reactivates it."
+        } else {
+            "Project settings saved."
+        },
+    );
+    Ok(redirect(&format!("/projects/{pid}")))
+}
+
+/// Writes name, description and status with the audit entry (`action`) in one transaction.
+async fn save_project(
+    state: &AppState,
+    me: &CurrentUser,
+    ctx: &ProjectCtx,
+    action: &'static str,
+    f: SettingsForm,
+) -> AppResult<()> {
     let (actor, before, pid) = (me.actor(), ctx.project.audit_snapshot(), ctx.id());
-    let f = form.clone();
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -787,17 +808,7 @@ pub async fn update_settings(
                 Ok::<_, AppError>(())
             })
         })
-        .await?;
-    flash(
-        &session,
-        "success",
-        if action == "project.archive" {
-            "Project archived: it is read-only until an owner reactivates it."
-        } else {
-            "Project settings saved."
-        },
-    );
-    Ok(redirect(&format!("/projects/{pid}")))
+        .await
 }
 
 pub async fn archive(
@@ -819,27 +830,13 @@ pub async fn archive(
         flash(&session, "info", "The project is already archived.");
         return Ok(redirect(&format!("/projects/{pid}")));
     }
-    let (actor, before, p) = (
-        me.actor(),
-        ctx.project.audit_snapshot(),
-        ctx.project.clone(),
-    );
-    state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let updated = project::update(conn, pid, &p.name, &p.description, "archived")?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::success("project.archive", "project", Some(pid))
-                        .project(pid)
-                        .before(before)
-                        .after(updated.audit_snapshot()),
-                )?;
-                Ok::<_, AppError>(())
-            })
-        })
-        .await?;
+    let p = &ctx.project;
+    let form = SettingsForm {
+        name: p.name.clone(),
+        description: p.description.clone(),
+        status: "archived".into(),
+    };
+    save_project(&state, &me, &ctx, "project.archive", form).await?;
     flash(
         &session,
         "success",
