@@ -64,11 +64,7 @@ pub fn prepare(config: Config) -> Result<Prepared, StartError> {
         crate::web::handlers::setup::setup_link_if_needed(&mut conn, &config.base_url)
             .map_err(|e| StartError::Db(e.into()))?
     };
-    let state = web::Data::new(AppState {
-        pool,
-        config: Arc::new(config),
-        mailer,
-    });
+    let state = web::Data::new(AppState::new(pool, Arc::new(config), mailer));
     Ok(Prepared {
         state,
         key,

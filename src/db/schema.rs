@@ -281,6 +281,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    company_revisions (company_id) {
+        company_id -> BigInt,
+        revision -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> companies (company_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -313,4 +320,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     circuit_drafts,
     modules,
     simulations,
+    company_revisions,
 );

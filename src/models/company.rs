@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::db::json::JsonValue;
-use crate::db::schema::companies;
+use crate::db::schema::{companies, company_revisions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = companies)]
@@ -124,6 +124,21 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Company> {
             .load(conn),
     )?
     .ok_or(diesel::result::Error::NotFound)
+}
+
+/// The change counter of the user's company (see the `company_revisions` migration): any
+/// change to what signed-in pages show bumps it in the changing transaction. `None` when the
+/// user no longer exists.
+pub fn revision_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<i64>> {
+    crate::db::unique_row(
+        users::table
+            .inner_join(
+                company_revisions::table.on(company_revisions::company_id.eq(users::company_id)),
+            )
+            .filter(users::id.eq(user_id))
+            .select(company_revisions::revision)
+            .load(conn),
+    )
 }
 
 #[cfg(test)]

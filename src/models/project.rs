@@ -124,7 +124,7 @@ pub const PAGE_SIZE: i64 = 25;
 
 /// What the project list asks for. Empty `status` means every status but `archived`; `all`
 /// means every status.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ListQuery {
     pub search: String,
     pub status: String,

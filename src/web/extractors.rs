@@ -3,6 +3,7 @@
 
 use std::future::{Ready, ready};
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -76,6 +77,8 @@ pub struct CurrentUser {
     pub company: Company,
     pub permissions: Vec<String>,
     pub license: Option<License>,
+    /// The company revision the user was read at; pages cached for this request use it.
+    pub revision: i64,
     /// The public id of the current session (to tell it apart in the sessions list).
     pub session_public_id: Option<String>,
     pub meta: RequestMeta,
@@ -161,26 +164,14 @@ impl FromRequest for CurrentUser {
                 return Err(AppError::SignInRequired { next });
             };
             let session_public_id = session.get::<String>(KEY_PUBLIC_ID).ok().flatten();
-            let loaded = state
-                .db(move |conn| {
-                    let Some(user) = user::find(conn, user_id)? else {
-                        return Ok(None);
-                    };
-                    let company = company::find(conn, user.company_id)?;
-                    let permissions = role::permissions_for_user(conn, user.id)?;
-                    let license = license::current(conn, company.id)?;
-                    Ok(Some((user, company, permissions, license)))
-                })
-                .await?;
-            match loaded {
-                Some((user, company, permissions, license))
-                    if user.is_active && company.is_active =>
-                {
+            match load_identity(&state, user_id).await? {
+                Some(identity) if identity.user.is_active && identity.company.is_active => {
                     Ok(CurrentUser {
-                        user,
-                        company,
-                        permissions,
-                        license,
+                        user: identity.user.clone(),
+                        company: identity.company.clone(),
+                        permissions: identity.permissions.clone(),
+                        license: identity.license.clone(),
+                        revision: identity.revision,
                         session_public_id,
                         meta,
                     })
@@ -193,6 +184,54 @@ impl FromRequest for CurrentUser {
             }
         })
     }
+}
+
+/// What a signed-in request knows of its user, as read from the database at one revision.
+#[derive(Debug)]
+pub struct Identity {
+    pub user: User,
+    pub company: Company,
+    pub permissions: Vec<String>,
+    pub license: Option<License>,
+    /// The company revision this was read at: the one every page of the request is cached under.
+    pub revision: i64,
+}
+
+/// The user with company, permissions and license: one indexed read of the company revision,
+/// and the four reads behind it only when the process has not got them at that revision.
+async fn load_identity(
+    state: &web::Data<AppState>,
+    user_id: i64,
+) -> Result<Option<Arc<Identity>>, AppError> {
+    let shared = state.clone();
+    state
+        .db(move |conn| {
+            let cache = &shared.identities;
+            // The revision is read before the rows, so a cached identity is never older than
+            // the revision it is stored under.
+            let Some(revision) = company::revision_for_user(conn, user_id)? else {
+                return Ok(None);
+            };
+            if let Some(hit) = cache.get(&user_id, revision) {
+                return Ok(Some(hit));
+            }
+            let Some(user) = user::find(conn, user_id)? else {
+                return Ok(None);
+            };
+            let company = company::find(conn, user.company_id)?;
+            let permissions = role::permissions_for_user(conn, user.id)?;
+            let license = license::current(conn, company.id)?;
+            let identity = Arc::new(Identity {
+                user,
+                company,
+                permissions,
+                license,
+                revision,
+            });
+            cache.insert(user_id, revision, identity.clone());
+            Ok(Some(identity))
+        })
+        .await
 }
 
 pub fn session_user_id(session: &Session) -> Option<i64> {

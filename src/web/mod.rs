@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod middleware;
 pub mod page;
 pub mod project_access;
+pub mod revision_cache;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -23,16 +24,37 @@ use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
 use crate::mail::Mailer;
+use crate::models::project::ListQuery;
 use errors::AppError;
+use revision_cache::RevisionCache;
 
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
     pub mailer: Mailer,
+    /// Signed-in users with their company, permissions and license, by user id.
+    pub identities: RevisionCache<i64, Arc<extractors::Identity>>,
+    /// Rendered project-list results, by user and query.
+    pub project_lists: RevisionCache<(i64, ListQuery), Arc<str>>,
 }
 
+/// Users kept in memory per process (a few hundred bytes each).
+const IDENTITY_CACHE_SIZE: usize = 10_000;
+/// Project-list results kept in memory per process (about 15 KB each).
+const PROJECT_LIST_CACHE_SIZE: usize = 2_000;
+
 impl AppState {
+    pub fn new(pool: Pool, config: Arc<Config>, mailer: Mailer) -> Self {
+        AppState {
+            pool,
+            config,
+            mailer,
+            identities: RevisionCache::new(IDENTITY_CACHE_SIZE),
+            project_lists: RevisionCache::new(PROJECT_LIST_CACHE_SIZE),
+        }
+    }
+
     /// Runs blocking database work on the blocking pool with a pooled connection.
     pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
     where

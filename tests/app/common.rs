@@ -143,6 +143,18 @@ impl TestApp {
         }
     }
 
+    /// A second server process on the same database and data folder (so the same cookie key),
+    /// as behind a load balancer; returns its base URL. It serves until the test ends.
+    pub fn spawn_sibling(&self) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let mut config = self.config.clone();
+        config.base_url = base.clone();
+        let prepared = ampflux::app::prepare(config).expect("sibling starts");
+        actix_rt::spawn(prepared.serve(listener).expect("serve"));
+        base
+    }
+
     pub fn client(&self) -> Client {
         Client::new(&self.base)
     }

@@ -10,6 +10,7 @@ mod circuit;
 mod cli;
 mod health;
 mod jobs;
+mod page_cache;
 mod projects;
 mod review_projects;
 mod schema;

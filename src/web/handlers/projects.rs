@@ -1,6 +1,8 @@
 //! Projects: the list (search, filter, sort, pages through htmx), creation with version 1 of the
 //! circuit, the overview, settings (name, description, status, archive) and members.
 
+use std::sync::Arc;
+
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -76,10 +78,19 @@ pub struct ProjectRow {
 }
 
 #[derive(Template)]
-#[template(path = "projects/list.html", blocks = ["results"])]
-struct ListPage {
+#[template(path = "projects/list.html")]
+struct ListPage<'a> {
     page: Page,
-    query: ListState,
+    query: &'a ListState,
+    can_create: bool,
+    /// The rendered `ListResults`.
+    results: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "projects/_results.html")]
+struct ListResults<'a> {
+    query: &'a ListState,
     rows: Vec<ProjectRow>,
     total: i64,
     can_create: bool,
@@ -188,6 +199,53 @@ pub async fn list(
         descending,
         page: p.page.unwrap_or(0).clamp(0, 100_000),
     };
+    let mut state_of_list = ListState {
+        q: query.search.clone(),
+        status: query.status.clone(),
+        sort: query.sort.clone(),
+        descending: query.descending,
+        page: query.page,
+        pages: 1,
+    };
+    let can_create = me.can(perm::PROJECTS_WRITE);
+    // The results are the same until the company's revision moves (any project, version,
+    // member, simulation or user change), so each process renders them once per revision.
+    let key = (me.user.id, query);
+    let results = match state.project_lists.get(&key, me.revision) {
+        Some(results) => results,
+        None => {
+            let results: Arc<str> =
+                render_list_results(&state, &me, &key.1, &mut state_of_list, can_create)
+                    .await?
+                    .into();
+            state
+                .project_lists
+                .insert(key.clone(), me.revision, results.clone());
+            results
+        }
+    };
+    // A search or sort through htmx swaps just the results (and pushes the URL, so a reload
+    // shows the same list).
+    if is_htmx(&req) && !req.headers().contains_key("hx-boosted") {
+        return Ok(html(results.to_string()));
+    }
+    let view = ListPage {
+        page: Page::new(&session, "Projects", Some(&me), "/projects"),
+        query: &state_of_list,
+        can_create,
+        results: &results,
+    };
+    Ok(html(view.render()?))
+}
+
+/// Reads one page of the list and renders its results (`list_state.pages` is filled in).
+async fn render_list_results(
+    state: &AppState,
+    me: &CurrentUser,
+    query: &ListQuery,
+    list_state: &mut ListState,
+    can_create: bool,
+) -> AppResult<String> {
     let viewer = Viewer {
         company_id: me.company_id(),
         user_id: me.user.id,
@@ -197,7 +255,7 @@ pub async fn list(
     let (listed, total) = state
         .db(move |conn| Ok(project::list(conn, viewer, &q)?))
         .await?;
-    let tz = me.user.timezone.clone();
+    let tz = &me.user.timezone;
     let rows = listed
         .into_iter()
         .map(|l| ProjectRow {
@@ -210,34 +268,20 @@ pub async fn list(
             last_simulation: l
                 .last_simulation
                 .as_ref()
-                .map_or("none yet".into(), |(_, t)| local_time(t, &tz)),
+                .map_or("none yet".into(), |(_, t)| local_time(t, tz)),
             last_simulation_status: l.last_simulation.map(|(s, _)| s).unwrap_or_default(),
             members: l.member_count,
-            updated: local_time(&l.project.updated_at, &tz),
+            updated: local_time(&l.project.updated_at, tz),
         })
         .collect();
-    let pages = ((total + project::PAGE_SIZE - 1) / project::PAGE_SIZE).max(1);
-    let view = ListPage {
-        page: Page::new(&session, "Projects", Some(&me), "/projects"),
-        query: ListState {
-            q: query.search,
-            status: query.status,
-            sort: query.sort,
-            descending: query.descending,
-            page: query.page,
-            pages,
-        },
+    list_state.pages = ((total + project::PAGE_SIZE - 1) / project::PAGE_SIZE).max(1);
+    Ok(ListResults {
+        query: list_state,
         rows,
         total,
-        can_create: me.can(perm::PROJECTS_WRITE),
-    };
-    // A search or sort through htmx swaps just the results (and pushes the URL, so a reload
-    // shows the same list).
-    if is_htmx(&req) && !req.headers().contains_key("hx-boosted") {
-        Ok(html(view.as_results().render()?))
-    } else {
-        Ok(html(view.render()?))
+        can_create,
     }
+    .render()?)
 }
 
 // ---------------------------------------------------------------- create

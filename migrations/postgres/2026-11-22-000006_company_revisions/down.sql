@@ -1,0 +1,18 @@
+DROP TRIGGER simulations_revision ON simulations;
+DROP TRIGGER circuit_versions_revision ON circuit_versions;
+DROP TRIGGER project_members_revision ON project_members;
+DROP TRIGGER user_roles_revision ON user_roles;
+DROP TRIGGER projects_revision ON projects;
+DROP TRIGGER licenses_revision ON licenses;
+DROP TRIGGER users_revision ON users;
+DROP TRIGGER roles_revision ON roles;
+DROP TRIGGER companies_revision ON companies;
+DROP TRIGGER companies_revision_row ON companies;
+DROP FUNCTION company_revision_all();
+DROP FUNCTION company_revision_by_project();
+DROP FUNCTION company_revision_by_user();
+DROP FUNCTION company_revision_by_id();
+DROP FUNCTION company_revision_by_company();
+DROP FUNCTION company_revision_row();
+DROP FUNCTION company_revision_bump(BIGINT);
+DROP TABLE company_revisions;

@@ -1,0 +1,136 @@
+//! Pages and signed-in users kept in memory per process (the company revision cache): every
+//! change shows on the next request, in this process and in another one on the same database,
+//! whether it came through the pages or straight into the database.
+
+use crate::common::*;
+use crate::on_both_databases;
+use ampflux::db::schema::{projects, users};
+use diesel::prelude::*;
+
+async fn cached_pages_follow_every_change_in_every_process(app: TestApp) {
+    let (owner, a) = signed_up(&app, "Cache").await;
+    let me = user_by_login(&app, &a.email);
+    let eng = add_user(&app, me.company_id, "eng.cache", "engineer");
+    let pid = crate::projects::create_project(&owner, "Feeder study", &[("start", "empty")]).await;
+
+    // The engineer works on another server process.
+    let other = app.spawn_sibling();
+    let engineer = Client::new(&other);
+    login(&engineer, "eng.cache", PASSWORD)
+        .await
+        .assert_redirect("/");
+    let list = engineer.get("/projects").await;
+    list.assert_contains("No projects yet");
+    assert_eq!(
+        engineer.get("/projects").await.body,
+        list.body,
+        "served again"
+    );
+
+    // Made a member through this process: the other one shows the project at once.
+    owner.get(&format!("/projects/{pid}/members")).await;
+    owner
+        .post(
+            &format!("/projects/{pid}/members"),
+            &[("user_id", &eng.to_string()), ("role", "editor")],
+        )
+        .await
+        .assert_redirect(&format!("/projects/{pid}/members"));
+    let list = engineer.get("/projects").await;
+    list.assert_contains("Feeder study");
+    list.assert_contains("v1");
+    let members_before = list.body.clone();
+
+    // Changes written straight into the database (another tool, another process).
+    app.with_conn(|conn| {
+        diesel::update(projects::table.find(pid))
+            .set(projects::name.eq("Feeder study (renamed)"))
+            .execute(conn)
+            .unwrap();
+        diesel::update(users::table.find(me.id))
+            .set(users::name.eq("Renamed Owner"))
+            .execute(conn)
+            .unwrap();
+        let circuit =
+            serde_json::json!({ "format": "ampflux-circuit", "version": 1, "name": "v2" });
+        ampflux::models::circuit_version::save_next(conn, pid, &circuit, "second", me.id).unwrap();
+    });
+    let list = engineer.get("/projects").await;
+    assert_ne!(list.body, members_before);
+    list.assert_contains("Feeder study (renamed)");
+    list.assert_contains("Renamed Owner");
+    list.assert_contains("v2");
+    // The htmx fragment follows too.
+    let fragment = engineer.get_htmx("/projects?q=renamed").await;
+    fragment.assert_contains("Feeder study (renamed)");
+    assert!(!fragment.body.contains("<html"));
+
+    // Removed from the project: gone from the list, and its pages are 404 again.
+    owner
+        .post(&format!("/projects/{pid}/members/{eng}/remove"), &[])
+        .await
+        .assert_redirect(&format!("/projects/{pid}/members"));
+    engineer
+        .get("/projects")
+        .await
+        .assert_contains("No projects yet");
+    assert_eq!(engineer.get(&format!("/projects/{pid}")).await.status, 404);
+
+    // Permissions are read per revision as well: without a role the list is refused at once,
+    // and a deactivated user is signed out on the next request.
+    assert_eq!(engineer.get("/projects/new").await.status, 200);
+    app.with_conn(|conn| {
+        use ampflux::db::schema::user_roles;
+        diesel::delete(user_roles::table.filter(user_roles::user_id.eq(eng)))
+            .execute(conn)
+            .unwrap();
+    });
+    assert_eq!(engineer.get("/projects/new").await.status, 403);
+    app.with_conn(|conn| {
+        diesel::update(users::table.find(eng))
+            .set(users::is_active.eq(false))
+            .execute(conn)
+            .unwrap();
+    });
+    let res = engineer.get("/projects").await;
+    assert_eq!(res.status, 303);
+    assert!(res.location().starts_with("/login"), "{}", res.location());
+}
+on_both_databases!(cached_pages_follow_every_change_in_every_process);
+
+async fn one_companys_changes_leave_another_companys_cache_alone(app: TestApp) {
+    let (first, a) = signed_up(&app, "CacheA").await;
+    let (second, _) = signed_up(&app, "CacheB").await;
+    crate::projects::create_project(&first, "Alpha grid", &[("start", "empty")]).await;
+    second
+        .get("/projects")
+        .await
+        .assert_contains("No projects yet");
+    let revision = |app: &TestApp, company_id: i64| -> i64 {
+        use ampflux::db::schema::company_revisions;
+        app.with_conn(|conn| {
+            company_revisions::table
+                .find(company_id)
+                .select(company_revisions::revision)
+                .first(conn)
+                .unwrap()
+        })
+    };
+    let a_company = user_by_login(&app, &a.email).company_id;
+    let before = revision(&app, a_company);
+    crate::projects::create_project(&first, "Beta grid", &[("start", "empty")]).await;
+    assert!(
+        revision(&app, a_company) > before,
+        "a change bumps its company"
+    );
+    let list = first.get("/projects").await;
+    list.assert_contains("Beta grid");
+    let other = second.get("/projects").await;
+    other.assert_contains("No projects yet");
+    assert!(!other.body.contains("grid"));
+    assert!(
+        app.state.project_lists.len() >= 2,
+        "lists are kept in memory"
+    );
+}
+on_both_databases!(one_companys_changes_leave_another_companys_cache_alone);
