@@ -210,6 +210,7 @@ def main():
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--port", type=int, default=18080)
     ap.add_argument("--no-simulation", action="store_true", help="only the project list and the trivial handler")
+    ap.add_argument("--perf", metavar="DIR", help="also record a `perf` profile of the server during each page's run into DIR")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -244,8 +245,17 @@ def main():
         print()
         print("| page | requests/s | p50 | p90 | p99 | non-2xx |")
         print("|---|---|---|---|---|---|")
-        for label, path in pages:
+        for n, (label, path) in enumerate(pages):
+            recorder = None
+            if args.perf:
+                os.makedirs(args.perf, exist_ok=True)
+                recorder = subprocess.Popen(
+                    ["perf", "record", "-g", "-p", str(proc.pid), "-o", os.path.join(args.perf, "page%d.data" % n)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             rps, lat, errors, _ = wrk(base + path, cookie, args.connections, args.duration)
+            if recorder:
+                recorder.send_signal(signal.SIGINT)
+                recorder.wait()
             print("| %s | %.0f | %s | %s | %s | %d |" % (label, rps, lat.get("50"), lat.get("90"), lat.get("99"), errors))
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -23,6 +23,9 @@ pub const KEY_USER_ID: &str = "uid";
 pub const KEY_PUBLIC_ID: &str = "sid";
 pub const KEY_IP: &str = "ip";
 pub const KEY_USER_AGENT: &str = "ua";
+/// The company revision read with the session (see `models::session::find_by_key`). Put into
+/// the state on every load and never stored.
+pub const KEY_REVISION: &str = "rev";
 
 /// How often a session's `last_seen_at` is written while it is in use (at most; a quarter of the
 /// idle timeout when that is shorter, so an active session never looks idle).
@@ -88,6 +91,7 @@ pub fn anonymous(mut state: State) -> State {
         KEY_PUBLIC_ID,
         KEY_IP,
         KEY_USER_AGENT,
+        KEY_REVISION,
         crate::auth::csrf::SESSION_KEY,
     ] {
         state.remove(key);
@@ -142,7 +146,7 @@ impl SessionStore for DbSessionStore {
         }
         let (idle, lifetime, touch_every) = (self.idle, self.lifetime, self.touch_every);
         self.run(move |conn| {
-            let Some(row) = model::find_by_key(conn, &key)? else {
+            let Some((row, revision)) = model::find_by_key(conn, &key)? else {
                 return Ok(None);
             };
             let t = now();
@@ -157,13 +161,19 @@ impl SessionStore for DbSessionStore {
             if t - row.last_seen_at >= touch_every {
                 model::touch(conn, row.id)?;
             }
-            Ok(from_json(&row.state))
+            Ok(from_json(&row.state).map(|mut state| {
+                if let Some(revision) = revision {
+                    state.insert(KEY_REVISION.to_string(), revision.to_string());
+                }
+                state
+            }))
         })
         .await
         .map_err(LoadError::Other)
     }
 
-    async fn save(&self, state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+    async fn save(&self, mut state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        state.remove(KEY_REVISION);
         if let Some(key) = anonymous_key(&state) {
             return SessionKey::try_from(key).map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")));
         }
@@ -181,9 +191,10 @@ impl SessionStore for DbSessionStore {
     async fn update(
         &self,
         session_key: SessionKey,
-        state: State,
+        mut state: State,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
+        state.remove(KEY_REVISION);
         let key = session_key.as_ref().to_string();
         if key.starts_with(ANONYMOUS_PREFIX) {
             // The state is the key: a changed state is a new key (a new row if it signed in).

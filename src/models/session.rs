@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::json::JsonValue;
-use crate::db::schema::sessions;
+use crate::db::schema::{company_revisions, sessions, users};
 use crate::util::sha256_hex;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -38,11 +38,21 @@ pub fn hash_key(key: &str) -> String {
     sha256_hex(key.as_bytes())
 }
 
-pub fn find_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<SessionRow>> {
+/// The session with its key, and the revision of its user's company (`None` for a session
+/// without a user): read in the same statement, so a signed-in request whose user and pages
+/// are cached needs no other read to know they are current.
+pub fn find_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<(SessionRow, Option<i64>)>> {
     crate::db::unique_row(
         sessions::table
+            .left_join(users::table.on(users::id.nullable().eq(sessions::user_id)))
+            .left_join(
+                company_revisions::table.on(company_revisions::company_id.eq(users::company_id)),
+            )
             .filter(sessions::key_hash.eq(hash_key(key)))
-            .select(SessionRow::as_select())
+            .select((
+                SessionRow::as_select(),
+                company_revisions::revision.nullable(),
+            ))
             .load(conn),
     )
 }

@@ -12,7 +12,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use super::AppState;
 use super::errors::AppError;
 use crate::auth::permissions;
-use crate::auth::session_store::{KEY_PUBLIC_ID, KEY_USER_ID};
+use crate::auth::session_store::{KEY_PUBLIC_ID, KEY_REVISION, KEY_USER_ID};
 use crate::config::Config;
 use crate::db::write_tx;
 use crate::models::audit::{self, Actor, Entry, Outcome};
@@ -164,7 +164,9 @@ impl FromRequest for CurrentUser {
                 return Err(AppError::SignInRequired { next });
             };
             let session_public_id = session.get::<String>(KEY_PUBLIC_ID).ok().flatten();
-            match load_identity(&state, user_id).await? {
+            // The company revision the session store read along with the session.
+            let revision = session.get::<i64>(KEY_REVISION).ok().flatten();
+            match load_identity(&state, user_id, revision).await? {
                 Some(identity) if identity.user.is_active && identity.company.is_active => {
                     Ok(CurrentUser {
                         user: identity.user.clone(),
@@ -197,12 +199,17 @@ pub struct Identity {
     pub revision: i64,
 }
 
-/// The user with company, permissions and license: one indexed read of the company revision,
-/// and the four reads behind it only when the process has not got them at that revision.
+/// The user with company, permissions and license. Without a database read when the process
+/// has them at `revision` (read with the session); else the revision is read again and the
+/// four reads behind it are done when the process has not got them at that one.
 async fn load_identity(
     state: &web::Data<AppState>,
     user_id: i64,
+    revision: Option<i64>,
 ) -> Result<Option<Arc<Identity>>, AppError> {
+    if let Some(hit) = revision.and_then(|r| state.identities.get(&user_id, r)) {
+        return Ok(Some(hit));
+    }
     let shared = state.clone();
     state
         .db(move |conn| {

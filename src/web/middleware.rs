@@ -29,11 +29,18 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = crate::util::random_token(8);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let method = req.method().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "<unmatched>".to_string());
-    let span = tracing::info_span!("request", request_id = %id, %method, %route);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        route = tracing::field::Empty
+    );
+    // Matching the route pattern again costs more than the rest of a cached page's logging;
+    // only do it when the line is written.
+    if !span.is_disabled() {
+        let route = req.match_pattern();
+        span.record("route", route.as_deref().unwrap_or("<unmatched>"));
+    }
     let started = Instant::now();
     let mut res = next
         .call(req)
