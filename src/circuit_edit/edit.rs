@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::fields::{FieldDef, FieldType, KINDS, KindDef};
@@ -46,7 +47,7 @@ pub struct Edited {
 /// The document in canonical form: parsed as a circuit and written back (numbers as floats,
 /// defaults as the engine writes them). `None` when it does not parse.
 pub fn canonical(circuit: &Value) -> Option<Value> {
-    let parsed: Circuit = serde_json::from_value(circuit.clone()).ok()?;
+    let parsed = Circuit::deserialize(circuit).ok()?;
     serde_json::to_value(&parsed).ok()
 }
 
@@ -77,6 +78,10 @@ fn nul_path(v: &Value) -> Option<String> {
 /// Whether two documents hold the same circuit (compared in canonical form, so `110` and
 /// `110.0`, key order and defaults written out or not make no difference).
 pub fn same_circuit(a: &Value, b: &Value) -> bool {
+    // Equal documents (a draft not yet edited) need no parsing.
+    if a == b {
+        return true;
+    }
     match (canonical(a), canonical(b)) {
         (Some(x), Some(y)) => same_value(&x, &y),
         _ => same_value(a, b),

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::edit::{element_id, elements};
@@ -136,8 +137,7 @@ pub fn index(circuit: &Value, problems: &[Problem]) -> ProblemIndex {
 /// Parses and validates a document: the problems, or the parse error when the document does
 /// not parse as a circuit at all.
 pub fn check(circuit: &Value) -> Result<ProblemIndex, String> {
-    let parsed: crate::sc::Circuit =
-        serde_json::from_value(circuit.clone()).map_err(|e| e.to_string())?;
+    let parsed = crate::sc::Circuit::deserialize(circuit).map_err(|e| e.to_string())?;
     Ok(index(circuit, &crate::sc::validate::validate(&parsed)))
 }
 

@@ -373,9 +373,9 @@ impl TableCtx {
 }
 
 /// Form values and refusals to show in one form.
-pub(crate) struct FormState<'a> {
-    pub values: Option<&'a HashMap<String, String>>,
-    pub errors: &'a FieldErrors,
+pub(crate) struct FormState {
+    pub values: Option<HashMap<String, String>>,
+    pub errors: FieldErrors,
     pub message: Option<String>,
 }
 
@@ -416,6 +416,15 @@ fn worst(problems: &[RowProblem], field: Option<&str>) -> &'static str {
 
 /// How many fields name each element (see `edit::reference_counts`).
 pub(crate) type RefCounts = HashMap<(&'static str, String), usize>;
+
+/// The reference counts the delete confirmations of editable tables show (none when read-only).
+fn table_refs(t: &TableCtx, circuit: &Value) -> RefCounts {
+    if t.editable {
+        edit::reference_counts(circuit)
+    } else {
+        RefCounts::new()
+    }
+}
 
 /// `refs`: the counts of the whole document when many rows are built; without them the one
 /// row's references are counted.
@@ -486,11 +495,12 @@ fn input_view(
     f: &'static FieldDef,
     form_dom: &str,
     element: Option<&Value>,
-    state: &FormState<'_>,
+    state: &FormState,
     problems: &[RowProblem],
 ) -> InputView {
     let submitted = state
         .values
+        .as_ref()
         .map(|v| v.get(f.name).cloned().unwrap_or_default());
     let (value, checked) = match (&submitted, element) {
         (Some(v), _) => (v.clone(), !v.is_empty() && v != "false"),
@@ -568,7 +578,7 @@ pub(crate) fn form_view(
     t: &TableCtx,
     kind: &'static KindDef,
     element: Option<&Value>,
-    state: &FormState<'_>,
+    state: &FormState,
     problems: &[RowProblem],
 ) -> FormView {
     let (action, dom_id, submit, cancel_url, target) = match element {
@@ -636,16 +646,16 @@ pub(crate) fn form_view(
 }
 
 /// Which form of the page holds submitted values (shown again with their refusals).
-pub(crate) enum Editing<'a> {
+pub(crate) enum Editing {
     None,
     Add {
         kind: &'static KindDef,
-        state: FormState<'a>,
+        state: FormState,
     },
     Row {
         kind: &'static KindDef,
         id: String,
-        state: FormState<'a>,
+        state: FormState,
     },
 }
 
@@ -654,21 +664,16 @@ pub(crate) fn kind_view(
     kind: &'static KindDef,
     circuit: &Value,
     idx: &ProblemIndex,
-    editing: &Editing<'_>,
+    editing: &Editing,
+    refs: &RefCounts,
 ) -> KindView {
-    let no_errors = FieldErrors::new();
     let blank = FormState {
         values: None,
-        errors: &no_errors,
+        errors: FieldErrors::new(),
         message: None,
     };
     let mut errors = 0;
     let mut warnings = 0;
-    let refs = if t.editable {
-        edit::reference_counts(circuit)
-    } else {
-        RefCounts::new()
-    };
     let all = edit::elements(circuit, kind);
     let mut rows = Vec::new();
     for (index, el) in all.iter().enumerate() {
@@ -684,7 +689,7 @@ pub(crate) fn kind_view(
         if !t.shows(kind.key, index) && !editing_this {
             continue;
         }
-        let mut row = row_view(t, kind, el, probs, circuit, Some(&refs));
+        let mut row = row_view(t, kind, el, probs, circuit, Some(refs));
         if let Editing::Row { state, .. } = editing {
             if editing_this && t.editable {
                 row.form = Some(form_view(t, kind, Some(el), state, probs));
@@ -802,12 +807,13 @@ pub(crate) fn tables(
     t: &TableCtx,
     circuit: &Value,
     idx: &ProblemIndex,
-    editing: &Editing<'_>,
+    editing: &Editing,
 ) -> Tables {
+    let refs = table_refs(t, circuit);
     Tables {
         kinds: KINDS
             .iter()
-            .map(|k| kind_view(t, k, circuit, idx, editing))
+            .map(|k| kind_view(t, k, circuit, idx, editing, &refs))
             .collect(),
         datalists: datalists(circuit),
         summary: summary_view(t, circuit, idx),
@@ -1015,7 +1021,7 @@ pub(crate) fn diagram_view(
         matches: Vec::new(),
         total_matches: 0,
     };
-    let c: crate::sc::Circuit = match serde_json::from_value(circuit.clone()) {
+    let c = match <crate::sc::Circuit as serde::Deserialize>::deserialize(circuit) {
         Ok(c) => c,
         Err(_) => {
             view.message = "No diagram: the circuit does not parse.".into();
@@ -1156,8 +1162,8 @@ struct ImportView {
 
 /// What a page render shows besides the stored state.
 #[derive(Default)]
-struct PageInput<'a> {
-    editing: Option<Editing<'a>>,
+struct PageInput {
+    editing: Option<Editing>,
     settings_errors: FormErrors,
     settings_values: Option<(String, String)>,
     save: SaveView,
@@ -1188,16 +1194,23 @@ async fn load_for_page(state: &AppState, me: &CurrentUser, ctx: &ProjectCtx) -> 
                 Some(v) => circuit_version::author_name(conn, v)?,
                 None => String::new(),
             };
-            let base = match base_id {
-                Some(id) => circuit_version::find_in_project(conn, pid, id)?,
-                None => None,
+            // The draft's base is usually the latest version: no second read of its circuit.
+            let (base_number, base_data) = match (base_id, &latest) {
+                (Some(id), Some(l)) if l.id == id => {
+                    (Some(l.version_number), Some(l.data_json.0.clone()))
+                }
+                (Some(id), _) => match circuit_version::find_in_project(conn, pid, id)? {
+                    Some(b) => (Some(b.version_number), Some(b.data_json.0)),
+                    None => (None, None),
+                },
+                (None, _) => (None, None),
             };
             Ok(Loaded {
                 draft,
                 latest,
                 latest_author,
-                base_number: base.as_ref().map(|b| b.version_number),
-                base_data: base.map(|b| b.data_json.0),
+                base_number,
+                base_data,
             })
         })
         .await
@@ -1208,18 +1221,40 @@ async fn render_editor(
     session: &Session,
     me: &CurrentUser,
     ctx: &ProjectCtx,
-    input: PageInput<'_>,
+    input: PageInput,
 ) -> AppResult<String> {
     let loaded = load_for_page(state, me, ctx).await?;
+    let page = Page::new(
+        session,
+        format!("Circuit editor · {}", ctx.project.name),
+        Some(me),
+        "/projects",
+    );
+    let csrf = crate::auth::csrf::token(session);
+    let (ctx, tz) = (ctx.clone(), me.user.timezone.clone());
+    // Validating, tabulating and drawing a circuit of thousands of elements takes long enough
+    // to hold up every other request of this worker: it runs on the blocking pool.
+    web::block(move || compose_editor(loaded, page, csrf, &ctx, &tz, input)).await?
+}
+
+/// The editor page of a loaded draft (or of the latest version, read-only).
+fn compose_editor(
+    loaded: Loaded,
+    page: Page,
+    csrf: String,
+    ctx: &ProjectCtx,
+    tz: &str,
+    input: PageInput,
+) -> AppResult<String> {
     let editable = loaded.draft.is_some();
-    let circuit: Option<Value> = match (&loaded.draft, &loaded.latest) {
-        (Some(d), _) => Some(d.data_json.0.clone()),
-        (None, Some(v)) => Some(v.data_json.0.clone()),
+    let circuit: Option<&Value> = match (&loaded.draft, &loaded.latest) {
+        (Some(d), _) => Some(&d.data_json.0),
+        (None, Some(v)) => Some(&v.data_json.0),
         (None, None) => None,
     };
     let t = TableCtx::editor(ctx.id(), editable, &input.query.all);
     let empty = Value::Null;
-    let c = circuit.as_ref().unwrap_or(&empty);
+    let c = circuit.unwrap_or(&empty);
     let idx = if circuit.is_some() {
         check(c)
     } else {
@@ -1235,7 +1270,6 @@ async fn render_editor(
             &input.query,
         )
     });
-    let tz = me.user.timezone.clone();
     let stale = match (&loaded.draft, &loaded.latest) {
         (Some(d), Some(l)) => d.base_version_id != Some(l.id),
         _ => false,
@@ -1254,15 +1288,15 @@ async fn render_editor(
         latest_when: loaded
             .latest
             .as_ref()
-            .map(|v| local_time(&v.created_at, &tz))
+            .map(|v| local_time(&v.created_at, tz))
             .unwrap_or_default(),
         stale,
         dirty,
-        counts: circuit.as_ref().map(edit::counts_text).unwrap_or_default(),
+        counts: circuit.map(edit::counts_text).unwrap_or_default(),
         draft_updated: loaded
             .draft
             .as_ref()
-            .map(|d| local_time(&d.updated_at, &tz))
+            .map(|d| local_time(&d.updated_at, tz))
             .unwrap_or_default(),
     };
     let mut save = input.save;
@@ -1289,16 +1323,11 @@ async fn render_editor(
         "You can read this circuit; your role in this project does not allow changing it.".into()
     };
     let page = EditorPage {
-        page: Page::new(
-            session,
-            format!("Circuit editor · {}", ctx.project.name),
-            Some(me),
-            "/projects",
-        ),
+        page,
         project: ctx.project.clone(),
         tab: "editor",
         flags: ctx.flags(),
-        csrf: crate::auth::csrf::token(session),
+        csrf,
         editable,
         readonly_reason,
         has_circuit: circuit.is_some(),
@@ -1470,6 +1499,106 @@ fn rename_notice(edited: &Edited) -> Option<String> {
     })
 }
 
+/// The htmx answer to a row change that was applied: the row or table, the rows whose display
+/// the change affected, the summary, changed id lists and the redrawn diagram.
+#[allow(clippy::too_many_arguments)]
+fn row_done_fragment(
+    t: &TableCtx,
+    project_id: i64,
+    kind: &'static KindDef,
+    op: RowOp,
+    before: &Value,
+    edited: &Edited,
+    csrf: String,
+    page_query: &PageQuery,
+) -> AppResult<String> {
+    let before_idx = check(before);
+    let after_idx = check(&edited.circuit);
+    let mut summary = summary_view(t, &edited.circuit, &after_idx);
+    summary.oob = true;
+    summary.notice = rename_notice(edited);
+    // Only the id lists that changed (a bus list of a large circuit is long).
+    let old_lists = datalists(before);
+    let lists: Vec<DataList> = datalists(&edited.circuit)
+        .into_iter()
+        .filter(|l| {
+            !old_lists
+                .iter()
+                .any(|o| o.dom_id == l.dom_id && o.options == l.options)
+        })
+        .collect();
+    let base = format!("/projects/{project_id}/editor");
+    let mut figure = Some(diagram_view(
+        &edited.circuit,
+        &base,
+        &format!("{base}/diagram/buses"),
+        page_query,
+    ));
+    match op {
+        RowOp::Update => {
+            let el = edited.after.clone().unwrap_or_default();
+            let new_id = edit::element_id(&el).to_string();
+            let others = changed_rows(
+                t,
+                before,
+                &before_idx,
+                &edited.circuit,
+                &after_idx,
+                None,
+                Some((kind.key, &new_id)),
+            );
+            let r = row_view(
+                t,
+                kind,
+                &el,
+                after_idx.row(kind.key, &new_id),
+                &edited.circuit,
+                None,
+            );
+            let body = RowFragment {
+                csrf,
+                r,
+                others,
+                summary: Some(summary),
+                datalists: lists,
+                figure: figure.take(),
+            }
+            .render()?;
+            Ok(body)
+        }
+        RowOp::Add | RowOp::Delete => {
+            let others = changed_rows(
+                t,
+                before,
+                &before_idx,
+                &edited.circuit,
+                &after_idx,
+                Some(kind.key),
+                None,
+            );
+            let refs = table_refs(t, &edited.circuit);
+            let mut k = kind_view(t, kind, &edited.circuit, &after_idx, &Editing::None, &refs);
+            if matches!(op, RowOp::Add) {
+                // Ready for the next row.
+                k.add_open = true;
+                if let Some(i) = k.add.as_mut().and_then(|f| f.main.first_mut()) {
+                    i.autofocus = true;
+                }
+            }
+            let body = SectionFragment {
+                csrf,
+                k,
+                others,
+                summary: Some(summary),
+                datalists: lists,
+                figure: figure.take(),
+            }
+            .render()?;
+            Ok(body)
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn row_action(
     req: HttpRequest,
@@ -1523,90 +1652,24 @@ async fn row_action(
                 flash(&session, "success", message);
                 return Ok(redirect(&section_id(ctx.id(), kind)));
             }
-            let before_idx = check(&before);
-            let after_idx = check(&edited.circuit);
-            let mut summary = summary_view(&t, &edited.circuit, &after_idx);
-            summary.oob = true;
-            summary.notice = rename_notice(&edited);
-            // Only the id lists that changed (a bus list of a large circuit is long).
-            let old_lists = datalists(&before);
-            let lists: Vec<DataList> = datalists(&edited.circuit)
-                .into_iter()
-                .filter(|l| {
-                    !old_lists
-                        .iter()
-                        .any(|o| o.dom_id == l.dom_id && o.options == l.options)
-                })
-                .collect();
-            let base = format!("/projects/{}/editor", ctx.id());
-            let mut figure = Some(diagram_view(
-                &edited.circuit,
-                &base,
-                &format!("{base}/diagram/buses"),
-                &PageQuery::of_current_url(&req),
-            ));
-            match op {
-                RowOp::Update => {
-                    let el = edited.after.clone().unwrap_or_default();
-                    let new_id = edit::element_id(&el).to_string();
-                    let others = changed_rows(
-                        &t,
-                        &before,
-                        &before_idx,
-                        &edited.circuit,
-                        &after_idx,
-                        None,
-                        Some((kind.key, &new_id)),
-                    );
-                    let r = row_view(
-                        &t,
-                        kind,
-                        &el,
-                        after_idx.row(kind.key, &new_id),
-                        &edited.circuit,
-                        None,
-                    );
-                    let body = RowFragment {
-                        csrf,
-                        r,
-                        others,
-                        summary: Some(summary),
-                        datalists: lists,
-                        figure: figure.take(),
-                    }
-                    .render()?;
-                    Ok(html(body))
-                }
-                RowOp::Add | RowOp::Delete => {
-                    let others = changed_rows(
-                        &t,
-                        &before,
-                        &before_idx,
-                        &edited.circuit,
-                        &after_idx,
-                        Some(kind.key),
-                        None,
-                    );
-                    let mut k = kind_view(&t, kind, &edited.circuit, &after_idx, &Editing::None);
-                    if matches!(op, RowOp::Add) {
-                        // Ready for the next row.
-                        k.add_open = true;
-                        if let Some(i) = k.add.as_mut().and_then(|f| f.main.first_mut()) {
-                            i.autofocus = true;
-                        }
-                    }
-                    let body = SectionFragment {
-                        csrf,
-                        k,
-                        others,
-                        summary: Some(summary),
-                        datalists: lists,
-                        figure: figure.take(),
-                    }
-                    .render()?;
-                    Ok(html(body))
-                }
-            }
+            let page_query = PageQuery::of_current_url(&req);
+            let project_id = ctx.id();
+            // Validating and redrawing a large circuit twice would hold up this worker's other
+            // requests: the fragment is composed on the blocking pool.
+            let body = web::block(move || {
+                row_done_fragment(
+                    &t,
+                    project_id,
+                    kind,
+                    op,
+                    &before,
+                    &edited,
+                    csrf,
+                    &page_query,
+                )
+            })
+            .await??;
+            Ok(html(body))
         }
         RowOutcome::Refused { current, error } => {
             let (errors, message) = refusal_parts(&error);
@@ -1616,8 +1679,8 @@ async fn row_action(
                     RowOp::Add => Editing::Add {
                         kind,
                         state: FormState {
-                            values: Some(&values),
-                            errors: &errors,
+                            values: Some(values.clone()),
+                            errors: errors.clone(),
                             message,
                         },
                     },
@@ -1625,8 +1688,8 @@ async fn row_action(
                         kind,
                         id: element_id.clone().unwrap_or_default(),
                         state: FormState {
-                            values: Some(&values),
-                            errors: &errors,
+                            values: Some(values.clone()),
+                            errors: errors.clone(),
                             message,
                         },
                     },
@@ -1653,8 +1716,8 @@ async fn row_action(
                         kind,
                         Some(el),
                         &FormState {
-                            values: Some(&values),
-                            errors: &errors,
+                            values: Some(values.clone()),
+                            errors: errors.clone(),
                             message,
                         },
                         idx.row(kind.key, &id),
@@ -1676,14 +1739,15 @@ async fn row_action(
                         RowOp::Add => Editing::Add {
                             kind,
                             state: FormState {
-                                values: Some(&values),
-                                errors: &errors,
+                                values: Some(values.clone()),
+                                errors: errors.clone(),
                                 message: message.clone(),
                             },
                         },
                         _ => Editing::None,
                     };
-                    let mut k = kind_view(&t, kind, &current, &idx, &editing);
+                    let refs = table_refs(&t, &current);
+                    let mut k = kind_view(&t, kind, &current, &idx, &editing, &refs);
                     if !matches!(op, RowOp::Add) {
                         k.notice = message;
                     }
@@ -1823,10 +1887,9 @@ pub async fn edit_row(
     let kind = kind_or_404(&kind_key)?;
     require_edit_view(&ctx)?;
     let (circuit, el, idx) = draft_row(&state, &me, &ctx, kind, &element).await?;
-    let no_errors = FieldErrors::new();
     let form_state = FormState {
         values: None,
-        errors: &no_errors,
+        errors: FieldErrors::new(),
         message: None,
     };
     if !is_htmx(&req) {

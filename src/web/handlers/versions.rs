@@ -184,56 +184,66 @@ pub async fn show(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let circuit = &version.data_json.0;
-    let idx = problems_of(circuit);
-    let t = TableCtx {
-        base: String::new(),
-        editable: false,
-        page_url: format!("/projects/{pid}/versions/{n}"),
-        show_all: query.all.clone(),
-    };
-    let latest_number = latest.as_ref().map_or(n, |l| l.version_number);
-    let same_as_latest = latest
-        .as_ref()
-        .is_some_and(|l| edit::same_circuit(&l.data_json.0, &version.data_json.0));
-    let page = ShowPage {
-        page: Page::new(
-            &session,
-            format!("Version {n} · {}", ctx.project.name),
-            Some(&me),
-            "/projects",
-        ),
-        csrf: crate::auth::csrf::token(&session),
-        flags: ctx.flags(),
-        tab: "versions",
-        number: n,
-        author,
-        when: local_time(&version.created_at, &me.user.timezone),
-        message: version.message.clone(),
-        hash: version.content_hash.clone(),
-        counts: edit::counts_text(circuit),
-        circuit_name: circuit
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        frequency: circuit
-            .get("frequency_hz")
-            .map(edit::value_text)
-            .unwrap_or_else(|| "50".into()),
-        latest: latest_number,
-        can_restore: ctx.can(Capability::Edit) && !same_as_latest && !idx.has_errors(),
-        can_compare_draft: ctx.can(Capability::Edit),
-        tables: editor::tables(&t, circuit, &idx, &Editing::None),
-        diagram: editor::diagram_view(
-            circuit,
-            &format!("/projects/{pid}/versions/{n}"),
-            &format!("/projects/{pid}/versions/{n}/diagram/buses"),
-            &query,
-        ),
-        project: ctx.project,
-    };
-    Ok(html(page.render()?))
+    let page = Page::new(
+        &session,
+        format!("Version {n} · {}", ctx.project.name),
+        Some(&me),
+        "/projects",
+    );
+    let csrf = crate::auth::csrf::token(&session);
+    let tz = me.user.timezone.clone();
+    let query = query.into_inner();
+    // Validating, tabulating and drawing a large circuit runs on the blocking pool, not on the
+    // worker that serves other requests.
+    let body = web::block(move || -> AppResult<String> {
+        let circuit = &version.data_json.0;
+        let idx = problems_of(circuit);
+        let t = TableCtx {
+            base: String::new(),
+            editable: false,
+            page_url: format!("/projects/{pid}/versions/{n}"),
+            show_all: query.all.clone(),
+        };
+        let latest_number = latest.as_ref().map_or(n, |l| l.version_number);
+        let same_as_latest = latest
+            .as_ref()
+            .is_some_and(|l| edit::same_circuit(&l.data_json.0, circuit));
+        let view = ShowPage {
+            page,
+            csrf,
+            flags: ctx.flags(),
+            tab: "versions",
+            number: n,
+            author,
+            when: local_time(&version.created_at, &tz),
+            message: version.message.clone(),
+            hash: version.content_hash.clone(),
+            counts: edit::counts_text(circuit),
+            circuit_name: circuit
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            frequency: circuit
+                .get("frequency_hz")
+                .map(edit::value_text)
+                .unwrap_or_else(|| "50".into()),
+            latest: latest_number,
+            can_restore: ctx.can(Capability::Edit) && !same_as_latest && !idx.has_errors(),
+            can_compare_draft: ctx.can(Capability::Edit),
+            tables: editor::tables(&t, circuit, &idx, &Editing::None),
+            diagram: editor::diagram_view(
+                circuit,
+                &format!("/projects/{pid}/versions/{n}"),
+                &format!("/projects/{pid}/versions/{n}/diagram/buses"),
+                &query,
+            ),
+            project: ctx.project,
+        };
+        Ok(view.render()?)
+    })
+    .await??;
+    Ok(html(body))
 }
 
 fn problems_of(circuit: &Value) -> crate::circuit_edit::problems::ProblemIndex {
