@@ -5,7 +5,8 @@ plus the time from "Run simulation" to results shown for a 1,000-bus circuit.
 
 Usage (from the repository root):
     cargo build --release && python3 benches/load/run.py [--connections 64] [--duration 10]
-        [--database-url postgres://postgres@127.0.0.1:5432/ampflux_load]
+        [--database-url postgres://postgres@127.0.0.1:5432/ampflux_load] [--circuit-pages]
+        [--perf DIR]
 
 It starts target/release/ampflux on a fresh data folder (SQLite unless --database-url is given;
 a PostgreSQL database named there is dropped and created again), signs up a company through the
@@ -189,6 +190,29 @@ def run_simulation(b, project_id):
     return sim_id, elapsed
 
 
+def time_circuit_pages(b, runs=5):
+    """Median time of one request (nothing else running) for the pages that validate, tabulate
+    and draw a whole circuit, on synthetic meshed circuits of 1,000 and 10,000 buses."""
+    print()
+    print("| buses | page | median of %d | size |" % runs)
+    print("|---|---|---|---|")
+    for buses in (1000, 10000):
+        circuit = json.dumps(network(buses, True, 7))
+        pid = create_project(b, "Pages %d buses" % buses, "upload", ("synthetic.json", circuit))
+        pages = [("editor (own draft)", "/projects/%d/editor" % pid),
+                 ("version 1, read-only", "/projects/%d/versions/1" % pid),
+                 ("diff version 1 to draft", "/projects/%d/diff?from=1&to=draft" % pid),
+                 ("project overview", "/projects/%d" % pid)]
+        for label, path in pages:
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                status, body, _ = b.get(path)
+                times.append(time.perf_counter() - t0)
+                expect(status, 200, label, body)
+            print("| %d | %s | %.1f ms | %d KB |" % (buses, label, statistics.median(times) * 1000, len(body) // 1024))
+
+
 def wrk(url, cookie, connections, duration):
     out = subprocess.run(
         ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--latency",
@@ -210,6 +234,8 @@ def main():
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--port", type=int, default=18080)
     ap.add_argument("--no-simulation", action="store_true", help="only the project list and the trivial handler")
+    ap.add_argument("--circuit-pages", action="store_true",
+                    help="also time single requests of the editor, version and diff pages of 1,000- and 10,000-bus circuits")
     ap.add_argument("--perf", metavar="DIR", help="also record a `perf` profile of the server during each page's run into DIR")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
@@ -241,6 +267,8 @@ def main():
             print("%d-bus simulation, click to results shown (5 runs): median %.0f ms, max %.0f ms"
                   % (args.buses, statistics.median(click_to_results) * 1000, click_to_results[-1] * 1000))
             pages.append(("/simulations/%d (%d-bus results)" % (sim_id, args.buses), "/simulations/%d" % sim_id))
+        if args.circuit_pages:
+            time_circuit_pages(b)
         cookie = b.cookie_header()
         print()
         print("| page | requests/s | p50 | p90 | p99 | non-2xx |")
