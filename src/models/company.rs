@@ -128,15 +128,15 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Company> {
 
 /// The change counter of the user's company (see the `company_revisions` migration): any
 /// change to what signed-in pages show bumps it in the changing transaction. `None` when the
-/// user no longer exists.
-pub fn revision_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<i64>> {
+/// user no longer exists; `Some(None)` if the company has no counter (nothing may be cached).
+pub fn revision_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Option<i64>>> {
     crate::db::unique_row(
         users::table
-            .inner_join(
+            .left_join(
                 company_revisions::table.on(company_revisions::company_id.eq(users::company_id)),
             )
             .filter(users::id.eq(user_id))
-            .select(company_revisions::revision)
+            .select(company_revisions::revision.nullable())
             .load(conn),
     )
 }

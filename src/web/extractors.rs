@@ -78,7 +78,7 @@ pub struct CurrentUser {
     pub permissions: Vec<String>,
     pub license: Option<License>,
     /// The company revision the user was read at; pages cached for this request use it.
-    pub revision: i64,
+    pub revision: Option<i64>,
     /// The public id of the current session (to tell it apart in the sessions list).
     pub session_public_id: Option<String>,
     pub meta: RequestMeta,
@@ -195,8 +195,9 @@ pub struct Identity {
     pub company: Company,
     pub permissions: Vec<String>,
     pub license: Option<License>,
-    /// The company revision this was read at: the one every page of the request is cached under.
-    pub revision: i64,
+    /// The company revision this was read at: the one every page of the request is cached under
+    /// (`None`: the company has no counter, so nothing is cached).
+    pub revision: Option<i64>,
 }
 
 /// The user with company, permissions and license. Without a database read when the process
@@ -219,7 +220,7 @@ async fn load_identity(
             let Some(revision) = company::revision_for_user(conn, user_id)? else {
                 return Ok(None);
             };
-            if let Some(hit) = cache.get(&user_id, revision) {
+            if let Some(hit) = revision.and_then(|r| cache.get(&user_id, r)) {
                 return Ok(Some(hit));
             }
             let Some(user) = user::find(conn, user_id)? else {
@@ -235,7 +236,9 @@ async fn load_identity(
                 license,
                 revision,
             });
-            cache.insert(user_id, revision, identity.clone());
+            if let Some(revision) = revision {
+                cache.insert(user_id, revision, identity.clone());
+            }
             Ok(Some(identity))
         })
         .await

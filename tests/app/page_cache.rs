@@ -134,3 +134,30 @@ async fn one_companys_changes_leave_another_companys_cache_alone(app: TestApp) {
     );
 }
 on_both_databases!(one_companys_changes_leave_another_companys_cache_alone);
+
+async fn a_company_without_a_counter_is_served_uncached(app: TestApp) {
+    let (owner, a) = signed_up(&app, "NoCounter").await;
+    let me = user_by_login(&app, &a.email);
+    app.with_conn(|conn| {
+        use ampflux::db::schema::company_revisions;
+        diesel::delete(company_revisions::table.find(me.company_id))
+            .execute(conn)
+            .unwrap();
+    });
+    let pid = crate::projects::create_project(&owner, "Uncached grid", &[("start", "empty")]).await;
+    owner
+        .get("/projects")
+        .await
+        .assert_contains("Uncached grid");
+    app.with_conn(|conn| {
+        diesel::update(projects::table.find(pid))
+            .set(projects::name.eq("Uncached grid, renamed"))
+            .execute(conn)
+            .unwrap();
+    });
+    owner
+        .get("/projects")
+        .await
+        .assert_contains("Uncached grid, renamed");
+}
+on_both_databases!(a_company_without_a_counter_is_served_uncached);

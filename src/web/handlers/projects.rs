@@ -211,16 +211,21 @@ pub async fn list(
     // The results are the same until the company's revision moves (any project, version,
     // member, simulation or user change), so each process renders them once per revision.
     let key = (me.user.id, query);
-    let results = match state.project_lists.get(&key, me.revision) {
+    let cached = me
+        .revision
+        .and_then(|revision| state.project_lists.get(&key, revision));
+    let results = match cached {
         Some(results) => results,
         None => {
             let results: Arc<str> =
                 render_list_results(&state, &me, &key.1, &mut state_of_list, can_create)
                     .await?
                     .into();
-            state
-                .project_lists
-                .insert(key.clone(), me.revision, results.clone());
+            if let Some(revision) = me.revision {
+                state
+                    .project_lists
+                    .insert(key.clone(), revision, results.clone());
+            }
             results
         }
     };
