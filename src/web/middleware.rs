@@ -39,7 +39,8 @@ pub async fn request_context(
     // only do it when the line is written.
     if !span.is_disabled() {
         let route = req.match_pattern();
-        span.record("route", route.as_deref().unwrap_or("<unmatched>"));
+        let route = route.as_deref().unwrap_or("<unmatched>");
+        span.record("route", tracing::field::display(route));
     }
     let started = Instant::now();
     let mut res = next
