@@ -161,3 +161,117 @@ async fn a_company_without_a_counter_is_served_uncached(app: TestApp) {
         .assert_contains("Uncached grid, renamed");
 }
 on_both_databases!(a_company_without_a_counter_is_served_uncached);
+
+/// The tables whose changes must bump the company revision (what signed-in pages read).
+const TRACKED: [&str; 9] = [
+    "companies",
+    "roles",
+    "users",
+    "user_roles",
+    "licenses",
+    "projects",
+    "project_members",
+    "circuit_versions",
+    "simulations",
+];
+
+async fn every_tracked_table_bumps_the_revision(app: TestApp) {
+    use ampflux::db::schema::company_revisions;
+    use diesel::sql_types::{BigInt, Text};
+
+    // The triggers are all there (a table rebuilt by a later migration loses its triggers on
+    // SQLite unless the migration creates them again).
+    #[derive(QueryableByName)]
+    struct Named {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    for table in TRACKED {
+        let names: Vec<String> = app.with_conn(|conn| {
+            let sql = match app.backend {
+                Backend::Sqlite => {
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' \
+                     AND tbl_name = $1 AND name LIKE '%revision%'"
+                }
+                Backend::Postgres => {
+                    "SELECT tgname::text AS name FROM pg_trigger \
+                     WHERE tgrelid = $1::regclass AND NOT tgisinternal AND tgname LIKE '%revision%'"
+                }
+            };
+            diesel::sql_query(sql)
+                .bind::<Text, _>(table)
+                .load::<Named>(conn)
+                .unwrap()
+                .into_iter()
+                .map(|n| n.name)
+                .collect()
+        });
+        let wanted = match (app.backend, table) {
+            (Backend::Postgres, "companies") => 2, // the counter row, and the bump
+            (Backend::Postgres, _) => 1,           // one trigger for all three events
+            (Backend::Sqlite, "companies") => 2,   // insert (the counter row), update
+            (Backend::Sqlite, _) => 3,             // insert, update, delete
+        };
+        assert_eq!(
+            names.len(),
+            wanted,
+            "revision triggers on {table}: {names:?}"
+        );
+    }
+
+    // And they bump: a no-op update of a row of each table moves the counter.
+    let (owner, a) = signed_up(&app, "Tracked").await;
+    let me = user_by_login(&app, &a.email);
+    let pid = crate::projects::create_project(&owner, "Tracked grid", &[("start", "empty")]).await;
+    let revision = || -> i64 {
+        app.with_conn(|conn| {
+            company_revisions::table
+                .find(me.company_id)
+                .select(company_revisions::revision)
+                .first(conn)
+                .unwrap()
+        })
+    };
+    let statements = [
+        (
+            "companies",
+            "UPDATE companies SET name = name WHERE id = $1",
+        ),
+        ("roles", "UPDATE roles SET name = name WHERE $1 > 0"),
+        ("users", "UPDATE users SET name = name WHERE id = $1"),
+        (
+            "user_roles",
+            "UPDATE user_roles SET assigned_at = assigned_at WHERE user_id = $1",
+        ),
+        ("projects", "UPDATE projects SET name = name WHERE id = $1"),
+        (
+            "project_members",
+            "UPDATE project_members SET role = role WHERE project_id = $1",
+        ),
+        (
+            "circuit_versions",
+            "UPDATE circuit_versions SET message = message WHERE project_id = $1",
+        ),
+    ];
+    for (table, sql) in statements {
+        let id = match table {
+            "companies" => me.company_id,
+            "users" | "user_roles" => me.id,
+            "roles" => 1,
+            _ => pid,
+        };
+        let before = revision();
+        let changed = app.with_conn(|conn| {
+            diesel::sql_query(sql)
+                .bind::<BigInt, _>(id)
+                .execute(conn)
+                .unwrap()
+        });
+        assert!(changed > 0, "{table}: the statement changed no row");
+        assert!(
+            revision() > before,
+            "an update of {table} bumps the revision"
+        );
+    }
+}
+on_both_databases!(every_tracked_table_bumps_the_revision);
