@@ -26,9 +26,11 @@ async fn ready_follows_the_database_postgres() {
     assert_eq!(client.get("/health/ready").await.status, 200);
     let pg = app.pg.as_ref().unwrap();
     let name = pg.name().to_string();
+    // The timeout waits until each backend is gone (without it, a query may still reach a
+    // backend that has the signal but has not ended yet).
     pg.admin_sql(&format!(
         "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
-         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid();"
+         SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid();"
     ));
     let down = client.get("/health/ready").await;
     assert_eq!(down.status, 503, "{}", down.body);
