@@ -1607,12 +1607,11 @@ fn diagram_view(
     let Some(version) = sims::version(conn, sim.circuit_version_id)? else {
         return Ok(None);
     };
-    let text = version.data_json.0.to_string();
-    let Ok(parsed) = crate::sc::parse_input(&text) else {
+    // Stored versions are circuit documents: read straight from the loaded JSON.
+    let Ok(circuit) = <crate::sc::Circuit as serde::Deserialize>::deserialize(&version.data_json.0)
+    else {
         return Ok(None);
     };
-    drop(text);
-    let circuit = parsed.circuit;
     let annotations = Annotations::from_results(&r.results);
     if circuit.buses.len() <= MAX_FULL_DIAGRAM_BUSES {
         let svg = crate::diagram::render(&circuit, Some(&annotations), &RenderOptions::default());
