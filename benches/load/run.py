@@ -99,17 +99,24 @@ def expect(status, wanted, what, body=""):
         sys.exit("%s: HTTP %s (expected %s)\n%s" % (what, status, wanted, body[:2000]))
 
 
+PIN = True  # --no-pin: server (two workers) and wrk share both cores
+
+
+def pinned(core, command):
+    return (["taskset", "-c", str(core)] if PIN else []) + command
+
+
 def start_server(binary, data_dir, port, database_url):
     env = dict(os.environ)
     env.update({
         "AMPFLUX_BIND": "127.0.0.1:%d" % port,
         "AMPFLUX_DATA_DIR": data_dir,
         "AMPFLUX_LOG": "warn",
-        "AMPFLUX_WORKERS": "1",
+        "AMPFLUX_WORKERS": "1" if PIN else "2",
     })
     if database_url:
         env["DATABASE_URL"] = database_url
-    proc = subprocess.Popen(["taskset", "-c", "0", binary, "serve"], env=env, cwd=ROOT,
+    proc = subprocess.Popen(pinned(0, [binary, "serve"]), env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = "http://127.0.0.1:%d" % port
     for _ in range(200):
@@ -215,8 +222,8 @@ def time_circuit_pages(b, runs=5):
 
 def wrk(url, cookie, connections, duration):
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--latency",
-         "-H", "Cookie: " + cookie, url],
+        pinned(1, ["wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--latency",
+         "-H", "Cookie: " + cookie, url]),
         capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)", out, re.M))
@@ -234,10 +241,14 @@ def main():
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--port", type=int, default=18080)
     ap.add_argument("--no-simulation", action="store_true", help="only the project list and the trivial handler")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="do not pin: the server (two workers) and wrk share both cores")
     ap.add_argument("--circuit-pages", action="store_true",
                     help="also time single requests of the editor, version and diff pages of 1,000- and 10,000-bus circuits")
     ap.add_argument("--perf", metavar="DIR", help="also record a `perf` profile of the server during each page's run into DIR")
     args = ap.parse_args()
+    global PIN
+    PIN = not args.no_pin
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     if args.database_url and args.database_url.startswith("postgres"):
