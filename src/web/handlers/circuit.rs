@@ -1501,10 +1501,8 @@ fn rename_notice(edited: &Edited) -> Option<String> {
 
 /// The htmx answer to a row change that was applied: the row or table, the rows whose display
 /// the change affected, the summary, changed id lists and the redrawn diagram.
-#[allow(clippy::too_many_arguments)]
 fn row_done_fragment(
     t: &TableCtx,
-    project_id: i64,
     kind: &'static KindDef,
     op: RowOp,
     before: &Value,
@@ -1527,13 +1525,12 @@ fn row_done_fragment(
                 .any(|o| o.dom_id == l.dom_id && o.options == l.options)
         })
         .collect();
-    let base = format!("/projects/{project_id}/editor");
-    let mut figure = Some(diagram_view(
+    let figure = diagram_view(
         &edited.circuit,
-        &base,
-        &format!("{base}/diagram/buses"),
+        &t.base,
+        &format!("{}/diagram/buses", t.base),
         page_query,
-    ));
+    );
     match op {
         RowOp::Update => {
             let el = edited.after.clone().unwrap_or_default();
@@ -1561,7 +1558,7 @@ fn row_done_fragment(
                 others,
                 summary: Some(summary),
                 datalists: lists,
-                figure: figure.take(),
+                figure: Some(figure),
             }
             .render()?;
             Ok(body)
@@ -1591,7 +1588,7 @@ fn row_done_fragment(
                 others,
                 summary: Some(summary),
                 datalists: lists,
-                figure: figure.take(),
+                figure: Some(figure),
             }
             .render()?;
             Ok(body)
@@ -1653,20 +1650,10 @@ async fn row_action(
                 return Ok(redirect(&section_id(ctx.id(), kind)));
             }
             let page_query = PageQuery::of_current_url(&req);
-            let project_id = ctx.id();
             // Validating and redrawing a large circuit twice would hold up this worker's other
             // requests: the fragment is composed on the blocking pool.
             let body = web::block(move || {
-                row_done_fragment(
-                    &t,
-                    project_id,
-                    kind,
-                    op,
-                    &before,
-                    &edited,
-                    csrf,
-                    &page_query,
-                )
+                row_done_fragment(&t, kind, op, &before, &edited, csrf, &page_query)
             })
             .await??;
             Ok(html(body))
