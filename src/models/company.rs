@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::db::json::JsonValue;
-use crate::db::schema::{companies, company_revisions, users};
+use crate::db::schema::companies;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = companies)]
@@ -124,21 +124,6 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Company> {
             .load(conn),
     )?
     .ok_or(diesel::result::Error::NotFound)
-}
-
-/// The change counter of the user's company (see the `company_revisions` migration): any
-/// change to what signed-in pages show bumps it in the changing transaction. `None` when the
-/// user no longer exists; `Some(None)` if the company has no counter (nothing may be cached).
-pub fn revision_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Option<i64>>> {
-    crate::db::unique_row(
-        users::table
-            .left_join(
-                company_revisions::table.on(company_revisions::company_id.eq(users::company_id)),
-            )
-            .filter(users::id.eq(user_id))
-            .select(company_revisions::revision.nullable())
-            .load(conn),
-    )
 }
 
 #[cfg(test)]

@@ -200,9 +200,10 @@ pub struct Identity {
     pub revision: Option<i64>,
 }
 
-/// The user with company, permissions and license. Without a database read when the process
-/// has them at `revision` (read with the session); else the revision is read again and the
-/// four reads behind it are done when the process has not got them at that one.
+/// The user with company, permissions and license: from memory when the process has them at
+/// `revision` (the one the session store read with the session), else read and kept under it.
+/// That revision was read before the rows, so a kept identity is never older than its tag.
+/// Without a revision (a company without a counter) nothing is kept.
 async fn load_identity(
     state: &web::Data<AppState>,
     user_id: i64,
@@ -211,37 +212,27 @@ async fn load_identity(
     if let Some(hit) = revision.and_then(|r| state.identities.get(&user_id, r)) {
         return Ok(Some(hit));
     }
-    let shared = state.clone();
-    state
+    let loaded = state
         .db(move |conn| {
-            let cache = &shared.identities;
-            // The revision is read before the rows, so a cached identity is never older than
-            // the revision it is stored under.
-            let Some(revision) = company::revision_for_user(conn, user_id)? else {
-                return Ok(None);
-            };
-            if let Some(hit) = revision.and_then(|r| cache.get(&user_id, r)) {
-                return Ok(Some(hit));
-            }
             let Some(user) = user::find(conn, user_id)? else {
                 return Ok(None);
             };
             let company = company::find(conn, user.company_id)?;
             let permissions = role::permissions_for_user(conn, user.id)?;
             let license = license::current(conn, company.id)?;
-            let identity = Arc::new(Identity {
+            Ok(Some(Arc::new(Identity {
                 user,
                 company,
                 permissions,
                 license,
                 revision,
-            });
-            if let Some(revision) = revision {
-                cache.insert(user_id, revision, identity.clone());
-            }
-            Ok(Some(identity))
+            })))
         })
-        .await
+        .await?;
+    if let (Some(identity), Some(revision)) = (&loaded, revision) {
+        state.identities.insert(user_id, revision, identity.clone());
+    }
+    Ok(loaded)
 }
 
 pub fn session_user_id(session: &Session) -> Option<i64> {
