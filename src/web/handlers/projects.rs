@@ -81,7 +81,7 @@ pub struct ProjectRow {
 #[template(path = "projects/list.html")]
 struct ListPage<'a> {
     page: Page,
-    query: &'a ListState,
+    query: &'a ListQuery,
     can_create: bool,
     /// The rendered `ListResults`.
     results: &'a str,
@@ -199,14 +199,6 @@ pub async fn list(
         descending,
         page: p.page.unwrap_or(0).clamp(0, 100_000),
     };
-    let mut state_of_list = ListState {
-        q: query.search.clone(),
-        status: query.status.clone(),
-        sort: query.sort.clone(),
-        descending: query.descending,
-        page: query.page,
-        pages: 1,
-    };
     let can_create = me.can(perm::PROJECTS_WRITE);
     // The results are the same until the company's revision moves (any project, version,
     // member, simulation or user change), so each process renders them once per revision.
@@ -217,10 +209,9 @@ pub async fn list(
     let results = match cached {
         Some(results) => results,
         None => {
-            let results: Arc<str> =
-                render_list_results(&state, &me, &key.1, &mut state_of_list, can_create)
-                    .await?
-                    .into();
+            let results: Arc<str> = render_list_results(&state, &me, &key.1, can_create)
+                .await?
+                .into();
             if let Some(revision) = me.revision {
                 state
                     .project_lists
@@ -236,19 +227,18 @@ pub async fn list(
     }
     let view = ListPage {
         page: Page::new(&session, "Projects", Some(&me), "/projects"),
-        query: &state_of_list,
+        query: &key.1,
         can_create,
         results: &results,
     };
     Ok(html(view.render()?))
 }
 
-/// Reads one page of the list and renders its results (`list_state.pages` is filled in).
+/// Reads one page of the list and renders its results.
 async fn render_list_results(
     state: &AppState,
     me: &CurrentUser,
     query: &ListQuery,
-    list_state: &mut ListState,
     can_create: bool,
 ) -> AppResult<String> {
     let viewer = Viewer {
@@ -279,9 +269,16 @@ async fn render_list_results(
             updated: local_time(&l.project.updated_at, tz),
         })
         .collect();
-    list_state.pages = ((total + project::PAGE_SIZE - 1) / project::PAGE_SIZE).max(1);
+    let list_state = ListState {
+        q: query.search.clone(),
+        status: query.status.clone(),
+        sort: query.sort.clone(),
+        descending: query.descending,
+        page: query.page,
+        pages: ((total + project::PAGE_SIZE - 1) / project::PAGE_SIZE).max(1),
+    };
     Ok(ListResults {
-        query: list_state,
+        query: &list_state,
         rows,
         total,
         can_create,
