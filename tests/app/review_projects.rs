@@ -201,20 +201,7 @@ async fn an_empty_circuit_fails_readably(app: TestApp) {
     let (c, _) = signed_up(&app, "Empty").await;
     let pid = crate::projects::create_project(&c, "Empty study", &[("start", "empty")]).await;
     c.get(&format!("/projects/{pid}/simulations")).await;
-    let fields = [
-        ("simulation_type", "short_circuit"),
-        ("version", "1"),
-        ("fault", "3ph"),
-        ("case", "max"),
-        ("lv_tol_percent", "10"),
-        ("kappa_method", "C"),
-        ("tk_s", "1"),
-        ("tmin_s", "0.1"),
-        ("r_fault_ohm", "0"),
-        ("x_fault_ohm", "0"),
-        ("buses", ""),
-        ("branch_results", "yes"),
-    ];
+    let fields = run_fields();
     let res = c
         .post(&format!("/projects/{pid}/simulations"), &fields)
         .await;
@@ -263,22 +250,9 @@ on_both_databases!(an_empty_circuit_fails_readably);
 
 // ------------------------------------------------------------------ scoping and permissions
 
-/// The run form's fields for a 3ph max run of version 1.
+/// The run form's fields for a 3ph max run of version 1 (the form's defaults).
 fn run_fields() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("simulation_type", "short_circuit"),
-        ("version", "1"),
-        ("fault", "3ph"),
-        ("case", "max"),
-        ("lv_tol_percent", "10"),
-        ("kappa_method", "C"),
-        ("tk_s", "1"),
-        ("tmin_s", "0.1"),
-        ("r_fault_ohm", "0"),
-        ("x_fault_ohm", "0"),
-        ("buses", ""),
-        ("branch_results", "yes"),
-    ]
+    crate::simulations::fields(&[])
 }
 
 /// Runs a simulation of version 1 through the form and waits until it is finished.

@@ -33,7 +33,7 @@ async fn setup(app: &TestApp, tag: &str) -> Setup {
 }
 
 /// The run form's fields with the defaults the form shows, then `changes` applied.
-fn fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub fn fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut all = vec![
         ("simulation_type", "short_circuit"),
         ("version", "1"),
