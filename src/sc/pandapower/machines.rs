@@ -1,0 +1,197 @@
+//! Generators, static generators, motors and loads.
+
+use super::ImportError;
+use super::frame::Importer;
+use crate::sc::circuit::*;
+
+/// Synchronous generators (and power-station units); `unit_flags` are the transformers flagged
+/// as unit transformers in pandapower.
+pub(super) fn generators(
+    im: &mut Importer,
+    c: &mut Circuit,
+    unit_flags: Vec<String>,
+) -> Result<(), ImportError> {
+    let rows = im.table("gen")?;
+    let used = [
+        "bus",
+        "sn_mva",
+        "vn_kv",
+        "xdss_pu",
+        "rdss_ohm",
+        "cos_phi",
+        "pg_percent",
+        "power_station_trafo",
+    ];
+    let pf = [
+        "p_mw",
+        "vm_pu",
+        "slack",
+        "controllable",
+        "max_q_mvar",
+        "min_q_mvar",
+        "max_p_mw",
+        "min_p_mw",
+        "scaling",
+        "type",
+        "slack_weight",
+        "id_q_capability_characteristic",
+        "reactive_capability_curve",
+        "curve_style",
+        "max_vm_pu",
+        "min_vm_pu",
+    ];
+    im.ignored("gen", &rows, &used, &pf);
+    for r in &rows {
+        let t = "gen";
+        c.generators.push(Generator {
+            id: r.index.clone(),
+            name: r.s("name"),
+            bus: im.need_idx(t, r, "bus")?,
+            sn_mva: im.need(t, r, "sn_mva")?,
+            vn_kv: im.need(t, r, "vn_kv")?,
+            xdss_pu: im.need(t, r, "xdss_pu")?,
+            rdss_ohm: im.need(t, r, "rdss_ohm")?,
+            cos_phi: im.need(t, r, "cos_phi")?,
+            pg_percent: r.f("pg_percent").unwrap_or(0.0),
+            power_station_trafo: r.idx("power_station_trafo"),
+            in_service: r.b("in_service").unwrap_or(true),
+        });
+    }
+    for t in unit_flags {
+        if !c
+            .generators
+            .iter()
+            .any(|g| g.power_station_trafo.as_deref() == Some(t.as_str()))
+        {
+            im.warnings.push(format!(
+                "trafo[{t}].power_station_unit: no generator names this transformer in power_station_trafo; it is treated as a network transformer (KT)"
+            ));
+        }
+    }
+
+    Ok(())
+}
+
+/// Static generators.
+pub(super) fn static_generators(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
+    let rows = im.table("sgen")?;
+    im.ignored(
+        "sgen",
+        &rows,
+        &["bus", "sn_mva", "k", "current_source", "generator_type"],
+        &[
+            "p_mw",
+            "q_mvar",
+            "scaling",
+            "type",
+            "controllable",
+            "max_p_mw",
+            "min_p_mw",
+            "max_q_mvar",
+            "min_q_mvar",
+            "id_q_capability_characteristic",
+            "reactive_capability_curve",
+            "curve_style",
+        ],
+    );
+    for r in &rows {
+        let gtype = r
+            .s("generator_type")
+            .unwrap_or_else(|| "current_source".into());
+        if gtype != "current_source" || r.b("current_source") == Some(false) {
+            im.warnings.push(format!(
+                "sgen[{}]: generator_type \"{gtype}\" (not a current source) is not supported; element not imported",
+                r.index
+            ));
+            continue;
+        }
+        let Some(k) = r.f("k") else {
+            im.warnings.push(format!(
+                "sgen[{}]: no k (short-circuit to rated current ratio); element not imported",
+                r.index
+            ));
+            continue;
+        };
+        c.static_generators.push(StaticGenerator {
+            id: r.index.clone(),
+            name: r.s("name"),
+            bus: im.need_idx("sgen", r, "bus")?,
+            sn_mva: im.need("sgen", r, "sn_mva")?,
+            k,
+            in_service: r.b("in_service").unwrap_or(true),
+        });
+    }
+
+    Ok(())
+}
+
+/// Asynchronous motors and loads.
+pub(super) fn motors_and_loads(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
+    let rows = im.table("motor")?;
+    im.ignored(
+        "motor",
+        &rows,
+        &[
+            "bus",
+            "pn_mech_mw",
+            "cos_phi_n",
+            "efficiency_n_percent",
+            "lrc_pu",
+            "rx",
+            "vn_kv",
+        ],
+        &[
+            "cos_phi",
+            "efficiency_percent",
+            "loading_percent",
+            "scaling",
+        ],
+    );
+    for r in &rows {
+        let t = "motor";
+        c.motors.push(Motor {
+            id: r.index.clone(),
+            name: r.s("name"),
+            bus: im.need_idx(t, r, "bus")?,
+            pn_mech_mw: im.need(t, r, "pn_mech_mw")?,
+            cos_phi: im.need(t, r, "cos_phi_n")?,
+            efficiency_percent: im.need(t, r, "efficiency_n_percent")?,
+            lrc_pu: im.need(t, r, "lrc_pu")?,
+            rx: im.need(t, r, "rx")?,
+            vn_kv: im.need(t, r, "vn_kv")?,
+            pole_pairs: None,
+            in_service: r.b("in_service").unwrap_or(true),
+        });
+    }
+
+    let rows = im.table("load")?;
+    im.ignored(
+        "load",
+        &rows,
+        &["bus", "p_mw", "q_mvar"],
+        &[
+            "const_z_percent",
+            "const_i_percent",
+            "const_z_p_percent",
+            "const_i_p_percent",
+            "const_z_q_percent",
+            "const_i_q_percent",
+            "sn_mva",
+            "scaling",
+            "type",
+            "controllable",
+        ],
+    );
+    for r in &rows {
+        c.loads.push(Load {
+            id: r.index.clone(),
+            name: r.s("name"),
+            bus: im.need_idx("load", r, "bus")?,
+            p_mw: r.f("p_mw").unwrap_or(0.0),
+            q_mvar: r.f("q_mvar").unwrap_or(0.0),
+            in_service: r.b("in_service").unwrap_or(true),
+        });
+    }
+
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! Import of pandapower networks written by `pandapower.to_json` (element tables stored as
+//! JSON-encoded DataFrames, orient "split") into circuit format v1.
+//!
+//! Element ids are the pandapower index as a decimal string; names go to `name`. Anything the
+//! conversion cannot carry over is listed in the returned warnings, never dropped silently.
+
+mod frame;
+mod machines;
+mod network;
+mod transformers;
+
+use super::circuit::*;
+use frame::Importer;
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("table \"{table}\": {message}")]
+    Table { table: String, message: String },
+    #[error("{0}")]
+    Structure(String),
+}
+
+/// True when the JSON value is a pandapower network.
+pub fn looks_like_pandapower(v: &Value) -> bool {
+    v.get("_class").and_then(Value::as_str) == Some("pandapowerNet")
+        || v.get("bus")
+            .and_then(|b| b.get("_class"))
+            .and_then(Value::as_str)
+            == Some("DataFrame")
+}
+
+/// Converts a pandapower network; returns the circuit and the warnings.
+pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
+    let net = match v.get("_object") {
+        Some(Value::Object(o)) => o,
+        _ => v
+            .as_object()
+            .ok_or_else(|| ImportError::Structure("the network is not a JSON object".into()))?,
+    };
+    let mut im = Importer {
+        net,
+        warnings: Vec::new(),
+    };
+    let mut c = Circuit::new(
+        net.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+    );
+    c.frequency_hz = net.get("f_hz").and_then(Value::as_f64).unwrap_or(50.0);
+
+    network::buses_and_grids(&mut im, &mut c)?;
+    network::lines(&mut im, &mut c)?;
+    let unit_flags = transformers::transformers(&mut im, &mut c)?;
+    transformers::transformers3w(&mut im, &mut c)?;
+    machines::generators(&mut im, &mut c, unit_flags)?;
+    machines::static_generators(&mut im, &mut c)?;
+    machines::motors_and_loads(&mut im, &mut c)?;
+    network::switches(&mut im, &mut c)?;
+
+    // Tables with elements that this converter does not carry over.
+    let supported = [
+        "bus", "ext_grid", "line", "trafo", "trafo3w", "gen", "sgen", "motor", "load", "switch",
+    ];
+    for (name, value) in im.net.iter() {
+        if supported.contains(&name.as_str()) || name.starts_with("res_") || name == "std_types" {
+            continue;
+        }
+        if value.get("_class").and_then(Value::as_str) != Some("DataFrame") {
+            continue;
+        }
+        let n = im.table(name).map(|r| r.len()).unwrap_or(0);
+        if n > 0
+            && !matches!(
+                name.as_str(),
+                "measurement"
+                    | "pwl_cost"
+                    | "poly_cost"
+                    | "controller"
+                    | "group"
+                    | "bus_geodata"
+                    | "line_geodata"
+                    | "characteristic"
+                    | "trafo_characteristic_table"
+            )
+        {
+            im.warnings.push(format!(
+                "{name}: {n} element(s) not imported (element type not supported)"
+            ));
+        }
+    }
+    Ok((c, im.warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sc::{InputError, InputFormat, parse_input};
+
+    #[test]
+    fn detects_formats_by_content() {
+        let pp = parse_input(include_str!(
+            "../../../tests/fixtures/sc/iec60909_4_small.json"
+        ))
+        .unwrap();
+        assert_eq!(pp.format, InputFormat::Pandapower);
+        assert_eq!(pp.circuit.buses[0].id, "0");
+        assert_eq!(pp.circuit.transformers3w.len(), 2);
+        let own = parse_input(include_str!(
+            "../../../tests/fixtures/sc/examples/substation.circuit.json"
+        ))
+        .unwrap();
+        assert_eq!(own.format, InputFormat::Circuit);
+        assert!(matches!(
+            parse_input("{\"hello\": 1}"),
+            Err(InputError::UnknownFormat)
+        ));
+        assert!(matches!(parse_input("[1, 2"), Err(InputError::Json(_))));
+    }
+
+    #[test]
+    fn unsupported_content_is_listed() {
+        let mut v: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/sc/iec60909_4_small.json"
+        ))
+        .unwrap();
+        let frame = r#"{"columns":["from_bus","to_bus","rft_pu"],"index":[0],"data":[[0,1,0.1]]}"#;
+        v["_object"]["impedance"] = serde_json::json!({"_module": "pandas.core.frame", "_class": "DataFrame",
+            "_object": frame, "orient": "split"});
+        let parsed = parse_input(&v.to_string()).unwrap();
+        assert!(
+            parsed
+                .warnings
+                .iter()
+                .any(|w| w == "impedance: 1 element(s) not imported (element type not supported)"),
+            "{:?}",
+            parsed.warnings
+        );
+        assert!(
+            parsed.warnings.iter().any(
+                |w| w.starts_with("trafo: power-flow parameters not used by IEC 60909 ignored")
+            )
+        );
+    }
+}
