@@ -69,7 +69,20 @@ struct Probe {
 
 /// Parses a circuit v1 document or a pandapower `to_json` file.
 pub fn parse_input(text: &str) -> Result<Parsed, InputError> {
-    let probe: Probe = serde_json::from_str(text)?;
+    let probe: Probe = match serde_json::from_str(text) {
+        Ok(probe) => probe,
+        Err(e) => {
+            // pandapower writes bare NaN/Infinity: accepted there (as missing values) only.
+            let fixed = pandapower::non_finite_as_null(text);
+            if matches!(fixed, std::borrow::Cow::Owned(_))
+                && let Ok(probe) = serde_json::from_str::<Probe>(&fixed)
+                && probe.format.is_none()
+            {
+                return parse_pandapower(&fixed);
+            }
+            return Err(e.into());
+        }
+    };
     let pandapower = probe.class.as_deref() == Some("pandapowerNet")
         || (probe.format.is_none() && probe.bus.is_some());
     if probe.format.is_some() || !pandapower {
@@ -85,6 +98,10 @@ pub fn parse_input(text: &str) -> Result<Parsed, InputError> {
             warnings: Vec::new(),
         });
     }
+    parse_pandapower(text)
+}
+
+fn parse_pandapower(text: &str) -> Result<Parsed, InputError> {
     let value: serde_json::Value = serde_json::from_str(text)?;
     if !pandapower::looks_like_pandapower(&value) {
         return Err(InputError::UnknownFormat);

@@ -2,6 +2,7 @@
 //! the conversion does not use.
 
 use super::ImportError;
+use super::non_finite::non_finite_as_null;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
@@ -67,7 +68,7 @@ impl Importer<'_> {
         let parsed: Value;
         let frame = match obj {
             Value::String(s) => {
-                parsed = serde_json::from_str(s)
+                parsed = serde_json::from_str(&non_finite_as_null(s))
                     .map_err(|e| terr(&format!("invalid DataFrame JSON: {e}")))?;
                 &parsed
             }

@@ -7,10 +7,12 @@
 mod frame;
 mod machines;
 mod network;
+mod non_finite;
 mod transformers;
 
 use super::circuit::*;
 use frame::Importer;
+pub use non_finite::non_finite_as_null;
 use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
@@ -141,5 +143,31 @@ mod tests {
                 |w| w.starts_with("trafo: power-flow parameters not used by IEC 60909 ignored")
             )
         );
+    }
+
+    #[test]
+    fn bare_nan_tokens_are_missing_values() {
+        let text = include_str!("../../../tests/fixtures/sc/iec60909_4_small.json");
+        let clean = parse_input(text).unwrap();
+        // As pandapower's to_json writes them: bare tokens in std_types and in a DataFrame.
+        let with_nan = text.replacen(
+            "\"_object\": {",
+            "\"_object\": {\n    \"std_types\": {\"line\": {\"x\": {\"r0_ohm_per_km\": NaN, \"max\": Infinity, \"min\": -Infinity}}},",
+            1,
+        );
+        assert!(
+            with_nan.contains("NaN")
+                && serde_json::from_str::<serde_json::Value>(&with_nan).is_err()
+        );
+        let parsed = parse_input(&with_nan).expect("NaN accepted");
+        assert_eq!(parsed.format, InputFormat::Pandapower);
+        assert_eq!(parsed.circuit, clean.circuit);
+        // In a DataFrame cell NaN is a missing value, like null.
+        let nan_cell = text.replacen("null", "NaN", 1);
+        assert_eq!(parse_input(&nan_cell).unwrap().circuit, clean.circuit);
+        // An AmpFlux circuit with NaN stays refused, with the parser's position.
+        let circuit = include_str!("../../../tests/fixtures/sc/examples/substation.circuit.json")
+            .replacen("\"vn_kv\": 110", "\"vn_kv\": NaN", 1);
+        assert!(matches!(parse_input(&circuit), Err(InputError::Json(_))));
     }
 }
