@@ -128,7 +128,7 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
             .map(|(i, _)| i)
             .collect()
     };
-    let zs = node_impedances(c, &m, o, &selected, &mut warnings)?;
+    let zs = node_impedances(&m, o, &selected, &mut warnings)?;
 
     let mut buses = Vec::with_capacity(selected.len());
     for &bi in &selected {
@@ -227,7 +227,6 @@ pub(super) fn injections(m: &Model, o: &ScOptions, diag: &[Option<C64>]) -> Vec<
 }
 
 fn node_impedances(
-    c: &Circuit,
     m: &Model,
     o: &ScOptions,
     selected: &[usize],
@@ -263,18 +262,10 @@ fn node_impedances(
         }
         None => vec![None; m.n],
     };
-    // κ method B: 1.15 for buses fed over parallel paths, unless R/X < 0.3 in all branches.
+    // κ method B: the factor 1.15 is considered only at buses fed over parallel paths
+    // (formulas::kappa_at decides with R/X at the fault location).
     let meshed = if o.kappa_method == KappaMethod::B {
-        let any_high_rx = m
-            .pos
-            .branches
-            .iter()
-            .any(|b| b.z.im <= 0.0 || b.z.re / b.z.im >= 0.3);
-        if any_high_rx {
-            meshed_nodes(&m.pos, m.n)
-        } else {
-            vec![false; m.n]
-        }
+        meshed_nodes(&m.pos, m.n)
     } else {
         Vec::new()
     };
@@ -284,7 +275,6 @@ fn node_impedances(
             continue;
         };
         let Some(z1) = d1[node] else { continue };
-        let zf = fault_z(m, o, node);
         let source_sum = sums
             .as_ref()
             .and_then(|s| s[node])
@@ -305,7 +295,6 @@ fn node_impedances(
                 },
             },
         );
-        let _ = zf;
     }
     // Faults at the terminals of power-station units: their own correction factors (6.7.1),
     // for every fault type. The zero sequence keeps the unit values (KS/KSO of eq. 26; the
@@ -333,7 +322,6 @@ fn node_impedances(
     if !m.current_sources.is_empty() && o.fault == Fault::TwoPhaseEarth {
         warnings.push("static_generators: current sources are not included for 2phg faults".into());
     }
-    let _ = c;
     Ok(out)
 }
 

@@ -59,7 +59,7 @@ pub(super) fn fill_bus(r: &mut BusResult, m: &Model, o: &ScOptions, node: usize,
     r.xk_ohm = finite(zk.im * zbase);
     let source = nz.source_sum / zk.norm() * i_base;
     let kappa = kappa_at(m, o, node, nz, zf);
-    r.kappa = finite(kappa);
+    r.kappa = finite(kappa.ip);
     let (ik1, ik2) = match o.fault {
         Fault::ThreePhase => {
             // Eq. (29): Ik'' = c Un / (√3 |Zk|).
@@ -107,32 +107,51 @@ pub(super) fn fill_bus(r: &mut BusResult, m: &Model, o: &ScOptions, node: usize,
     let ik = ik1 + ik2;
     r.ikss_ka = finite(ik);
     // Eq. (54): ip = κ √2 Ik'' (current sources contribute √2 Ik'' only).
-    r.ip_ka = finite(SQRT_2 * (kappa * ik1 + ik2));
+    r.ip_ka = finite(SQRT_2 * (kappa.ip * ik1 + ik2));
     // Eq. (100)-(102): Ith = Ik'' √(m + n), n = 1 (far-from-generator).
-    r.ith_ka = finite(ik * (m_factor(kappa, m.frequency_hz, o.tk_s) + 1.0).sqrt());
+    r.ith_ka = finite(ik * (m_factor(kappa.dc, m.frequency_hz, o.tk_s) + 1.0).sqrt());
 }
 
-fn kappa_at(m: &Model, o: &ScOptions, node: usize, nz: &NodeZ, zf: C64) -> f64 {
+/// The peak factor for ip, and the one that describes the DC component's decay for the factor
+/// m of Ith (eq. 102): the same, except that the latter never carries method B's safety
+/// factor 1.15 or its cap, which are margins on the peak and not a property of the decay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Kappa {
+    pub(super) ip: f64,
+    pub(super) dc: f64,
+}
+
+/// R/X at the fault location below which method B needs no safety factor 1.15.
+const KAPPA_B_RX_LIMIT: f64 = 0.3;
+
+pub(super) fn kappa_at(m: &Model, o: &ScOptions, node: usize, nz: &NodeZ, zf: C64) -> Kappa {
+    let zk = nz.z1 + zf;
     match o.kappa_method {
-        KappaMethod::C => match nz.zc {
-            Some(zc) => {
-                let ratio = fc_ratio(m.frequency_hz);
-                let z = zc + zf;
-                kappa_of(z.re / z.im * ratio)
-            }
-            None => kappa_of((nz.z1 + zf).re / (nz.z1 + zf).im),
-        },
+        KappaMethod::C => {
+            let k = match nz.zc {
+                Some(zc) => {
+                    let z = zc + zf;
+                    kappa_of(z.re / z.im * fc_ratio(m.frequency_hz))
+                }
+                None => kappa_of(zk.re / zk.im),
+            };
+            Kappa { ip: k, dc: k }
+        }
         KappaMethod::B => {
-            // Eq. (55) with R/X at the fault; meshed: eq. (59) κ(b) = 1.15 κ, at most 1.8 (LV)
-            // or 2.0 (HV).
-            let z = nz.z1 + zf;
-            let k = kappa_of(z.re / z.im);
-            if nz.kappa_b_factor > 1.0 {
+            // Eq. (55) with Rk/Xk at the fault; at a bus fed over parallel paths eq. (59)
+            // κ(b) = 1.15 κ, at most 1.8 (LV) or 2.0 (MV, HV), unless R/X < 0.3. IEC TR
+            // 60909-4 applies that condition to Rk/Xk at the fault location: its method-B
+            // column carries no 1.15 at any node of its meshed network, although its 110 kV
+            // lines have R/X = 0.31 (docs/validation.md).
+            let rx = zk.re / zk.im;
+            let k = kappa_of(rx);
+            let ip = if nz.kappa_b_factor > 1.0 && rx >= KAPPA_B_RX_LIMIT {
                 let cap = if m.base_kv[node] < 1.0 { 1.8 } else { 2.0 };
                 (nz.kappa_b_factor * k).min(cap)
             } else {
                 k
-            }
+            };
+            Kappa { ip, dc: k }
         }
     }
 }

@@ -127,9 +127,9 @@ pub(super) fn add_transformers(b: &mut Builder) -> Result<(), ModelError> {
         let ratio = (t.vn_hv_kv / t.vn_lv_kv) / (vb_hv / vb_lv);
         let zbase = (t.vn_lv_kv / vb_lv).powi(2) / t.sn_mva;
         let z = z_from(t.vk_percent / 100.0 * zbase, t.vkr_percent / 100.0 * zbase) / t.parallel;
-        // KT (eq. 12a) for maximum and minimum currents alike: the minimum-case values of
-        // IEC TR 60909-4 (Table 10) are only reproduced with it (pandapower 3.5 omits it there).
-        let k = if is_unit {
+        // KT (eq. 12a) for the maximum case only, as PowerFactory and pandapower apply it
+        // (docs/validation.md); unit transformers take KS/KSO instead (6.7).
+        let k = if is_unit || b.o.case == Case::Min {
             1.0
         } else {
             kt(t.vk_percent, t.vkr_percent, b.cmax[to])
@@ -199,8 +199,12 @@ pub(super) fn add_transformers3w(b: &mut Builder) -> Result<(), ModelError> {
         let cmax_lv = b.node(&t.lv_bus).map(|n| b.cmax[n]).unwrap_or(1.1);
         let pairs_vk = [t.vk_hv_percent, t.vk_mv_percent, t.vk_lv_percent];
         let pairs_vkr = [t.vkr_hv_percent, t.vkr_mv_percent, t.vkr_lv_percent];
+        // KT per winding pair (eq. 13), maximum case only like two-winding transformers.
         let kts: Vec<f64> = (0..3)
-            .map(|i| kt(pairs_vk[i], pairs_vkr[i], cmax_lv))
+            .map(|i| match b.o.case {
+                Case::Max => kt(pairs_vk[i], pairs_vkr[i], cmax_lv),
+                Case::Min => 1.0,
+            })
             .collect();
         let star_z = |vk: [f64; 3], vkr: [f64; 3]| -> [C64; 3] {
             // Pair values referred to sn_hv: HV-MV, MV-LV, HV-LV (pandapower's convention).
