@@ -52,7 +52,7 @@ pub struct ScArgs {
     #[arg(long, value_enum, default_value = "max")]
     pub case: CaseArg,
     /// Low-voltage tolerance in percent (6 or 10)
-    #[arg(long, default_value_t = 10, value_parser = parse_lv_tol)]
+    #[arg(long, default_value_t = 10, value_parser = crate::sc::options::parse_lv_tol)]
     pub lv_tol: u8,
     /// Method for the peak factor kappa in meshed networks
     #[arg(long, value_enum, default_value = "C", ignore_case = true)]
@@ -78,14 +78,6 @@ pub struct ScArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: FormatArg,
-}
-
-fn parse_lv_tol(s: &str) -> Result<u8, String> {
-    match s {
-        "6" => Ok(6),
-        "10" => Ok(10),
-        _ => Err("must be 6 or 10".into()),
-    }
 }
 
 impl ScArgs {
@@ -336,6 +328,15 @@ mod tests {
         assert!(o.branch_results);
         assert_eq!(a.format, FormatArg::Csv);
         assert!(Cli::try_parse_from(["sc", "x.json", "--lv-tol", "7"]).is_err());
+        // Numbers as engineers write them.
+        let o = args(&["x.json", "--lv-tol", "10.0", "--tk", "1"]).options();
+        assert_eq!((o.lv_tol_percent, o.tk_s), (10, 1.0));
+        assert_eq!(
+            args(&["x.json", "--lv-tol", "6.00"])
+                .options()
+                .lv_tol_percent,
+            6
+        );
     }
 
     fn temp_file(name: &str, text: &str) -> PathBuf {

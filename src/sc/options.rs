@@ -56,7 +56,9 @@ pub enum KappaMethod {
 pub struct ScOptions {
     pub fault: Fault,
     pub case: Case,
-    /// Low-voltage tolerance, 6 or 10 percent (Table 1).
+    /// Low-voltage tolerance, 6 or 10 percent (Table 1); any number equal to one of them
+    /// (10, 10.0, 1e1) is accepted.
+    #[serde(deserialize_with = "deserialize_lv_tol")]
     pub lv_tol_percent: u8,
     pub kappa_method: KappaMethod,
     /// Fault duration Tk for Ith, seconds.
@@ -88,5 +90,53 @@ impl Default for ScOptions {
             buses: Vec::new(),
             branch_results: false,
         }
+    }
+}
+
+/// The low-voltage tolerance as engineers write it: any number equal to 6 or 10 ("10",
+/// "10.0", " 6 ", "1e1"), in percent.
+pub fn parse_lv_tol(text: &str) -> Result<u8, String> {
+    match text.trim().replace(',', ".").parse::<f64>() {
+        Ok(v) => lv_tol_of(v).ok_or_else(|| format!("must be 6 or 10 (got {})", text.trim())),
+        Err(_) => Err(format!("must be 6 or 10 (got \"{}\")", text.trim())),
+    }
+}
+
+fn lv_tol_of(v: f64) -> Option<u8> {
+    if v == 6.0 {
+        Some(6)
+    } else if v == 10.0 {
+        Some(10)
+    } else {
+        None
+    }
+}
+
+fn deserialize_lv_tol<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    let v = f64::deserialize(d)?;
+    lv_tol_of(v).ok_or_else(|| serde::de::Error::custom(format!("must be 6 or 10 (got {v})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lv_tolerance_as_engineers_write_it() {
+        for (text, want) in [
+            ("10", 10),
+            ("10.0", 10),
+            (" 6 ", 6),
+            ("6,0", 6),
+            ("1e1", 10),
+        ] {
+            assert_eq!(parse_lv_tol(text), Ok(want), "{text}");
+        }
+        for text in ["7", "", "ten", "NaN", "10.5"] {
+            assert!(parse_lv_tol(text).is_err(), "{text}");
+        }
+        let o: ScOptions = serde_json::from_str(r#"{"lv_tol_percent": 6.0, "tk_s": 1}"#).unwrap();
+        assert_eq!((o.lv_tol_percent, o.tk_s), (6, 1.0));
+        assert!(serde_json::from_str::<ScOptions>(r#"{"lv_tol_percent": 8}"#).is_err());
     }
 }

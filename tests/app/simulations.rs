@@ -452,6 +452,26 @@ async fn options_out_of_range_are_refused_beside_the_fields(app: TestApp) {
 }
 on_both_databases!(options_out_of_range_are_refused_beside_the_fields);
 
+async fn options_are_read_as_engineers_write_numbers(app: TestApp) {
+    let s = setup(&app, "Numbers").await;
+    let id = run_simulation(
+        &s.client,
+        s.project_id,
+        &[
+            ("lv_tol_percent", "6.0"),
+            ("tk_s", " 1 "),
+            ("tmin_s", "0,05"),
+            ("kappa_method", "b"),
+        ],
+    )
+    .await;
+    let options: ScOptions = serde_json::from_value(simulation_row(&app, id).options.0).unwrap();
+    assert_eq!(options.lv_tol_percent, 6);
+    assert_eq!((options.tk_s, options.tmin_s), (1.0, 0.05));
+    assert_eq!(options.kappa_method, sc::KappaMethod::B);
+}
+on_both_databases!(options_are_read_as_engineers_write_numbers);
+
 async fn only_enabled_modules_run(app: TestApp) {
     let s = setup(&app, "Modules").await;
     let form = s

@@ -136,15 +136,26 @@ fn breaking_current_asynchronous_motor_and_feeder() {
     // Without the number of pole pairs q = 1 (conservative).
     let r = calculate(&circuit(&json("")), &ScOptions::default()).unwrap();
     close(r.duty[0].ib_ka.unwrap(), ikq + mu * ikm, 1e-9, "Ib, q = 1");
-    // Minimum case: motors are neglected (4.3.2), far from generator: Ib = Ik''.
+    // Minimum case: motors are neglected (4.3.2) and the feeder takes S''kQmin and cmin = 1
+    // (Table 1): far from generator, Ib = Ik'' = cmin UnQ / (√3 ZQmin) with ZQmin = cmin UnQ²
+    // / S''kQmin, i.e. S''kQmin / (√3 UnQ).
+    let min_json = json("").replace(
+        r#""rx_max": 0.1"#,
+        r#""rx_max": 0.1, "s_sc_min_mva": 150, "rx_min": 0.1"#,
+    );
     let r = calculate(
-        &circuit(&json("")),
+        &circuit(&min_json),
         &ScOptions {
             case: crate::sc::Case::Min,
             ..Default::default()
         },
-    );
-    assert!(r.is_err() || r.unwrap().duty.iter().all(|d| d.ib_ka == d.ikss_ka));
+    )
+    .unwrap();
+    let ik_min = 150.0 / (SQRT_3 * 6.0);
+    close(r.buses[0].ikss_ka.unwrap(), ik_min, 1e-9, "Ik''min");
+    let d = &r.duty[0];
+    close(d.ikss_ka.unwrap(), ik_min, 1e-9, "Ik''min at the breaker");
+    assert_eq!(d.ib_ka, d.ikss_ka, "Ib = Ik'' without machines");
 }
 
 /// Generator feeding the fault over a line, with a network feeder at the fault location:
@@ -402,15 +413,22 @@ fn r_warnings(c: &Circuit) -> Vec<String> {
     .warnings
 }
 
-/// Fault at the terminals of a power-station unit (6.7.1): the unit transformer carries the
-/// network share, Ik'' − IkG'' (phasors), with IkG'' = c UrG / (√3 KG,S ZG) and KG,S =
-/// cmax / (1 + x''d sin φrG) (eq. 23, unit with on-load tap changer), and Ik'' = c UrG/(√3 Zk).
+/// Fault at the terminals of a power-station unit (6.7.1), Zk by hand: the generator with
+/// KG,S = cmax / (1 + x''d sin φrG) (eq. 23, unit with on-load tap changer) in parallel with the
+/// unit transformer (no correction factor at its own terminals) and the network feeder referred
+/// to the LV side by the rated ratio (ZQt = ZQ / tr², eq. 6); Ik'' = c UrG / (√3 |Zk|), and the
+/// unit transformer carries the network share Ik'' − IkG'' (phasors).
 #[test]
 fn unit_transformer_current_for_terminal_fault() {
-    let mut c = circuit(include_str!(
-        "../../../tests/fixtures/sc/examples/substation.circuit.json"
-    ));
-    c.static_generators.clear();
+    let c = circuit(
+        r#"{"format": "ampflux-circuit", "version": 1, "frequency_hz": 50,
+  "buses": [{"id": "HV", "vn_kv": 110}, {"id": "G", "vn_kv": 10.5}],
+  "external_grids": [{"id": "Grid", "bus": "HV", "s_sc_max_mva": 5000, "rx_max": 0.1}],
+  "transformers": [{"id": "TG", "hv_bus": "HV", "lv_bus": "G", "sn_mva": 60, "vn_hv_kv": 115,
+     "vn_lv_kv": 10.5, "vk_percent": 13, "vkr_percent": 0.3, "vector_group": "YNd5", "oltc": true}],
+  "generators": [{"id": "G1", "bus": "G", "sn_mva": 55, "vn_kv": 10.5, "xdss_pu": 0.17,
+     "rdss_ohm": 0.005, "cos_phi": 0.85, "power_station_trafo": "TG"}]}"#,
+    );
     let r = calculate(
         &c,
         &ScOptions {
@@ -420,17 +438,29 @@ fn unit_transformer_current_for_terminal_fault() {
         },
     )
     .unwrap();
-    let b = &r.buses[0];
-    let e = 1.1 * 10.5 / SQRT_3;
-    let ik = e / C64::new(b.rk_ohm.unwrap(), b.xk_ohm.unwrap());
+    // Network feeder (eq. 1): ZQ = c UnQ² / S''kQ with R/X = 0.1, referred to 10.5 kV.
+    let zq_abs = 1.1 * 110.0 * 110.0 / 5000.0;
+    let xq = zq_abs / (1.0f64 + 0.01).sqrt();
+    let tr = 115.0 / 10.5;
+    let zqt = C64::new(0.1 * xq, xq) / (tr * tr);
+    // Unit transformer at its LV side (eq. 7-9).
+    let zt_abs = 0.13 * 10.5 * 10.5 / 60.0;
+    let rt = 0.003 * 10.5 * 10.5 / 60.0;
+    let zt = C64::new(rt, (zt_abs * zt_abs - rt * rt).sqrt());
+    // Generator (eq. 17) with KG,S (eq. 23).
     let sin = (1.0f64 - 0.85 * 0.85).sqrt();
     let kgs = 1.1 / (1.0 + 0.17 * sin);
-    let ikg = e / (C64::new(0.005, 0.17 * 10.5 * 10.5 / 55.0) * kgs);
-    close(b.ikss_ka.unwrap(), ik.norm(), 1e-9, "Ik''");
+    let zg = C64::new(0.005, 0.17 * 10.5 * 10.5 / 55.0) * kgs;
+    let zk = 1.0 / (1.0 / zg + 1.0 / (zqt + zt));
+    let e = 1.1 * 10.5 / SQRT_3;
+    let b = &r.buses[0];
+    close(b.ikss_ka.unwrap(), e / zk.norm(), 1e-9, "Ik''");
+    close(b.rk_ohm.unwrap(), zk.re, 1e-9, "Rk");
+    close(b.xk_ohm.unwrap(), zk.im, 1e-9, "Xk");
     let tg = r.branches.iter().find(|b| b.id == "TG").unwrap();
     close(
         tg.ikss_to_ka.unwrap(),
-        (ik - ikg).norm(),
+        (e / zk - e / zg).norm(),
         1e-9,
         "TG LV current",
     );

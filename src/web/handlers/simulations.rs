@@ -261,7 +261,7 @@ const FAULT_Z_RANGE: Range = Range {
 const MAX_FAULT_BUSES: usize = 1000;
 
 fn parse_number(text: &str, range: &Range) -> Option<f64> {
-    let v: f64 = text.replace(',', ".").parse().ok()?;
+    let v: f64 = text.trim().replace(',', ".").parse().ok()?;
     let above_min = if range.min_inclusive {
         v >= range.min
     } else {
@@ -345,15 +345,14 @@ fn validate_run(
             );
         }
     }
-    match f.lv_tol_percent.as_str() {
-        "6" => o.lv_tol_percent = 6,
-        "10" => o.lv_tol_percent = 10,
-        _ => errors.add(
+    match crate::sc::options::parse_lv_tol(&f.lv_tol_percent) {
+        Ok(v) => o.lv_tol_percent = v,
+        Err(_) => errors.add(
             "lv_tol_percent",
             "Choose a low-voltage tolerance of 6 % or 10 %.",
         ),
     }
-    match f.kappa_method.as_str() {
+    match f.kappa_method.trim() {
         "B" | "b" => o.kappa_method = KappaMethod::B,
         "C" | "c" => o.kappa_method = KappaMethod::C,
         _ => errors.add(
