@@ -201,7 +201,7 @@ fn pandapower_crosscheck() {
                         continue;
                     };
                     // pandapower sets m = 0 for kappa > 1.99 and uses f = 50 Hz in m
-                    // (docs/validation.md, differences 2 and 3).
+                    // (docs/validation.md, readings 4 and 5).
                     if qty == "ith_ka"
                         && (bus.kappa.is_some_and(|k| k > 1.99)
                             || parsed.circuit.frequency_hz != 50.0)
@@ -211,7 +211,7 @@ fn pandapower_crosscheck() {
                     // κ method B where the engine applies the factor 1.15 (fed over parallel
                     // paths, Rk/Xk >= 0.3 at the fault): pandapower omits it when one path to
                     // a source has R/X < 0.3, and derives m of Ith from κ with the factor
-                    // (docs/validation.md, difference 6). The ip must then be the engine's
+                    // (docs/validation.md, readings 3 and 4). The ip must then be the engine's
                     // without the factor, exactly; Ith is not compared.
                     let factor = if o["kappa_method"] == "B" {
                         kappa_b_factor(bus)
