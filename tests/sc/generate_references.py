@@ -188,6 +188,11 @@ def pf_five_bus_dyn():
                                           vkr_percent=0.409999996423721, pfe_kw=14., i0_percent=0.07,
                                           vector_group="Dyn", vk0_percent=3., vkr0_percent=0., mag0_percent=100.,
                                           mag0_rx=0., si0_hv_partial=0.899999976158142)
+    # Grids exported from other programs carry std_types with missing values, which to_json
+    # writes as bare NaN tokens (not JSON); the fixture keeps them, as real files have them.
+    pp.create_std_type(net, {"c_nf_per_km": 273.0, "r_ohm_per_km": 0.104, "x_ohm_per_km": 0.118, "max_i_ka": 0.462,
+                             "r0_ohm_per_km": np.nan, "x0_ohm_per_km": np.nan, "c0_nf_per_km": np.nan,
+                             "endtemp_degree": np.nan, "type": "cs"}, "N2XS2Y 1x185RM 12/20kV it", element="line")
     for f in (1, 2, 0):
         pp.create_line_from_parameters(net, f, 4, length_km=5., r_ohm_per_km=0.104000002145767,
                                        x_ohm_per_km=0.118000000715256, c_nf_per_km=273.000001907348633,
