@@ -113,6 +113,10 @@ pub(super) fn fill_bus(r: &mut BusResult, m: &Model, o: &ScOptions, node: usize,
 }
 
 fn kappa_at(m: &Model, o: &ScOptions, node: usize, nz: &NodeZ, zf: C64) -> f64 {
+    // A doubly fed asynchronous generator's own κ at its bus (pandapower's model).
+    if let Some(k) = m.kappa_at.get(node).copied().flatten() {
+        return k;
+    }
     match o.kappa_method {
         KappaMethod::C => match nz.zc {
             Some(zc) => {
