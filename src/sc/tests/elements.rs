@@ -261,7 +261,8 @@ fn shunts_and_storage_do_not_contribute() {
     let c: Circuit = serde_json::from_value(v).unwrap();
     let p = validate(&c);
     assert!(
-        p.iter().all(|p| !p.path.starts_with("shunts") && !p.path.starts_with("storages")),
+        p.iter()
+            .all(|p| !p.path.starts_with("shunts") && !p.path.starts_with("storages")),
         "{p:?}"
     );
     assert_eq!(ik_at(&c, &o, "A"), bare);
