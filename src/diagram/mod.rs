@@ -11,7 +11,7 @@
 //! - Series impedance: a rectangle on its connector, below the upper bus.
 //! - External grid: a hatched box above its bar. Generator: circle with `G` and `~`. Static
 //!   generator: box with a diagonal, `~` and `=`. Motor: circle with `M`. Load: an arrow.
-//!   Storage unit: box with battery plates. Shunt: plates above an earth mark. Ward and
+//!   Asynchronous static generator: circle with `GA`. Storage unit: box with battery plates. Shunt: plates above an earth mark. Ward and
 //!   extended ward equivalents: a dashed box with `W` or `XW`.
 //!   Devices hang below their bar with their name underneath.
 //! - Switch: a small square, filled when closed and white when open, on the connector next

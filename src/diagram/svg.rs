@@ -356,7 +356,19 @@ fn device_group(
         escape(&model.circuit.buses[d.bus].id),
         dash(info.in_service)
     )?;
-    let mut tip = format!("{kind} {} at {}", info.label, model.bus_label(d.bus));
+    // Asynchronous types of static generators are rotating machines.
+    let machine_type = (d.kind == DeviceKind::StaticGenerator)
+        .then(|| model.circuit.static_generators[d.element].generator_type)
+        .filter(|t| !t.is_current_source());
+    let mut tip = match machine_type {
+        Some(t) => format!(
+            "{kind} {} ({}) at {}",
+            info.label,
+            t.as_str(),
+            model.bus_label(d.bus)
+        ),
+        None => format!("{kind} {} at {}", info.label, model.bus_label(d.bus)),
+    };
     if !info.in_service {
         tip.push_str(", out of service");
     }
@@ -366,6 +378,9 @@ fn device_group(
     match d.kind {
         DeviceKind::ExternalGrid => symbols::external_grid(o, x, y, colour)?,
         DeviceKind::Generator => symbols::generator(o, x, y, colour)?,
+        DeviceKind::StaticGenerator if machine_type.is_some() => {
+            symbols::async_generator(o, x, y, colour)?
+        }
         DeviceKind::StaticGenerator => symbols::static_generator(o, x, y, colour)?,
         DeviceKind::Storage => symbols::storage(o, x, y, colour)?,
         DeviceKind::Motor => symbols::motor(o, x, y, colour)?,

@@ -104,6 +104,14 @@ pub fn motor(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
     letter(o, x, cy + 3.5, "M", ink)
 }
 
+/// Asynchronous (or doubly fed asynchronous) generator: circle with "GA".
+pub fn async_generator(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
+    stub(o, x, y, STUB, ink)?;
+    let cy = y + CENTRE;
+    circle(o, x, cy, R, ink, PAPER)?;
+    letter(o, x, cy + 3.5, "GA", ink)
+}
+
 /// Static generator (inverter): box split by a diagonal, "~" above it and "=" below.
 pub fn static_generator(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
     stub(o, x, y, STUB - 1.0, ink)?;

@@ -518,6 +518,9 @@ fn equivalents_example_renders_impedances_and_bus_attachments() {
         );
     }
     assert!(svg.contains("Series impedance Park equivalent: A – Wind park"));
+    // Asynchronous static generators are drawn as rotating machines.
+    assert_eq!(svg.matches(">GA</text>").count(), 2);
+    assert!(svg.contains("Static generator WT2 (async_doubly_fed) at Section 2"));
     assert!(svg.contains("Bus coupler CB2: A – Section 2, impedance 0.5 Ω"));
     assert!(svg.contains("1 series impedances, 1 storage units, 1 shunts, 2 ward equivalents"));
     // The impedance is a hop: the neighbourhood of A reaches B through it.

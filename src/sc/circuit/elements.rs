@@ -182,7 +182,7 @@ impl GeneratorType {
             GeneratorType::AsyncDoublyFed => "async_doubly_fed",
         }
     }
-    pub(crate) fn is_current_source(&self) -> bool {
+    pub fn is_current_source(&self) -> bool {
         *self == GeneratorType::CurrentSource
     }
 }

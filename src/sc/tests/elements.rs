@@ -378,3 +378,22 @@ fn element_data_is_validated() {
             .to_string()
     ));
 }
+
+/// A line between two buses fused by a closed switch carries nothing: the fault current is the
+/// grid's alone (the branch's entries cancel on the shared diagonal, as in pandapower).
+#[test]
+fn a_branch_within_fused_buses_is_no_shunt() {
+    let mut v = grid();
+    v["lines"] = json!([{"id": "L", "from_bus": "A", "to_bus": "B", "length_km": 1,
+        "r_ohm_per_km": 0.1, "x_ohm_per_km": 0.4}]);
+    let c = with(
+        v,
+        "switches",
+        json!([{"id": "S", "bus": "A", "element_kind": "bus",
+        "element": "B"}]),
+    );
+    let o = ScOptions::default();
+    let want = 1.1 * 110.0 / (SQRT_3 * zq(1.1, 3000.0).norm());
+    close(ik_at(&c, &o, "A").unwrap(), want, "Ik'' at A");
+    close(ik_at(&c, &o, "B").unwrap(), want, "Ik'' at B");
+}
