@@ -133,6 +133,7 @@ const SWITCH_ELEMENT_KINDS: &[&str] = &["bus", "line", "transformer", "transform
 const SWITCH_TYPES: &[&str] = &["CB", "LBS", "DS"];
 const TAP_SIDES_2W: &[&str] = &["hv", "lv"];
 const TAP_SIDES_3W: &[&str] = &["hv", "mv", "lv"];
+const GENERATOR_TYPES: &[&str] = &["current_source", "async", "async_doubly_fed"];
 
 const BUSES: &[FieldDef] = &[
     id(),
@@ -204,6 +205,7 @@ const TRANSFORMERS: &[FieldDef] = &[
     num("tap_step_percent", "Tap step", "%").adv(),
     flag("oltc", "On-load tap changer", "false").adv(),
     num("pt_percent", "Off-load tap range pT", "%").adv(),
+    flag("power_station_unit", "Unit transformer (no KT)", "false").adv(),
     num("parallel", "Parallel units", "").def("1").adv(),
 ];
 
@@ -271,8 +273,86 @@ const STATIC_GENERATORS: &[FieldDef] = &[
     id(),
     name(),
     bus("bus", "Bus"),
-    num("sn_mva", "Sr", "MVA").req(),
-    num("k", "k (Isc/Ir)", "").req(),
+    choice("generator_type", "Type", GENERATOR_TYPES).def("current_source"),
+    num("sn_mva", "Sr", "MVA"),
+    num("k", "k (Isc/Ir)", ""),
+    in_service(),
+    num("lrc_pu", "ILR/Ir (async)", "p.u.").adv(),
+    num("rx", "R/X (async)", "").adv(),
+    num("max_ik_ka", "ik max (doubly fed)", "kA").adv(),
+    num("kappa", "κ (doubly fed)", "").adv(),
+];
+
+const IMPEDANCES: &[FieldDef] = &[
+    id(),
+    name(),
+    bus("from_bus", "From bus"),
+    bus("to_bus", "To bus"),
+    num("sn_mva", "Sref", "MVA").req(),
+    num("rft_pu", "R", "p.u.").req(),
+    num("xft_pu", "X", "p.u.").req(),
+    in_service(),
+    num("rtf_pu", "R to→from", "p.u.").adv(),
+    num("xtf_pu", "X to→from", "p.u.").adv(),
+    num("gf_pu", "G from end", "p.u.").def("0").adv(),
+    num("bf_pu", "B from end", "p.u.").def("0").adv(),
+    num("gt_pu", "G to end", "p.u.").adv(),
+    num("bt_pu", "B to end", "p.u.").adv(),
+    num("rft0_pu", "R0", "p.u.").adv(),
+    num("xft0_pu", "X0", "p.u.").adv(),
+    num("rtf0_pu", "R0 to→from", "p.u.").adv(),
+    num("xtf0_pu", "X0 to→from", "p.u.").adv(),
+    num("gf0_pu", "G0 from end", "p.u.").def("0").adv(),
+    num("bf0_pu", "B0 from end", "p.u.").def("0").adv(),
+    num("gt0_pu", "G0 to end", "p.u.").adv(),
+    num("bt0_pu", "B0 to end", "p.u.").adv(),
+];
+
+const STORAGES: &[FieldDef] = &[
+    id(),
+    name(),
+    bus("bus", "Bus"),
+    num("p_mw", "P", "MW").def("0"),
+    num("q_mvar", "Q", "Mvar").def("0"),
+    num("sn_mva", "Sr", "MVA"),
+    num("max_e_mwh", "Capacity", "MWh"),
+    in_service(),
+];
+
+const SHUNTS: &[FieldDef] = &[
+    id(),
+    name(),
+    bus("bus", "Bus"),
+    num("p_mw", "P per step", "MW").def("0"),
+    num("q_mvar", "Q per step", "Mvar").def("0"),
+    num("vn_kv", "Ur", "kV"),
+    FieldDef::new("step", "Steps in service", "", FieldType::Integer).def("1"),
+    FieldDef::new("max_step", "Steps", "", FieldType::Integer),
+    in_service(),
+];
+
+const WARDS: &[FieldDef] = &[
+    id(),
+    name(),
+    bus("bus", "Bus"),
+    num("pz_mw", "Pz at Un", "MW").req(),
+    num("qz_mvar", "Qz at Un", "Mvar").req(),
+    num("ps_mw", "Ps", "MW").def("0"),
+    num("qs_mvar", "Qs", "Mvar").def("0"),
+    in_service(),
+];
+
+const XWARDS: &[FieldDef] = &[
+    id(),
+    name(),
+    bus("bus", "Bus"),
+    num("pz_mw", "Pz at Un", "MW").req(),
+    num("qz_mvar", "Qz at Un", "Mvar").req(),
+    num("ps_mw", "Ps", "MW").def("0"),
+    num("qs_mvar", "Qs", "Mvar").def("0"),
+    num("r_ohm", "R internal", "Ω").req(),
+    num("x_ohm", "X internal", "Ω").req(),
+    num("vm_pu", "U internal", "p.u.").def("1"),
     in_service(),
 ];
 
@@ -295,11 +375,12 @@ const SWITCHES: &[FieldDef] = &[
     choice("type", "Type", SWITCH_TYPES),
     num("rated_ib_ka", "Ib rated", "kA"),
     num("rated_ip_ka", "ip rated", "kA"),
+    num("z_ohm", "Impedance (bus-bus)", "Ω").def("0").adv(),
     in_service(),
 ];
 
 /// Every element kind, in the document's order.
-pub static KINDS: [KindDef; 10] = [
+pub static KINDS: [KindDef; 15] = [
     KindDef {
         key: "buses",
         title: "Buses",
@@ -331,6 +412,12 @@ pub static KINDS: [KindDef; 10] = [
         fields: TRANSFORMERS3W,
     },
     KindDef {
+        key: "impedances",
+        title: "Series impedances",
+        singular: "series impedance",
+        fields: IMPEDANCES,
+    },
+    KindDef {
         key: "generators",
         title: "Generators",
         singular: "generator",
@@ -349,10 +436,34 @@ pub static KINDS: [KindDef; 10] = [
         fields: STATIC_GENERATORS,
     },
     KindDef {
+        key: "storages",
+        title: "Storage units",
+        singular: "storage unit",
+        fields: STORAGES,
+    },
+    KindDef {
         key: "loads",
         title: "Loads",
         singular: "load",
         fields: LOADS,
+    },
+    KindDef {
+        key: "shunts",
+        title: "Shunts",
+        singular: "shunt",
+        fields: SHUNTS,
+    },
+    KindDef {
+        key: "wards",
+        title: "Ward equivalents",
+        singular: "ward equivalent",
+        fields: WARDS,
+    },
+    KindDef {
+        key: "xwards",
+        title: "Extended ward equivalents",
+        singular: "extended ward equivalent",
+        fields: XWARDS,
     },
     KindDef {
         key: "switches",
@@ -373,6 +484,11 @@ fn schema_def(key: &str) -> &'static str {
         "generators" => "generator",
         "motors" => "motor",
         "static_generators" => "static_generator",
+        "impedances" => "impedance",
+        "storages" => "storage",
+        "shunts" => "shunt",
+        "wards" => "ward",
+        "xwards" => "xward",
         "loads" => "load",
         _ => "switch",
     }

@@ -8,12 +8,15 @@
 //! - Two-winding transformer: two overlapping circles on its connector, below the upper bus.
 //! - Three-winding transformer: three circles below its highest-drawn bus, connectors to the
 //!   two others leave from there.
+//! - Series impedance: a rectangle on its connector, below the upper bus.
 //! - External grid: a hatched box above its bar. Generator: circle with `G` and `~`. Static
 //!   generator: box with a diagonal, `~` and `=`. Motor: circle with `M`. Load: an arrow.
+//!   Asynchronous static generator: circle with `GA`. Storage unit: box with battery plates. Shunt: plates above an earth mark. Ward and
+//!   extended ward equivalents: a dashed box with `W` or `XW`.
 //!   Devices hang below their bar with their name underneath.
 //! - Switch: a small square, filled when closed and white when open, on the connector next
 //!   to its bus; a bus-bus switch is drawn as a coupler between the two bars with the square
-//!   in the middle.
+//!   in the middle (its tooltip names an impedance z_ohm).
 //! - Out-of-service elements: grey and dashed.
 //!
 //! Elements that cannot be placed are left out rather than failing: lines, transformers and
@@ -38,11 +41,11 @@
 //!   `annotated`; inside it `line.bus-bar`, `text.bus-name`, `text.bus-kv`, `text.bus-value`.
 //!   The highlighted bus also gets a `rect.bus-highlight` drawn beneath all layers.
 //! - `g.link` with `data-element` and one of `line`, `transformer`, `transformer3w`,
-//!   `coupler` (couplers also `closed` or `open`), modifier `oos`; `rect.mask` is the white
+//!   `impedance`, `coupler` (couplers also `closed` or `open`), modifier `oos`; `rect.mask` is the white
 //!   backing of transformer circles, `circle.junction` a branch point of a three-winding
 //!   transformer's connectors.
 //! - `g.device` with `data-element`, `data-bus` and one of `ext-grid`, `generator`,
-//!   `static-generator`, `motor`, `load`, modifier `oos`.
+//!   `static-generator`, `storage`, `motor`, `load`, `shunt`, `ward`, `xward`, modifier `oos`.
 //! - `g.switch` with `data-element`, `data-bus`, `closed` or `open`, modifier `oos`.
 
 mod annotations;

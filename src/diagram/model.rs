@@ -11,7 +11,9 @@ pub enum LinkKind {
     Line,
     Transformer,
     Transformer3w,
-    /// A bus-bus switch.
+    /// A series impedance element.
+    Impedance,
+    /// A bus-bus switch (with or without an impedance).
     Coupler,
 }
 
@@ -19,7 +21,8 @@ pub enum LinkKind {
 #[derive(Debug, Clone)]
 pub struct Link {
     pub kind: LinkKind,
-    /// Index in the circuit's list of that kind (the switch list for couplers).
+    /// Index in the circuit's list of that kind (the switch list for couplers, the impedance
+    /// list for impedances).
     pub element: usize,
     /// Distinct bus indices in terminal order (from/to, hv/lv, hv/mv/lv, switch bus/other).
     pub buses: Vec<usize>,
@@ -31,8 +34,12 @@ pub enum DeviceKind {
     ExternalGrid,
     Generator,
     StaticGenerator,
+    Storage,
     Motor,
     Load,
+    Shunt,
+    Ward,
+    Xward,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -122,6 +129,13 @@ impl<'a> Model<'a> {
                     .or_insert(k);
             }
         }
+        for (i, z) in c.impedances.iter().enumerate() {
+            add(
+                LinkKind::Impedance,
+                i,
+                &[find(&z.from_bus), find(&z.to_bus)],
+            );
+        }
         for (i, s) in c.switches.iter().enumerate() {
             if s.element_kind == ElementKind::Bus {
                 add(LinkKind::Coupler, i, &[find(&s.bus), find(&s.element)]);
@@ -179,6 +193,10 @@ impl<'a> Model<'a> {
                 let e = &c.transformers3w[l.element];
                 (&e.id, &e.name, e.in_service)
             }
+            LinkKind::Impedance => {
+                let e = &c.impedances[l.element];
+                (&e.id, &e.name, e.in_service)
+            }
             LinkKind::Coupler => {
                 let e = &c.switches[l.element];
                 (&e.id, &e.name, e.in_service)
@@ -210,8 +228,24 @@ impl<'a> Model<'a> {
                 let e = &c.motors[d.element];
                 (&e.id, &e.name, e.in_service)
             }
+            DeviceKind::Storage => {
+                let e = &c.storages[d.element];
+                (&e.id, &e.name, e.in_service)
+            }
             DeviceKind::Load => {
                 let e = &c.loads[d.element];
+                (&e.id, &e.name, e.in_service)
+            }
+            DeviceKind::Shunt => {
+                let e = &c.shunts[d.element];
+                (&e.id, &e.name, e.in_service)
+            }
+            DeviceKind::Ward => {
+                let e = &c.wards[d.element];
+                (&e.id, &e.name, e.in_service)
+            }
+            DeviceKind::Xward => {
+                let e = &c.xwards[d.element];
                 (&e.id, &e.name, e.in_service)
             }
         };
@@ -234,7 +268,7 @@ impl<'a> Model<'a> {
 
 /// Devices in drawing order: by kind, then by their order in the circuit.
 fn devices(c: &Circuit, find: &dyn Fn(&str) -> Option<usize>) -> Vec<Device> {
-    let lists: [(DeviceKind, Vec<&str>); 5] = [
+    let lists: [(DeviceKind, Vec<&str>); 9] = [
         (
             DeviceKind::ExternalGrid,
             c.external_grids.iter().map(|e| e.bus.as_str()).collect(),
@@ -248,12 +282,28 @@ fn devices(c: &Circuit, find: &dyn Fn(&str) -> Option<usize>) -> Vec<Device> {
             c.static_generators.iter().map(|e| e.bus.as_str()).collect(),
         ),
         (
+            DeviceKind::Storage,
+            c.storages.iter().map(|e| e.bus.as_str()).collect(),
+        ),
+        (
             DeviceKind::Motor,
             c.motors.iter().map(|e| e.bus.as_str()).collect(),
         ),
         (
             DeviceKind::Load,
             c.loads.iter().map(|e| e.bus.as_str()).collect(),
+        ),
+        (
+            DeviceKind::Shunt,
+            c.shunts.iter().map(|e| e.bus.as_str()).collect(),
+        ),
+        (
+            DeviceKind::Ward,
+            c.wards.iter().map(|e| e.bus.as_str()).collect(),
+        ),
+        (
+            DeviceKind::Xward,
+            c.xwards.iter().map(|e| e.bus.as_str()).collect(),
         ),
     ];
     let mut out = Vec::new();

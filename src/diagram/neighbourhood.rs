@@ -5,7 +5,7 @@ use super::model::Model;
 use crate::sc::circuit::{Circuit, ElementKind};
 use std::collections::{HashSet, VecDeque};
 
-/// The buses within `depth` branch hops of `bus_id` (lines and transformers count one hop,
+/// The buses within `depth` branch hops of `bus_id` (lines, transformers and impedances count one hop,
 /// closed or open bus couplers none, so coupled bus sections come together), with every element
 /// attached to them. Branches, transformers and couplers with a terminal outside the set are
 /// omitted, as are switches on omitted elements, so the result only references its own buses;
@@ -49,6 +49,11 @@ pub fn neighbourhood(circuit: &Circuit, bus_id: &str, depth: usize) -> Option<Ci
     out.motors = keep(&c.motors, |e| inside(&e.bus));
     out.static_generators = keep(&c.static_generators, |e| inside(&e.bus));
     out.loads = keep(&c.loads, |e| inside(&e.bus));
+    out.impedances = keep(&c.impedances, |z| inside(&z.from_bus) && inside(&z.to_bus));
+    out.storages = keep(&c.storages, |e| inside(&e.bus));
+    out.shunts = keep(&c.shunts, |e| inside(&e.bus));
+    out.wards = keep(&c.wards, |e| inside(&e.bus));
+    out.xwards = keep(&c.xwards, |e| inside(&e.bus));
     let trafos: HashSet<&str> = out.transformers.iter().map(|t| t.id.as_str()).collect();
     out.generators = keep(&c.generators, |e| inside(&e.bus));
     for g in &mut out.generators {

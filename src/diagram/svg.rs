@@ -141,8 +141,8 @@ fn description(model: &Model) -> String {
     let c = model.circuit;
     let count = |kind: LinkKind| model.links.iter().filter(|l| l.kind == kind).count();
     let sources = c.external_grids.len() + c.generators.len() + c.static_generators.len();
-    format!(
-        "{} buses, {} lines, {} transformers, {} three-winding transformers, {} bus couplers, {} sources, {} motors, {} loads. Out-of-service elements are dashed.",
+    let mut text = format!(
+        "{} buses, {} lines, {} transformers, {} three-winding transformers, {} bus couplers, {} sources, {} motors, {} loads",
         c.buses.len(),
         count(LinkKind::Line),
         count(LinkKind::Transformer),
@@ -151,7 +151,20 @@ fn description(model: &Model) -> String {
         sources,
         c.motors.len(),
         c.loads.len(),
-    )
+    );
+    // Kinds most circuits lack are named only when present.
+    for (n, what) in [
+        (count(LinkKind::Impedance), "series impedances"),
+        (c.storages.len(), "storage units"),
+        (c.shunts.len(), "shunts"),
+        (c.wards.len() + c.xwards.len(), "ward equivalents"),
+    ] {
+        if n > 0 {
+            text.push_str(&format!(", {n} {what}"));
+        }
+    }
+    text.push_str(". Out-of-service elements are dashed.");
+    text
 }
 
 fn legend(o: &mut String, a: &Annotations) -> fmt::Result {
@@ -200,6 +213,7 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
         LinkKind::Line => ("line", "Line"),
         LinkKind::Transformer => ("transformer", "Transformer"),
         LinkKind::Transformer3w => ("transformer3w", "Three-winding transformer"),
+        LinkKind::Impedance => ("impedance", "Series impedance"),
         LinkKind::Coupler => ("coupler", "Bus coupler"),
     };
     let state = match (link.kind, closed) {
@@ -216,6 +230,13 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
     )?;
     let ends: Vec<&str> = link.buses.iter().map(|&b| model.bus_label(b)).collect();
     let mut tip = format!("{kind} {}: {}", info.label, ends.join(" – "));
+    if let Some(z) = (link.kind == LinkKind::Coupler)
+        .then(|| model.circuit.switches[link.element].z_ohm)
+        .flatten()
+        .filter(|z| *z > 0.0)
+    {
+        tip.push_str(&format!(", impedance {} Ω", text::decimals(z, 3)));
+    }
     if !closed {
         tip.push_str(", open");
     }
@@ -239,6 +260,10 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
     let side_label = truncate(info.label, text::SIDE_LABEL_CHARS);
     match link.kind {
         LinkKind::Line => side_text(o, x + 5.0, y + BRANCH_LABEL_DY, &side_label)?,
+        LinkKind::Impedance => {
+            symbols::impedance(o, x, y, colour)?;
+            side_text(o, x + 9.0, y + BRANCH_LABEL_DY, &side_label)?;
+        }
         LinkKind::Transformer => {
             symbols::transformer(o, x, y, colour)?;
             side_text(o, x + 11.0, y + BRANCH_LABEL_DY, &side_label)?;
@@ -316,8 +341,12 @@ fn device_group(
         DeviceKind::ExternalGrid => ("ext-grid", "External grid"),
         DeviceKind::Generator => ("generator", "Generator"),
         DeviceKind::StaticGenerator => ("static-generator", "Static generator"),
+        DeviceKind::Storage => ("storage", "Storage unit"),
         DeviceKind::Motor => ("motor", "Motor"),
         DeviceKind::Load => ("load", "Load"),
+        DeviceKind::Shunt => ("shunt", "Shunt"),
+        DeviceKind::Ward => ("ward", "Ward equivalent"),
+        DeviceKind::Xward => ("xward", "Extended ward equivalent"),
     };
     let oos = if info.in_service { "" } else { " oos" };
     write!(
@@ -327,7 +356,19 @@ fn device_group(
         escape(&model.circuit.buses[d.bus].id),
         dash(info.in_service)
     )?;
-    let mut tip = format!("{kind} {} at {}", info.label, model.bus_label(d.bus));
+    // Asynchronous types of static generators are rotating machines.
+    let machine_type = (d.kind == DeviceKind::StaticGenerator)
+        .then(|| model.circuit.static_generators[d.element].generator_type)
+        .filter(|t| !t.is_current_source());
+    let mut tip = match machine_type {
+        Some(t) => format!(
+            "{kind} {} ({}) at {}",
+            info.label,
+            t.as_str(),
+            model.bus_label(d.bus)
+        ),
+        None => format!("{kind} {} at {}", info.label, model.bus_label(d.bus)),
+    };
     if !info.in_service {
         tip.push_str(", out of service");
     }
@@ -337,9 +378,16 @@ fn device_group(
     match d.kind {
         DeviceKind::ExternalGrid => symbols::external_grid(o, x, y, colour)?,
         DeviceKind::Generator => symbols::generator(o, x, y, colour)?,
+        DeviceKind::StaticGenerator if machine_type.is_some() => {
+            symbols::async_generator(o, x, y, colour)?
+        }
         DeviceKind::StaticGenerator => symbols::static_generator(o, x, y, colour)?,
+        DeviceKind::Storage => symbols::storage(o, x, y, colour)?,
         DeviceKind::Motor => symbols::motor(o, x, y, colour)?,
         DeviceKind::Load => symbols::load(o, x, y, colour)?,
+        DeviceKind::Shunt => symbols::shunt(o, x, y, colour)?,
+        DeviceKind::Ward => symbols::ward(o, x, y, "W", colour)?,
+        DeviceKind::Xward => symbols::ward(o, x, y, "XW", colour)?,
     }
     let label_y = match place.side {
         Side::Top => y - 33.0,

@@ -104,6 +104,14 @@ pub fn motor(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
     letter(o, x, cy + 3.5, "M", ink)
 }
 
+/// Asynchronous (or doubly fed asynchronous) generator: circle with "GA".
+pub fn async_generator(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
+    stub(o, x, y, STUB, ink)?;
+    let cy = y + CENTRE;
+    circle(o, x, cy, R, ink, PAPER)?;
+    letter(o, x, cy + 3.5, "GA", ink)
+}
+
 /// Static generator (inverter): box split by a diagonal, "~" above it and "=" below.
 pub fn static_generator(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
     stub(o, x, y, STUB - 1.0, ink)?;
@@ -128,6 +136,57 @@ pub fn load(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
         r#"<path d="M{} {}h12l-6 12z" fill="{ink}" stroke="{ink}" stroke-width="1"/>"#,
         Num(x - 6.0),
         Num(y + 24.0)
+    )
+}
+
+/// Storage unit (battery): a box holding a long and a short plate.
+pub fn storage(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
+    stub(o, x, y, STUB - 1.0, ink)?;
+    let cy = y + CENTRE;
+    write!(
+        o,
+        r#"<rect x="{}" y="{}" width="22" height="22" fill="{PAPER}" stroke="{ink}" stroke-width="1.5"/>"#,
+        Num(x - 11.0),
+        Num(cy - 11.0)
+    )?;
+    segment(o, (x - 7.0, cy - 3.0), (x + 7.0, cy - 3.0), ink)?;
+    segment(o, (x - 4.0, cy + 2.0), (x + 4.0, cy + 2.0), ink)?;
+    segment(o, (x, cy - 11.0), (x, cy - 3.0), ink)?;
+    segment(o, (x, cy + 2.0), (x, cy + 11.0), ink)
+}
+
+/// Shunt: a stub down to two plates and an earth mark below.
+pub fn shunt(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
+    stub(o, x, y, 20.0, ink)?;
+    segment(o, (x - 9.0, y + 20.0), (x + 9.0, y + 20.0), ink)?;
+    segment(o, (x - 9.0, y + 25.0), (x + 9.0, y + 25.0), ink)?;
+    stub(o, x, y + 25.0, 8.0, ink)?;
+    segment(o, (x - 7.0, y + 33.0), (x + 7.0, y + 33.0), ink)?;
+    segment(o, (x - 4.0, y + 36.0), (x + 4.0, y + 36.0), ink)?;
+    segment(o, (x - 1.5, y + 39.0), (x + 1.5, y + 39.0), ink)
+}
+
+/// Ward equivalent: a box with its letters (`W`, `XW`), the equivalent of a network beyond.
+pub fn ward(o: &mut String, x: f64, y: f64, letters: &str, ink: &str) -> fmt::Result {
+    stub(o, x, y, STUB, ink)?;
+    let cy = y + CENTRE;
+    write!(
+        o,
+        r#"<rect x="{}" y="{}" width="24" height="20" fill="{PAPER}" stroke="{ink}" stroke-width="1.5" stroke-dasharray="3 2"/>"#,
+        Num(x - 12.0),
+        Num(cy - 12.0)
+    )?;
+    letter(o, x, cy + 2.0, letters, ink)
+}
+
+/// Series impedance: a rectangle on the connector below the hub's bar, with a white backing
+/// that hides the connector inside it.
+pub fn impedance(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
+    write!(
+        o,
+        r#"<rect x="{}" y="{}" width="10" height="22" fill="{PAPER}" stroke="{ink}" stroke-width="1.5"/>"#,
+        Num(x - 5.0),
+        Num(y + 26.0)
     )
 }
 

@@ -493,3 +493,46 @@ fn fixtures_have_no_overlapping_buses() {
     assert_no_overlap(&layout_of(&substation()));
     assert_no_overlap(&layout_of(&iec_full()));
 }
+
+#[test]
+fn equivalents_example_renders_impedances_and_bus_attachments() {
+    let c = parse(include_str!(
+        "../../tests/fixtures/sc/examples/equivalents.circuit.json"
+    ));
+    let svg = render_default(&c);
+    assert_well_formed(&svg);
+    assert_inline_safe(&svg);
+    assert_every_bus(&c, &svg);
+    for class in [
+        "link impedance",
+        "link coupler closed",
+        "device storage",
+        "device shunt",
+        "device ward",
+        "device xward",
+        "device static-generator",
+    ] {
+        assert!(
+            svg.contains(&format!(r#"class="{class}""#)),
+            "{class} missing"
+        );
+    }
+    assert!(svg.contains("Series impedance Park equivalent: A – Wind park"));
+    // Asynchronous static generators are drawn as rotating machines.
+    assert_eq!(svg.matches(">GA</text>").count(), 2);
+    assert!(svg.contains("Static generator WT2 (async_doubly_fed) at Section 2"));
+    assert!(svg.contains("Bus coupler CB2: A – Section 2, impedance 0.5 Ω"));
+    assert!(svg.contains("1 series impedances, 1 storage units, 1 shunts, 2 ward equivalents"));
+    // The impedance is a hop: the neighbourhood of A reaches B through it.
+    let n = crate::diagram::neighbourhood(&c, "A", 1).unwrap();
+    assert_eq!(n.impedances.len(), 1);
+    assert_eq!(
+        (
+            n.storages.len(),
+            n.xwards.len(),
+            n.wards.len(),
+            n.shunts.len()
+        ),
+        (1, 1, 1, 1)
+    );
+}

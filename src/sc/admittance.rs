@@ -41,6 +41,12 @@ pub fn assemble(
         }
         let ys = one / scale_x(z, v.freq_ratio);
         let t2 = br.ratio * br.ratio;
+        if f == t {
+            // Both ends on one node (buses fused by a closed switch): the four entries of the
+            // branch add up on the diagonal, so the series part cancels (for ratio 1).
+            y.add(f, f, (ys + br.y_f) / t2 + ys + br.y_t - ys * 2.0 / br.ratio);
+            continue;
+        }
         y.add(f, f, (ys + br.y_f) / t2);
         y.add(t, t, ys + br.y_t);
         y.add(f, t, -ys / br.ratio);

@@ -20,7 +20,8 @@ use std::f64::consts::PI;
 
 const SQRT_3: f64 = 1.732_050_807_568_877_2;
 
-/// (element kind 0 line / 1 transformer / 2 transformer3w, element index).
+/// (element kind 0 line / 1 transformer / 2 transformer3w / 3 impedance / 4 switch, element
+/// index).
 type Key = (u8, usize);
 
 fn key_of(owner: Owner) -> Key {
@@ -28,6 +29,8 @@ fn key_of(owner: Owner) -> Key {
         Owner::Line(i) => (0, i),
         Owner::Trafo(i) => (1, i),
         Owner::Trafo3w(i, _) => (2, i),
+        Owner::Impedance(i) => (3, i),
+        Owner::Switch(i) => (4, i),
     }
 }
 
@@ -666,7 +669,9 @@ pub(super) fn branch_currents(
             let (kind, id) = match kind {
                 0 => ("line", c.lines[i].id.clone()),
                 1 => ("transformer", c.transformers[i].id.clone()),
-                _ => ("transformer3w", c.transformers3w[i].id.clone()),
+                2 => ("transformer3w", c.transformers3w[i].id.clone()),
+                3 => ("impedance", c.impedances[i].id.clone()),
+                _ => ("switch", c.switches[i].id.clone()),
             };
             BranchResult {
                 kind: kind.into(),

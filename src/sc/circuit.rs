@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod elements;
+pub use elements::*;
+
 /// The value of the top-level `format` field.
 pub const FORMAT_NAME: &str = "ampflux-circuit";
 /// The only circuit format version this engine reads.
@@ -47,13 +50,23 @@ pub struct Circuit {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transformers3w: Vec<Transformer3w>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub impedances: Vec<Impedance>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub generators: Vec<Generator>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub motors: Vec<Motor>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub static_generators: Vec<StaticGenerator>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storages: Vec<Storage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub loads: Vec<Load>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shunts: Vec<Shunt>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wards: Vec<Ward>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub xwards: Vec<Xward>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub switches: Vec<Switch>,
 }
@@ -71,10 +84,15 @@ impl Circuit {
             lines: Vec::new(),
             transformers: Vec::new(),
             transformers3w: Vec::new(),
+            impedances: Vec::new(),
             generators: Vec::new(),
             motors: Vec::new(),
             static_generators: Vec::new(),
+            storages: Vec::new(),
             loads: Vec::new(),
+            shunts: Vec::new(),
+            wards: Vec::new(),
+            xwards: Vec::new(),
             switches: Vec::new(),
         }
     }
@@ -215,6 +233,10 @@ pub struct Transformer {
     /// Tap range pT of an off-load tap changer, percent (KSO, eq. 24).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pt_percent: Option<f64>,
+    /// Unit transformer of a power-station unit (pandapower's flag): no KT, also when no
+    /// generator names it in power_station_trafo (then no KS/KSO either: KT = 1, as pandapower).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub power_station_unit: bool,
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub parallel: f64,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
@@ -317,7 +339,11 @@ pub struct Motor {
     pub in_service: bool,
 }
 
-/// Inverter-based source, a current source of k times rated current (IEC 60909-0 6.9).
+/// Static generator (pandapower `sgen`). By `generator_type`: a full-converter unit, a current
+/// source of k times rated current (IEC 60909-0 6.9); an asynchronous generator, an impedance
+/// 1/lrc_pu · Un²/sn_mva with R/X = rx; a doubly fed asynchronous generator, an impedance
+/// √2·kappa·Un/(√3·max_ik_ka) with R/X = rx, whose kappa is the peak factor at its bus.
+/// With k, an asynchronous type is a current source too (pandapower's `current_source`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StaticGenerator {
@@ -325,8 +351,26 @@ pub struct StaticGenerator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub bus: String,
-    pub sn_mva: f64,
-    pub k: f64,
+    #[serde(default, skip_serializing_if = "GeneratorType::is_current_source")]
+    pub generator_type: GeneratorType,
+    /// Rated power, MVA (current sources and asynchronous generators).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sn_mva: Option<f64>,
+    /// Short-circuit current / rated current of the current source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<f64>,
+    /// Locked-rotor current / rated current (async).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lrc_pu: Option<f64>,
+    /// R/X of the machine impedance (async, async_doubly_fed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rx: Option<f64>,
+    /// Highest instantaneous short-circuit current of a 3ph fault, kA (async_doubly_fed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ik_ka: Option<f64>,
+    /// Peak factor κ given by the manufacturer (async_doubly_fed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kappa: Option<f64>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
 }
@@ -387,6 +431,21 @@ pub struct Switch {
     /// Rated short-circuit making current (peak), kA (duty check).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rated_ip_ka: Option<f64>,
+    /// Impedance of a bus-bus switch, ohm: closed, with z_ohm > 0, it is a series impedance of
+    /// that magnitude with R/X = 2 (pandapower's short-circuit switch model) instead of fusing
+    /// its buses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub z_ohm: Option<f64>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
+}
+
+impl Switch {
+    /// A closed, in-service bus-bus switch with an impedance: a branch, not a fusion.
+    pub fn is_impedance(&self) -> bool {
+        self.element_kind == ElementKind::Bus
+            && self.closed
+            && self.in_service
+            && self.z_ohm.is_some_and(|z| z > 0.0)
+    }
 }

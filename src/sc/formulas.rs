@@ -125,6 +125,10 @@ pub(super) struct Kappa {
 const KAPPA_B_RX_LIMIT: f64 = 0.3;
 
 pub(super) fn kappa_at(m: &Model, o: &ScOptions, node: usize, nz: &NodeZ, zf: C64) -> Kappa {
+    // A doubly fed asynchronous generator's own κ at its bus (pandapower's model).
+    if let Some(k) = m.kappa_at.get(node).copied().flatten() {
+        return Kappa { ip: k, dc: k };
+    }
     let zk = nz.z1 + zf;
     match o.kappa_method {
         KappaMethod::C => {

@@ -1,7 +1,8 @@
 //! Which buses are fed over more than one path (IEC 60909-0 8.1.3.2: κ method B applies the
 //! factor 1.15 to meshed networks only).
 //!
-//! The network graph gets an extra "earth" vertex joined to every node with a source shunt.
+//! The network graph gets an extra "earth" vertex joined to every node with a source shunt
+//! (passive shunts such as ward equivalents are no source).
 //! A node has two or more simple paths to earth exactly when the path from it to earth in the
 //! block-cut tree (biconnected components, Tarjan) passes through a block that is more than a
 //! single bridge edge.
@@ -18,7 +19,7 @@ pub fn meshed_nodes(net: &SeqNetwork, n: usize) -> Vec<bool> {
         .map(|b| (b.f, b.t))
         .collect();
     let mut has_source = vec![false; n];
-    for s in &net.shunts {
+    for s in net.shunts.iter().filter(|s| !s.passive) {
         if !has_source[s.node] {
             has_source[s.node] = true;
             edges.push((s.node, earth));
@@ -161,6 +162,7 @@ mod tests {
                     z,
                     z_peak: z,
                     terminal: None,
+                    passive: false,
                 })
                 .collect(),
         }

@@ -54,7 +54,8 @@ pub struct BusResult {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BranchResult {
-    /// `line`, `transformer` or `transformer3w`.
+    /// `line`, `transformer`, `transformer3w`, `impedance` or `switch` (a bus-bus switch with
+    /// an impedance; from = its bus, to = the other bus).
     pub kind: String,
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -109,6 +109,7 @@ pub fn network(n_buses: usize, meshed: bool, seed: u64) -> Circuit {
             tap_step_percent: None,
             oltc: false,
             pt_percent: None,
+            power_station_unit: false,
             parallel: 1.0,
             in_service: true,
         });

@@ -56,6 +56,8 @@ impl<'a> Topology<'a> {
             };
             let closed = s.closed && s.in_service;
             match s.element_kind {
+                // A switch with an impedance is a branch (model), not a fusion.
+                ElementKind::Bus if s.is_impedance() => {}
                 ElementKind::Bus => {
                     if let Some(&e) = bus_index.get(s.element.as_str()) {
                         if closed && live(b) && live(e) {
@@ -108,6 +110,16 @@ impl<'a> Topology<'a> {
                 .collect();
             for w in ends.windows(2) {
                 conn.union(w[0], w[1]);
+            }
+        }
+        for z in c.impedances.iter().filter(|z| z.in_service) {
+            if let (Some(f), Some(t)) = (bus(&z.from_bus), bus(&z.to_bus)) {
+                conn.union(f, t);
+            }
+        }
+        for s in c.switches.iter().filter(|s| s.is_impedance()) {
+            if let (Some(f), Some(t)) = (bus(&s.bus), bus(&s.element)) {
+                conn.union(f, t);
             }
         }
         let mut source_roots = HashSet::new();

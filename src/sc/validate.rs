@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+mod elements;
+
 /// Relative difference between a transformer's rated winding voltage and its bus's nominal
 /// voltage above which a warning is given.
 pub const VOLTAGE_MISMATCH_TOLERANCE: f64 = 0.2;
@@ -456,12 +458,6 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
             );
         }
     }
-    for s in &c.static_generators {
-        let kd = "static_generators";
-        k.bus_ref(kd, &s.id, "bus", &s.bus);
-        k.positive(kd, &s.id, "sn_mva", s.sn_mva);
-        k.non_negative(kd, &s.id, "k", s.k);
-    }
     for l in &c.loads {
         k.bus_ref("loads", &l.id, "bus", &l.bus);
     }
@@ -513,6 +509,7 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
         k.opt_positive(kd, &s.id, "rated_ib_ka", s.rated_ib_ka);
         k.opt_positive(kd, &s.id, "rated_ip_ka", s.rated_ip_ka);
     }
+    elements::check(&mut k);
 
     k.out
 }

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod circuit;
 mod cli;
+mod elements;
 mod health;
 mod jobs;
 mod page_cache;

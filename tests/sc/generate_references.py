@@ -318,8 +318,13 @@ def run_all(net, name, faults=("3ph", "2ph", "1ph"), cases=("max", "min"), lv_to
             opts.update(extra)
         calc_sc(net, **opts)
         branches = {str(i): float(v) for i, v in net.res_line_sc.ikss_ka.items() if np.isfinite(v)}
+    out = {"provenance": PROVENANCE, "runs": results, "line_ikss_3ph_max": branches}
+    # Closed bus-bus switches with an impedance (z_ohm > 0) are branches: their currents too.
+    z_switches = net.switch.index[(net.switch.et == "b") & net.switch.closed & (net.switch.z_ohm > 0)]
+    if branches is not None and len(z_switches):
+        out["switch_ikss_3ph_max"] = {str(i): float(net.res_switch_sc.ikss_ka.at[i]) for i in z_switches}
     with open(os.path.join(ROOT, "pp", name + ".results.json"), "w") as f:
-        json.dump({"provenance": PROVENANCE, "runs": results, "line_ikss_3ph_max": branches}, f, indent=0)
+        json.dump(out, f, indent=0)
 
 
 def radial_mv(seed, n=8, lv=False, motors=False, sgen=False, parallel=False, open_switch=False, gen=False,
@@ -460,6 +465,157 @@ def lv_network(seed, n=12):
     return net
 
 
+# --------------------------------------------------------------------------------------------
+# Elements beyond lines, transformers and machines: ward and xward equivalents, shunts,
+# storage, series impedances, switch impedances (z_ohm), asynchronous static generators and a
+# unit transformer without its generator. These networks have no network transformer, so their
+# minimum-case references do not depend on the KT choice for minimum currents.
+# --------------------------------------------------------------------------------------------
+def xward_example():
+    """The issue's example: a 110 kV bus with a 3000 MVA grid and an xward whose shunt part is
+    10 + j20 ohm in pandapower's short-circuit model (Y = pz + j qz at 1 MVA base)."""
+    net = pp.create_empty_network()
+    b = pp.create_bus(net, 110)
+    pp.create_ext_grid(net, b, s_sc_max_mva=3000, s_sc_min_mva=2000, rx_max=0.1, rx_min=0.1, x0x_max=1.0,
+                       r0x0_max=0.1, x0x_min=1.2, r0x0_min=0.1)
+    pp.create_xward(net, b, ps_mw=10, qs_mvar=5, pz_mw=110 ** 2 * 10 / 500, qz_mvar=-110 ** 2 * 20 / 500,
+                    r_ohm=10, x_ohm=20, vm_pu=1.0)
+    b2 = pp.create_bus(net, 110)
+    pp.create_line_from_parameters(net, b, b2, length_km=20, r_ohm_per_km=0.12, x_ohm_per_km=0.39, c_nf_per_km=9,
+                                   max_i_ka=0.6, r0_ohm_per_km=0.32, x0_ohm_per_km=1.26, c0_nf_per_km=5,
+                                   endtemp_degree=80)
+    return net
+
+
+def _mv_feeder(rng, net, n, vn=20.0):
+    hv = pp.create_bus(net, vn)
+    pp.create_ext_grid(net, hv, s_sc_max_mva=rng.uniform(300, 600), s_sc_min_mva=rng.uniform(150, 250),
+                       rx_max=rng.uniform(0.05, 0.3), rx_min=rng.uniform(0.05, 0.3), x0x_max=rng.uniform(0.8, 3),
+                       r0x0_max=rng.uniform(0.05, 0.3), x0x_min=rng.uniform(0.8, 3), r0x0_min=rng.uniform(0.05, 0.3))
+    buses = [hv]
+    prev = hv
+    for i in range(n):
+        b = pp.create_bus(net, vn)
+        pp.create_line_from_parameters(net, prev, b, length_km=rng.uniform(0.5, 4), r_ohm_per_km=rng.uniform(0.1, 0.3),
+                                       x_ohm_per_km=rng.uniform(0.1, 0.4), c_nf_per_km=rng.uniform(100, 300),
+                                       max_i_ka=0.4, r0_ohm_per_km=rng.uniform(0.3, 0.9),
+                                       x0_ohm_per_km=rng.uniform(0.4, 1.2), c0_nf_per_km=rng.uniform(50, 200),
+                                       endtemp_degree=rng.uniform(80, 250))
+        buses.append(b)
+        prev = b if rng.uniform() < 0.7 else buses[int(rng.integers(0, len(buses)))]
+    return buses
+
+
+def equivalents_mv(seed, n=8):
+    """20 kV feeder with ward equivalents, a shunt and a storage (no short-circuit contribution
+    in pandapower), a series impedance (with zero sequence and shunt parts) and bus-bus switches
+    with an impedance (z_ohm, closed and open). No transformer."""
+    rng = np.random.default_rng(seed)
+    net = pp.create_empty_network()
+    buses = _mv_feeder(rng, net, n)
+    pp.create_ward(net, buses[3], ps_mw=1.0, qs_mvar=0.3, pz_mw=rng.uniform(1, 5), qz_mvar=-rng.uniform(2, 8))
+    pp.create_ward(net, buses[5], ps_mw=0.5, qs_mvar=0.1, pz_mw=rng.uniform(1, 5), qz_mvar=rng.uniform(0.5, 2))
+    pp.create_shunt(net, buses[2], q_mvar=2.0, p_mw=0.01, step=2, max_step=3)
+    pp.create_storage(net, buses[4], p_mw=1.0, max_e_mwh=4.0, sn_mva=2.0)
+    # A series impedance to a new bus, and on to a ward there.
+    far = pp.create_bus(net, 20)
+    pp.create_impedance(net, buses[-1], far, rft_pu=0.02, xft_pu=0.08, sn_mva=10, rft0_pu=0.06, xft0_pu=0.24,
+                        gf_pu=0.0, bf_pu=0.001, gt_pu=0.0, bt_pu=0.002, gf0_pu=0.0, bf0_pu=0.0005,
+                        gt0_pu=0.0, bt0_pu=0.001)
+    pp.create_ward(net, far, ps_mw=0.2, qs_mvar=0.0, pz_mw=0.5, qz_mvar=-1.5)
+    # Bus sections joined by a switch with an impedance; an open one with an impedance too.
+    sec = pp.create_bus(net, 20)
+    pp.create_switch(net, buses[1], sec, et="b", closed=True, type="CB", z_ohm=0.8)
+    sec2 = pp.create_bus(net, 20)
+    pp.create_switch(net, sec, sec2, et="b", closed=True, type="DS")
+    pp.create_line_from_parameters(net, sec2, pp.create_bus(net, 20), length_km=1.5, r_ohm_per_km=0.2,
+                                   x_ohm_per_km=0.3, c_nf_per_km=200, max_i_ka=0.3, r0_ohm_per_km=0.6,
+                                   x0_ohm_per_km=1.0, c0_nf_per_km=100, endtemp_degree=120)
+    pp.create_switch(net, buses[2], sec2, et="b", closed=False, type="LBS", z_ohm=0.5)
+    return net
+
+
+def xward_mv(seed, n=6):
+    """20 kV feeder with xwards (pandapower 3.5.6 cannot run 1ph with an xward: its zero-sequence
+    network leaves the xward's internal branch at zero impedance)."""
+    rng = np.random.default_rng(seed)
+    net = pp.create_empty_network()
+    buses = _mv_feeder(rng, net, n)
+    pp.create_xward(net, buses[2], ps_mw=1.0, qs_mvar=0.2, pz_mw=rng.uniform(1, 5), qz_mvar=-rng.uniform(2, 8),
+                    r_ohm=2.0, x_ohm=6.0, vm_pu=1.02)
+    pp.create_xward(net, buses[-1], ps_mw=0.0, qs_mvar=0.0, pz_mw=rng.uniform(0.5, 2), qz_mvar=rng.uniform(0.5, 2),
+                    r_ohm=1.0, x_ohm=4.0, vm_pu=1.0)
+    pp.create_ward(net, buses[4], ps_mw=0.3, qs_mvar=0.1, pz_mw=2.0, qz_mvar=-3.0)
+    return net
+
+
+def async_sgen_mv(seed, n=8):
+    """20 kV feeder with asynchronous and doubly fed asynchronous static generators (impedances,
+    in both cases) and a full-converter one (current source, max case only)."""
+    rng = np.random.default_rng(seed)
+    net = pp.create_empty_network()
+    buses = _mv_feeder(rng, net, n)
+    pp.create_sgen(net, buses[3], p_mw=2.0, sn_mva=2.5, generator_type="async", lrc_pu=5.5, rx=0.12,
+                   current_source=False)
+    pp.create_sgen(net, buses[6], p_mw=3.0, sn_mva=3.5, generator_type="async_doubly_fed", max_ik_ka=0.35,
+                   kappa=1.65, rx=0.1, current_source=False)
+    pp.create_sgen(net, buses[5], p_mw=1.0, sn_mva=1.2, k=1.2)
+    return net
+
+
+def unit_trafo_without_gen(seed, n=6):
+    """A transformer flagged as a power-station unit transformer with no generator naming it:
+    pandapower applies no KT (KT = 1) in both cases."""
+    rng = np.random.default_rng(seed)
+    net = pp.create_empty_network()
+    hv = pp.create_bus(net, 110)
+    pp.create_ext_grid(net, hv, s_sc_max_mva=5000, s_sc_min_mva=2500, rx_max=0.1, rx_min=0.12, x0x_max=1.2,
+                       r0x0_max=0.1, x0x_min=1.4, r0x0_min=0.12)
+    mv = pp.create_bus(net, 20)
+    pp.create_transformer_from_parameters(net, hv, mv, sn_mva=40, vn_hv_kv=110, vn_lv_kv=20, vk_percent=12,
+                                          vkr_percent=0.4, pfe_kw=0, i0_percent=0, vector_group="YNd",
+                                          vk0_percent=11, vkr0_percent=0.4, mag0_percent=100, mag0_rx=0,
+                                          si0_hv_partial=0.9, power_station_unit=True)
+    mv2 = pp.create_bus(net, 20)
+    pp.create_transformer_from_parameters(net, hv, mv2, sn_mva=25, vn_hv_kv=110, vn_lv_kv=20, vk_percent=10,
+                                          vkr_percent=0.5, pfe_kw=0, i0_percent=0, vector_group="Dyn",
+                                          vk0_percent=10, vkr0_percent=0.5, mag0_percent=100, mag0_rx=0,
+                                          si0_hv_partial=0.9, power_station_unit=True)
+    prev = mv
+    for i in range(n):
+        b = pp.create_bus(net, 20)
+        pp.create_line_from_parameters(net, prev, b, length_km=rng.uniform(0.5, 4), r_ohm_per_km=0.2,
+                                       x_ohm_per_km=0.3, c_nf_per_km=200, max_i_ka=0.4, r0_ohm_per_km=0.6,
+                                       x0_ohm_per_km=1.0, c0_nf_per_km=100, endtemp_degree=120)
+        prev = b
+    return net
+
+
+def impedance_meshed_hv(seed, n=8):
+    """110 kV ring fed by two grids, closed through a series impedance and through a bus-bus
+    switch with an impedance (z_ohm); no transformer."""
+    rng = np.random.default_rng(seed)
+    net = pp.create_empty_network()
+    buses = [pp.create_bus(net, 110) for _ in range(n)]
+    pp.create_ext_grid(net, buses[0], s_sc_max_mva=8000, s_sc_min_mva=3000, rx_max=0.1, rx_min=0.15, x0x_max=1.2,
+                       r0x0_max=0.1, x0x_min=1.5, r0x0_min=0.12)
+    pp.create_ext_grid(net, buses[n // 2], s_sc_max_mva=4000, s_sc_min_mva=1500, rx_max=0.12, rx_min=0.2,
+                       x0x_max=1.5, r0x0_max=0.15, x0x_min=1.6, r0x0_min=0.2)
+    for i in range(n - 2):
+        pp.create_line_from_parameters(net, buses[i], buses[i + 1], length_km=rng.uniform(5, 30), r_ohm_per_km=0.12,
+                                       x_ohm_per_km=0.39, c_nf_per_km=9, max_i_ka=0.6, r0_ohm_per_km=0.32,
+                                       x0_ohm_per_km=1.26, c0_nf_per_km=5, endtemp_degree=80)
+    pp.create_impedance(net, buses[n - 2], buses[n - 1], rft_pu=0.004, xft_pu=0.03, sn_mva=100, rft0_pu=0.012,
+                        xft0_pu=0.09, gf0_pu=0.0, bf0_pu=0.0, gt0_pu=0.0, bt0_pu=0.0)
+    sec = pp.create_bus(net, 110)
+    pp.create_switch(net, buses[n - 1], sec, et="b", closed=True, type="CB", z_ohm=1.5)
+    pp.create_line_from_parameters(net, sec, buses[0], length_km=12, r_ohm_per_km=0.096, x_ohm_per_km=0.388,
+                                   c_nf_per_km=9, max_i_ka=0.6, r0_ohm_per_km=0.22, x0_ohm_per_km=1.1,
+                                   c0_nf_per_km=5, endtemp_degree=80)
+    pp.create_ward(net, buses[2], ps_mw=5, qs_mvar=1, pz_mw=20, qz_mvar=-60)
+    return net
+
+
 def terminal_fault_references():
     """Branch currents for a 3ph max fault at the generator terminals of each power-station
     unit (pandapower's terminal variant, IEC 60909-0 6.7.1), per fault bus (not the maximum)."""
@@ -482,6 +638,18 @@ def terminal_fault_references():
         with open(os.path.join(ROOT, "pp", name + ".terminal.json"), "w") as f:
             json.dump({"provenance": PROVENANCE, "faults": out}, f, indent=0)
         print("wrote", name, "terminal faults")
+
+
+def element_specs():
+    """The networks of the element fixtures (xward: no 1ph, pandapower 3.5.6 fails there)."""
+    return [
+        ("xward_example", xward_example(), {"faults": ("3ph", "2ph")}),
+        ("xward_mv", xward_mv(51), {"faults": ("3ph", "2ph")}),
+        ("equivalents_mv", equivalents_mv(50), {}),
+        ("async_sgen_mv", async_sgen_mv(52), {}),
+        ("unit_trafo_without_gen", unit_trafo_without_gen(53), {}),
+        ("impedance_meshed_hv", impedance_meshed_hv(54), {}),
+    ]
 
 
 def main():
@@ -515,6 +683,7 @@ def main():
     specs.append(("lv_ring_b", lv_network(42, n=25), {}))
     specs.append(("iec60909_4_tr_min", iec_tr_minimum(), {}))
     specs.append(("pf_five_bus_dyn", pf_five_bus_dyn(), {}))
+    specs.extend(element_specs())
     for name, net, kw in specs:
         run_all(net, name, faults=kw.get("faults", ("3ph", "2ph", "1ph")), lv_tol=kw.get("lv_tol", 10),
                 extra=kw.get("extra"))

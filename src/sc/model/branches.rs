@@ -122,7 +122,9 @@ pub(super) fn add_transformers(b: &mut Builder) -> Result<(), ModelError> {
             continue;
         };
         let (vb_hv, vb_lv) = (b.base_kv[f], b.base_kv[to]);
-        let is_unit = b.unit_of_trafo.contains_key(&ti);
+        // A transformer flagged as a unit transformer takes no KT even without its generator
+        // (then KT = 1 and no KS/KSO, as pandapower; docs/validation.md).
+        let is_unit = b.unit_of_trafo.contains_key(&ti) || t.power_station_unit;
         // Rated ratio only: IEC 60909-0 clause 6.3.1 (tap position is not used, as pandapower).
         let ratio = (t.vn_hv_kv / t.vn_lv_kv) / (vb_hv / vb_lv);
         let zbase = (t.vn_lv_kv / vb_lv).powi(2) / t.sn_mva;
@@ -324,6 +326,7 @@ pub(super) fn add_transformers3w(b: &mut Builder) -> Result<(), ModelError> {
                             z: z_star,
                             z_peak: z_star,
                             terminal: None,
+                            passive: false,
                         });
                     }
                     _ => {}

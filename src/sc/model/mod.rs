@@ -6,10 +6,12 @@
 //! voltage source c·Un/√3 at the fault replaces all network feeders (clause 5.1.2).
 
 mod branches;
+mod equivalents;
 mod sources;
 mod transformer_zero;
 
 use branches::{add_lines, add_transformers, add_transformers3w};
+use equivalents::{add_async_generators, add_impedances, add_switch_impedances, add_wards};
 use sources::{add_external_grids, add_generators_and_units, add_motors, current_sources};
 
 use super::circuit::{Circuit, ElementKind};
@@ -25,6 +27,10 @@ pub enum Owner {
     Trafo(usize),
     /// Three-winding transformer and winding (0 HV, 1 MV, 2 LV).
     Trafo3w(usize, u8),
+    /// Series impedance element.
+    Impedance(usize),
+    /// Bus-bus switch with an impedance (z_ohm).
+    Switch(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +62,9 @@ pub struct Shunt {
     /// Element terminal whose current this shunt carries (zero-sequence earthing of a
     /// transformer winding), for branch currents.
     pub terminal: Option<(Owner, usize)>,
+    /// A passive admittance (ward equivalent, shunt part of a series impedance), not a source:
+    /// no path to earth for the meshing rule of κ method B.
+    pub passive: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -114,6 +123,9 @@ pub struct Model {
     pub machines: Vec<Machine>,
     /// Current sources (full-converter units): node and current, pu.
     pub current_sources: Vec<(usize, f64)>,
+    /// Peak factor κ given for a node by a doubly fed asynchronous generator there (the
+    /// largest when several), used instead of κ method B or C at that node, as pandapower.
+    pub kappa_at: Vec<Option<f64>>,
     pub frequency_hz: f64,
     pub warnings: Vec<String>,
 }
@@ -174,6 +186,8 @@ struct Builder<'a> {
     k_st: HashMap<usize, f64>,
     ps_units: Vec<PsUnit>,
     machines: Vec<Machine>,
+    /// Node -> κ of the doubly fed asynchronous generators there.
+    kappa_at: HashMap<usize, f64>,
 }
 
 impl Builder<'_> {
@@ -238,6 +252,7 @@ pub fn build_with<'a>(
         k_st: HashMap::new(),
         ps_units: Vec::new(),
         machines: Vec::new(),
+        kappa_at: HashMap::new(),
     };
     // Nodes: one per fused group of fed buses.
     let mut root_node: HashMap<usize, usize> = HashMap::new();
@@ -274,9 +289,17 @@ pub fn build_with<'a>(
     add_generators_and_units(&mut b)?;
     add_transformers(&mut b)?;
     add_transformers3w(&mut b)?;
+    add_impedances(&mut b)?;
+    add_switch_impedances(&mut b);
     add_motors(&mut b);
+    add_async_generators(&mut b);
+    add_wards(&mut b);
     let current_sources = current_sources(&b);
     let c_case: Vec<f64> = (0..b.base_kv.len()).map(|n| b.c_case(n)).collect();
+    let mut kappa_at = vec![None; b.base_kv.len()];
+    for (&node, &k) in &b.kappa_at {
+        kappa_at[node] = Some(k);
+    }
     Ok(Model {
         n: b.base_kv.len(),
         node_of_bus: b.node_of_bus,
@@ -287,6 +310,7 @@ pub fn build_with<'a>(
         ps_units: b.ps_units,
         machines: b.machines,
         current_sources,
+        kappa_at,
         frequency_hz: c.frequency_hz,
         warnings: b.warnings,
     })

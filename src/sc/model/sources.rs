@@ -31,6 +31,7 @@ pub(super) fn add_external_grids(b: &mut Builder) -> Result<(), ModelError> {
             z: zq,
             z_peak: zq,
             terminal: None,
+            passive: false,
         });
         if b.zero_needed {
             let x0x = x0x
@@ -44,6 +45,7 @@ pub(super) fn add_external_grids(b: &mut Builder) -> Result<(), ModelError> {
                 z: z0,
                 z_peak: z0,
                 terminal: None,
+                passive: false,
             });
         }
     }
@@ -89,6 +91,7 @@ pub(super) fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError
                     z: zg * k,
                     z_peak: zg_peak * k,
                     terminal: None,
+                    passive: false,
                 });
             }
             Some(ti) => {
@@ -99,6 +102,7 @@ pub(super) fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError
                         z: zg,
                         z_peak: zg_peak,
                         terminal: None,
+                        passive: false,
                     });
                     continue;
                 };
@@ -135,6 +139,7 @@ pub(super) fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError
                     z: zg * ks,
                     z_peak: zg_peak * ks,
                     terminal: None,
+                    passive: false,
                 });
                 b.ps_units.push(PsUnit {
                     trafo: ti,
@@ -176,6 +181,7 @@ pub(super) fn add_motors(b: &mut Builder) {
             z: zm,
             z_peak: zm,
             terminal: None,
+            passive: false,
         });
     }
 }
@@ -185,10 +191,11 @@ pub(super) fn current_sources(b: &Builder) -> Vec<(usize, f64)> {
     if b.o.case == Case::Min {
         return Vec::new();
     }
+    // Every static generator with k (asynchronous types too: pandapower's current_source).
     b.c.static_generators
         .iter()
         .filter(|s| s.in_service)
-        .filter_map(|s| b.node(&s.bus).map(|n| (n, s.sn_mva * s.k)))
+        .filter_map(|s| Some((b.node(&s.bus)?, s.sn_mva? * s.k?)))
         .filter(|(_, i)| *i > 0.0)
         .collect()
 }

@@ -74,6 +74,7 @@ pub(super) fn add_transformer_zero(
             z,
             z_peak: z,
             terminal: Some((Owner::Trafo(ti), terminal)),
+            passive: false,
         });
     };
     if zigzag {

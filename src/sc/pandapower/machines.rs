@@ -4,13 +4,8 @@ use super::ImportError;
 use super::frame::Importer;
 use crate::sc::circuit::*;
 
-/// Synchronous generators (and power-station units); `unit_flags` are the transformers flagged
-/// as unit transformers in pandapower.
-pub(super) fn generators(
-    im: &mut Importer,
-    c: &mut Circuit,
-    unit_flags: Vec<String>,
-) -> Result<(), ImportError> {
+/// Synchronous generators (and power-station units).
+pub(super) fn generators(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
     let rows = im.table("gen")?;
     let used = [
         "bus",
@@ -57,28 +52,27 @@ pub(super) fn generators(
             in_service: r.b("in_service").unwrap_or(true),
         });
     }
-    for t in unit_flags {
-        if !c
-            .generators
-            .iter()
-            .any(|g| g.power_station_trafo.as_deref() == Some(t.as_str()))
-        {
-            im.warnings.push(format!(
-                "trafo[{t}].power_station_unit: no generator names this transformer in power_station_trafo; it is treated as a network transformer (KT)"
-            ));
-        }
-    }
-
     Ok(())
 }
 
-/// Static generators.
+/// Static generators: full converters (current sources), asynchronous and doubly fed
+/// asynchronous generators (impedances), by pandapower's `generator_type`.
 pub(super) fn static_generators(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
     let rows = im.table("sgen")?;
     im.ignored(
         "sgen",
         &rows,
-        &["bus", "sn_mva", "k", "current_source", "generator_type"],
+        &[
+            "bus",
+            "sn_mva",
+            "k",
+            "current_source",
+            "generator_type",
+            "lrc_pu",
+            "rx",
+            "max_ik_ka",
+            "kappa",
+        ],
         &[
             "p_mw",
             "q_mvar",
@@ -92,32 +86,62 @@ pub(super) fn static_generators(im: &mut Importer, c: &mut Circuit) -> Result<()
             "id_q_capability_characteristic",
             "reactive_capability_curve",
             "curve_style",
+            "current_angle_degree",
         ],
     );
     for r in &rows {
-        let gtype = r
-            .s("generator_type")
-            .unwrap_or_else(|| "current_source".into());
-        if gtype != "current_source" || r.b("current_source") == Some(false) {
-            im.warnings.push(format!(
-                "sgen[{}]: generator_type \"{gtype}\" (not a current source) is not supported; element not imported",
-                r.index
-            ));
-            continue;
-        }
-        let Some(k) = r.f("k") else {
-            im.warnings.push(format!(
-                "sgen[{}]: no k (short-circuit to rated current ratio); element not imported",
-                r.index
-            ));
-            continue;
+        let generator_type = match r.s("generator_type").as_deref() {
+            None | Some("current_source") => GeneratorType::CurrentSource,
+            Some("async") => GeneratorType::Async,
+            Some("async_doubly_fed") => GeneratorType::AsyncDoublyFed,
+            Some(other) => {
+                im.warnings.push(format!(
+                    "sgen[{}]: generator_type \"{other}\" is not current_source, async or async_doubly_fed; element not imported",
+                    r.index
+                ));
+                continue;
+            }
         };
+        // pandapower: the current-source part only with current_source = true (its default).
+        let current_source = r.b("current_source").unwrap_or(true);
+        let k = r.f("k").filter(|_| current_source);
+        let kind = generator_type.as_str();
+        if generator_type.is_current_source() {
+            if !current_source {
+                im.warnings.push(format!(
+                    "sgen[{}]: current_source is false: no short-circuit contribution (as in pandapower); element not imported",
+                    r.index
+                ));
+                continue;
+            }
+            if k.is_none() {
+                im.warnings.push(format!(
+                    "sgen[{}]: no k (short-circuit to rated current ratio); element not imported",
+                    r.index
+                ));
+                continue;
+            }
+        } else if current_source && k.is_none() {
+            im.warnings.push(format!(
+                "sgen[{}]: current_source is true but k is missing (pandapower stops there); imported as an {kind} generator without a current-source part",
+                r.index
+            ));
+        }
+        let (asynchronous, doubly_fed) = (
+            generator_type == GeneratorType::Async,
+            generator_type == GeneratorType::AsyncDoublyFed,
+        );
         c.static_generators.push(StaticGenerator {
             id: r.index.clone(),
             name: r.s("name"),
             bus: im.need_idx("sgen", r, "bus")?,
-            sn_mva: im.need("sgen", r, "sn_mva")?,
+            generator_type,
+            sn_mva: r.f("sn_mva"),
             k,
+            lrc_pu: r.f("lrc_pu").filter(|_| asynchronous),
+            rx: r.f("rx").filter(|_| asynchronous || doubly_fed),
+            max_ik_ka: r.f("max_ik_ka").filter(|_| doubly_fed),
+            kappa: r.f("kappa").filter(|_| doubly_fed),
             in_service: r.b("in_service").unwrap_or(true),
         });
     }

@@ -4,6 +4,7 @@
 //! Element ids are the pandapower index as a decimal string; names go to `name`. Anything the
 //! conversion cannot carry over is listed in the returned warnings, never dropped silently.
 
+mod elements;
 mod frame;
 mod machines;
 mod network;
@@ -54,16 +55,34 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
 
     network::buses_and_grids(&mut im, &mut c)?;
     network::lines(&mut im, &mut c)?;
-    let unit_flags = transformers::transformers(&mut im, &mut c)?;
+    transformers::transformers(&mut im, &mut c)?;
     transformers::transformers3w(&mut im, &mut c)?;
-    machines::generators(&mut im, &mut c, unit_flags)?;
+    elements::impedances(&mut im, &mut c)?;
+    machines::generators(&mut im, &mut c)?;
     machines::static_generators(&mut im, &mut c)?;
+    elements::storages(&mut im, &mut c)?;
     machines::motors_and_loads(&mut im, &mut c)?;
+    elements::shunts(&mut im, &mut c)?;
+    elements::wards(&mut im, &mut c)?;
     network::switches(&mut im, &mut c)?;
 
     // Tables with elements that this converter does not carry over.
     let supported = [
-        "bus", "ext_grid", "line", "trafo", "trafo3w", "gen", "sgen", "motor", "load", "switch",
+        "bus",
+        "ext_grid",
+        "line",
+        "trafo",
+        "trafo3w",
+        "impedance",
+        "gen",
+        "sgen",
+        "storage",
+        "motor",
+        "load",
+        "shunt",
+        "ward",
+        "xward",
+        "switch",
     ];
     for (name, value) in im.net.iter() {
         if supported.contains(&name.as_str()) || name.starts_with("res_") || name == "std_types" {
@@ -126,15 +145,15 @@ mod tests {
             "../../../tests/fixtures/sc/iec60909_4_small.json"
         ))
         .unwrap();
-        let frame = r#"{"columns":["from_bus","to_bus","rft_pu"],"index":[0],"data":[[0,1,0.1]]}"#;
-        v["_object"]["impedance"] = serde_json::json!({"_module": "pandas.core.frame", "_class": "DataFrame",
+        let frame = r#"{"columns":["from_bus","to_bus","p_mw"],"index":[0],"data":[[0,1,0.1]]}"#;
+        v["_object"]["dcline"] = serde_json::json!({"_module": "pandas.core.frame", "_class": "DataFrame",
             "_object": frame, "orient": "split"});
         let parsed = parse_input(&v.to_string()).unwrap();
         assert!(
             parsed
                 .warnings
                 .iter()
-                .any(|w| w == "impedance: 1 element(s) not imported (element type not supported)"),
+                .any(|w| w == "dcline: 1 element(s) not imported (element type not supported)"),
             "{:?}",
             parsed.warnings
         );

@@ -148,15 +148,6 @@ pub(super) fn switches(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportE
                 continue;
             }
         };
-        if kind == ElementKind::Bus
-            && r.f("z_ohm").is_some_and(|z| z > 0.0)
-            && r.b("closed") != Some(false)
-        {
-            im.warnings.push(format!(
-                "switch[{}].z_ohm: switch impedance is not supported; the buses are fused",
-                r.index
-            ));
-        }
         let switch_type = match r.s("type").as_deref() {
             Some("CB") => Some(SwitchType::CB),
             Some("LBS") => Some(SwitchType::LBS),
@@ -180,6 +171,10 @@ pub(super) fn switches(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportE
             switch_type,
             rated_ib_ka: None,
             rated_ip_ka: None,
+            // pandapower uses z_ohm for bus-bus switches only.
+            z_ohm: r
+                .f("z_ohm")
+                .filter(|z| *z > 0.0 && kind == ElementKind::Bus),
             in_service: true,
         });
     }

@@ -4,8 +4,8 @@ use super::ImportError;
 use super::frame::Importer;
 use crate::sc::circuit::*;
 
-/// Two-winding transformers; returns the ids of those flagged as power-station unit transformers.
-pub(super) fn transformers(im: &mut Importer, c: &mut Circuit) -> Result<Vec<String>, ImportError> {
+/// Two-winding transformers.
+pub(super) fn transformers(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
     let rows = im.table("trafo")?;
     let used = [
         "hv_bus",
@@ -83,6 +83,7 @@ pub(super) fn transformers(im: &mut Importer, c: &mut Circuit) -> Result<Vec<Str
             tap_step_percent: r.f("tap_step_percent"),
             oltc: r.b("oltc").unwrap_or(false),
             pt_percent: r.f("pt_percent"),
+            power_station_unit: r.b("power_station_unit").unwrap_or(false),
             parallel: r.f("parallel").unwrap_or(1.0),
             in_service: r.b("in_service").unwrap_or(true),
         });
@@ -93,12 +94,7 @@ pub(super) fn transformers(im: &mut Importer, c: &mut Circuit) -> Result<Vec<Str
             ));
         }
     }
-    let unit_flags: Vec<String> = rows
-        .iter()
-        .filter(|r| r.b("power_station_unit") == Some(true))
-        .map(|r| r.index.clone())
-        .collect();
-    Ok(unit_flags)
+    Ok(())
 }
 
 /// Three-winding transformers.

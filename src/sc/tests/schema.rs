@@ -6,10 +6,16 @@ use crate::sc::{Circuit, parse_input, synthetic::network, validate::validate};
 use serde_json::Value;
 
 const SCHEMA: &str = include_str!("../../../docs/circuit.schema.json");
-const EXAMPLES: &[(&str, &str)] = &[(
-    "substation",
-    include_str!("../../../tests/fixtures/sc/examples/substation.circuit.json"),
-)];
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "substation",
+        include_str!("../../../tests/fixtures/sc/examples/substation.circuit.json"),
+    ),
+    (
+        "equivalents",
+        include_str!("../../../tests/fixtures/sc/examples/equivalents.circuit.json"),
+    ),
+];
 
 /// The subset of JSON Schema the circuit schema uses.
 fn check(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
@@ -127,7 +133,16 @@ fn serialized_circuits_validate_against_schema() {
     ))
     .unwrap()
     .circuit;
-    for c in [iec, network(200, true, 7)] {
+    // Every element kind of the pandapower import: wards, xwards, shunts, storage, impedances,
+    // switch impedances, asynchronous static generators, a flagged unit transformer.
+    let imported = [
+        include_str!("../../../tests/fixtures/sc/pp/equivalents_mv.json"),
+        include_str!("../../../tests/fixtures/sc/pp/xward_mv.json"),
+        include_str!("../../../tests/fixtures/sc/pp/async_sgen_mv.json"),
+        include_str!("../../../tests/fixtures/sc/pp/unit_trafo_without_gen.json"),
+    ]
+    .map(|text| parse_input(text).unwrap().circuit);
+    for c in [iec, network(200, true, 7)].into_iter().chain(imported) {
         let v = serde_json::to_value(&c).unwrap();
         assert_eq!(schema_errors(&v), Vec::<String>::new());
     }

@@ -687,16 +687,21 @@ fn overview_simulations(conn: &mut crate::db::DbConn, pid: i64) -> QueryResult<V
 
 /// Element counts of a circuit document, by kind, for kinds present.
 fn element_counts(circuit: &serde_json::Value) -> Vec<(&'static str, usize)> {
-    const KINDS: [(&str, &str); 10] = [
+    const KINDS: [(&str, &str); 15] = [
         ("buses", "buses"),
         ("external_grids", "external grids"),
         ("lines", "lines"),
         ("transformers", "transformers"),
         ("transformers3w", "three-winding transformers"),
+        ("impedances", "series impedances"),
         ("generators", "generators"),
         ("motors", "motors"),
         ("static_generators", "static generators"),
+        ("storages", "storage units"),
         ("loads", "loads"),
+        ("shunts", "shunts"),
+        ("wards", "ward equivalents"),
+        ("xwards", "extended ward equivalents"),
         ("switches", "switches"),
     ];
     KINDS
@@ -1136,4 +1141,19 @@ pub async fn remove_member(
     })
     .await?;
     members_response(&req, &state, &session, &me, ctx, outcome).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::element_counts;
+    use crate::circuit_edit::fields::KINDS;
+
+    #[test]
+    fn every_element_kind_is_counted() {
+        let mut circuit = serde_json::json!({});
+        for k in &KINDS {
+            circuit[k.key] = serde_json::json!([{"id": "x"}]);
+        }
+        assert_eq!(element_counts(&circuit).len(), KINDS.len());
+    }
 }
