@@ -12,7 +12,7 @@ use super::options::{Fault, KappaMethod, ScOptions};
 use super::results::{BusResult, ScResults};
 use super::sparse::{Ldlt, SparseError};
 use super::topology::Topology;
-use super::validate::{Problem, Severity, has_errors, unfed_warning, validate_data_with};
+use super::validate::{Problem, Severity, has_errors, listed, unfed_warning, validate_data_with};
 use num_complex::Complex64 as C64;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -26,8 +26,15 @@ pub enum CalcError {
         field: &'static str,
         message: String,
     },
-    #[error(transparent)]
-    Solver(#[from] SparseError),
+    /// The factorization of a sequence network failed; `node` is the model node where it was
+    /// found and `at` names it (a bus, or an internal node).
+    #[error("{network} network, at {at}: {source}")]
+    Solver {
+        network: &'static str,
+        node: usize,
+        at: String,
+        source: SparseError,
+    },
 }
 
 impl CalcError {
@@ -62,17 +69,16 @@ impl Solved {
             }
         }
         let y = assemble(net, &index, k, v);
-        Ok(Solved {
-            index,
-            f: Ldlt::factorize(&y)?,
-        })
+        let f = Ldlt::factorize(&y).map_err(|e| solver_error(m, net, &index, e))?;
+        Ok(Solved { index, f })
     }
     /// Another network with the same structure (κ method C), reusing the ordering.
-    fn sibling(&self, net: &model::SeqNetwork, v: Variant) -> Result<Self, CalcError> {
+    fn sibling(&self, m: &Model, net: &model::SeqNetwork, v: Variant) -> Result<Self, CalcError> {
         let y = assemble(net, &self.index, self.f.size(), v);
+        let f = (self.f.refactorize(&y)).map_err(|e| solver_error(m, net, &self.index, e))?;
         Ok(Solved {
             index: self.index.clone(),
-            f: self.f.refactorize(&y)?,
+            f,
         })
     }
     /// Diagonal of Z for every model node (None where excluded).
@@ -128,7 +134,7 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
             .map(|(i, _)| i)
             .collect()
     };
-    let zs = node_impedances(&m, o, &selected, &mut warnings)?;
+    let zs = node_impedances(&m, o, &selected, &mut warnings).map_err(|e| locate(e, c, &m))?;
 
     let mut buses = Vec::with_capacity(selected.len());
     for &bi in &selected {
@@ -144,8 +150,24 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
         }
         buses.push(r);
     }
+    let negative: Vec<&str> = buses
+        .iter()
+        .filter(|r| {
+            r.rk_ohm
+                .zip(r.xk_ohm)
+                .is_some_and(|(r, x)| r < 0.0 || x < 0.0)
+        })
+        .map(|r| r.id.as_str())
+        .collect();
+    if !negative.is_empty() {
+        warnings.push(format!(
+            "buses: {} fault location(s) with a negative R/X of the short-circuit impedance (negative impedances of network equivalents), where κ (eq. 55) is taken as 2, its limit for R/X → 0: {}",
+            negative.len(),
+            listed(&negative)
+        ));
+    }
     let branches = if o.branch_results {
-        branch_currents(c, &m, o, &selected)?
+        branch_currents(c, &m, o, &selected).map_err(|e| locate(e, c, &m))?
     } else {
         Vec::new()
     };
@@ -156,7 +178,8 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
         .filter(|(_, r)| c.switches.iter().any(|s| duty_switch(s) && s.bus == r.id))
         .filter_map(|(&bi, r)| Some((bi, m.node_of_bus[bi]?, r.ikss_ka?)))
         .collect();
-    let ib: std::collections::HashMap<String, f64> = breaking_currents(&m, o, &targets)?
+    let ib: std::collections::HashMap<String, f64> = breaking_currents(&m, o, &targets)
+        .map_err(|e| locate(e, c, &m))?
         .into_iter()
         .map(|(bi, v)| (c.buses[bi].id.clone(), v))
         .collect();
@@ -168,6 +191,60 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
         duty,
         warnings,
     })
+}
+
+/// A factorization error with the model node it was found at (named later by [`locate`]).
+fn solver_error(
+    m: &Model,
+    net: &model::SeqNetwork,
+    index: &[Option<usize>],
+    e: SparseError,
+) -> CalcError {
+    let node = index.iter().position(|&k| k == Some(e.node())).unwrap_or(0);
+    let network = if std::ptr::eq(net, &m.pos) {
+        "positive-sequence"
+    } else {
+        "zero-sequence"
+    };
+    CalcError::Solver {
+        network,
+        node,
+        at: format!("node {node}"),
+        source: e,
+    }
+}
+
+/// Names the place of a factorization error: the buses of its node, or an internal node.
+fn locate(e: CalcError, c: &Circuit, m: &Model) -> CalcError {
+    match e {
+        CalcError::Solver {
+            network,
+            node,
+            source,
+            ..
+        } => {
+            let buses: Vec<String> = m
+                .node_of_bus
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n == Some(node))
+                .map(|(bi, _)| format!("\"{}\"", c.buses[bi].id))
+                .take(4)
+                .collect();
+            let at = match buses.len() {
+                0 => "an internal node (a three-winding transformer's star point or the open end of an element)".to_string(),
+                1 => format!("bus {}", buses[0]),
+                _ => format!("buses {} (joined by closed switches)", buses.join(", ")),
+            };
+            CalcError::Solver {
+                network,
+                node,
+                at,
+                source,
+            }
+        }
+        other => other,
+    }
 }
 
 fn check_options(c: &Circuit, o: &ScOptions) -> Result<(), CalcError> {
@@ -242,7 +319,7 @@ fn node_impedances(
             own_unit: None,
             freq_ratio: Some(fc_ratio),
         };
-        Some(pos.sibling(&m.pos, v)?.diagonal())
+        Some(pos.sibling(m, &m.pos, v)?.diagonal())
     } else {
         None
     };
@@ -344,7 +421,7 @@ fn unit_terminal_impedances(
             own_unit: Some(u),
             freq_ratio: Some(fc_ratio),
         };
-        s.sibling(&m.pos, vc)?.diagonal_at(u.gen_node)
+        s.sibling(m, &m.pos, vc)?.diagonal_at(u.gen_node)
     } else {
         None
     };

@@ -32,8 +32,11 @@ pub(super) fn fc_ratio(_f: f64) -> f64 {
     0.4
 }
 
-/// κ = 1.02 + 0.98 e^(−3R/X) (eq. 55).
+/// κ = 1.02 + 0.98 e^(−3R/X) (eq. 55). Eq. (55) is defined for R/X ≥ 0 (κ ≤ 2, a DC
+/// component that never grows); a negative R/X (negative resistances of network equivalents
+/// outweighing the rest) gives κ = 2, its limit for R/X → 0, and so m = 2 in Ith.
 pub fn kappa_of(rx: f64) -> f64 {
+    let rx = if rx < 0.0 { 0.0 } else { rx };
     1.02 + 0.98 * (-3.0 * rx).exp()
 }
 

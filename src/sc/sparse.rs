@@ -6,17 +6,40 @@
 //! (every energized island carries source shunts), so no pivoting is needed. The ordering is a
 //! minimum-degree elimination on the graph, which yields the pattern of L directly.
 //!
+//! Network equivalents may carry negative resistances and reactances, so a pivot can vanish
+//! (admittances that cancel at a node): a pivot below [`PIVOT_TOLERANCE`] times the sum of the
+//! magnitudes of its node's entries is reported as singular, and a non-finite entry or pivot
+//! as such, both with the node where it was found.
+//!
 //! Memory is O(nnz(L)), which for power networks grows about linearly with the number of
 //! branches; no dense n×n array is ever formed.
 
 use num_complex::Complex64 as C64;
 
+/// A pivot whose magnitude is at most this fraction of the sum of the magnitudes of its node's
+/// entries in Y is taken as zero: below it, the pivot is rounding noise of the cancellation.
+pub const PIVOT_TOLERANCE: f64 = 1e-12;
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SparseError {
+    /// `node` is the index in the factorized matrix where the zero pivot was found.
     #[error(
-        "the admittance matrix is singular at node {0} (an island without connection to a source or to earth)"
+        "the admittance matrix is singular: the admittances at this node cancel out (pivot {pivot:.1e} against admittances of {scale:.1e} in magnitude), as with an impedance in parallel with its negative or an island without connection to a source or to earth"
     )]
-    Singular(usize),
+    Singular { node: usize, pivot: f64, scale: f64 },
+    #[error(
+        "the admittance matrix is not finite at this node (an infinite or undefined admittance: a zero or non-finite impedance)"
+    )]
+    NonFinite { node: usize },
+}
+
+impl SparseError {
+    /// Index (in the factorized matrix) of the node where the problem was found.
+    pub fn node(&self) -> usize {
+        match self {
+            SparseError::Singular { node, .. } | SparseError::NonFinite { node } => *node,
+        }
+    }
 }
 
 /// Symmetric matrix assembled from (row, col, value) contributions; duplicates add up.
@@ -67,8 +90,28 @@ pub struct Ldlt {
     off_pattern: Vec<(usize, usize)>,
 }
 
+/// Diagonal and summed, sorted lower off-diagonal entries (row > col).
+type Summed = (Vec<C64>, Vec<(usize, usize, C64)>);
+
+/// Sum of the magnitudes of each row's contributions before they add up (the scale against
+/// which a pivot is judged); an error at the first node with a non-finite entry.
+fn row_scale(a: &SymmetricBuilder) -> Result<Vec<f64>, SparseError> {
+    let mut scale = vec![0.0; a.n];
+    for &(i, j, v) in &a.entries {
+        let m = v.norm();
+        scale[i] += m;
+        if i != j {
+            scale[j] += m;
+        }
+    }
+    match scale.iter().position(|s| !s.is_finite()) {
+        Some(node) => Err(SparseError::NonFinite { node }),
+        None => Ok(scale),
+    }
+}
+
 /// Diagonal and summed, sorted lower off-diagonal entries (row > col) of a builder.
-fn summed(a: &SymmetricBuilder) -> (Vec<C64>, Vec<(usize, usize, C64)>) {
+fn summed(a: &SymmetricBuilder) -> Summed {
     let mut entries = a.entries.clone();
     entries.sort_unstable_by_key(|e| (e.1, e.0));
     let mut diag = vec![C64::new(0.0, 0.0); a.n];
@@ -99,6 +142,7 @@ impl Ldlt {
             a.sort_unstable();
             a.dedup();
         }
+        let scale = row_scale(a)?;
         let (perm, pattern) = minimum_degree(adj);
         let mut inv_perm = vec![0; n];
         for (k, &p) in perm.iter().enumerate() {
@@ -125,7 +169,7 @@ impl Ldlt {
             off_pattern: off.iter().map(|&(i, j, _)| (i, j)).collect(),
         };
         let a_cols = f.lower_columns(&off);
-        f.numeric(&diag, &a_cols)?;
+        f.numeric(&diag, &a_cols, &scale)?;
         Ok(f)
     }
 
@@ -142,6 +186,7 @@ impl Ldlt {
         if !same {
             return Ldlt::factorize(a);
         }
+        let scale = row_scale(a)?;
         let mut f = Ldlt {
             n: self.n,
             perm: self.perm.clone(),
@@ -153,7 +198,7 @@ impl Ldlt {
             off_pattern: self.off_pattern.clone(),
         };
         let a_cols = f.lower_columns(&off);
-        f.numeric(&diag, &a_cols)?;
+        f.numeric(&diag, &a_cols, &scale)?;
         Ok(f)
     }
 
@@ -198,6 +243,7 @@ impl Ldlt {
         &mut self,
         diag: &[C64],
         a: &(Vec<usize>, Vec<(usize, C64)>),
+        scale: &[f64],
     ) -> Result<(), SparseError> {
         let n = self.n;
         let zero = C64::new(0.0, 0.0);
@@ -241,8 +287,16 @@ impl Ldlt {
             }
             let dj = w[j];
             w[j] = zero;
-            if dj.norm() <= 0.0 || !dj.is_finite() {
-                return Err(SparseError::Singular(self.perm[j]));
+            let node = self.perm[j];
+            if !dj.is_finite() {
+                return Err(SparseError::NonFinite { node });
+            }
+            if dj.norm() <= PIVOT_TOLERANCE * scale[node] {
+                return Err(SparseError::Singular {
+                    node,
+                    pivot: dj.norm(),
+                    scale: scale[node],
+                });
             }
             self.d[j] = dj;
             for p in self.col(j) {
@@ -569,6 +623,40 @@ mod tests {
     fn singular_matrix_is_reported() {
         let mut b = SymmetricBuilder::new(2);
         b.add_branch(0, 1, c(1.0, -1.0));
-        assert!(matches!(Ldlt::factorize(&b), Err(SparseError::Singular(_))));
+        assert!(matches!(
+            Ldlt::factorize(&b),
+            Err(SparseError::Singular { .. })
+        ));
+    }
+
+    #[test]
+    fn cancelling_admittances_are_singular_at_their_node() {
+        // Node 1 hangs on node 0 by +j1 and −j1 in parallel: its admittances cancel, whatever
+        // the elimination order; node 0 alone is well fed.
+        let mut b = SymmetricBuilder::new(3);
+        b.add(0, 0, c(0.0, -1.0));
+        b.add_branch(0, 2, c(0.0, -5.0));
+        b.add_branch(0, 1, c(0.0, -1.0));
+        b.add_branch(0, 1, c(0.0, 1.0));
+        let e = Ldlt::factorize(&b).unwrap_err();
+        assert_eq!(e.node(), 1, "{e:?}");
+        assert!(e.to_string().contains("cancel out"), "{e}");
+        // A negative reactance in series with a larger positive one is fine.
+        let mut b = SymmetricBuilder::new(2);
+        b.add(0, 0, c(0.0, -1.0));
+        b.add_branch(0, 1, C64::new(1.0, 0.0) / c(0.0, 2.0));
+        b.add_branch(0, 1, C64::new(1.0, 0.0) / c(0.0, -3.0));
+        b.add(1, 1, c(0.0, -0.5));
+        assert!(Ldlt::factorize(&b).is_ok());
+    }
+
+    #[test]
+    fn non_finite_entries_are_reported_at_their_node() {
+        let mut b = SymmetricBuilder::new(3);
+        b.add(0, 0, c(0.0, -1.0));
+        b.add_branch(0, 1, c(0.0, -1.0));
+        b.add_branch(1, 2, C64::new(1.0, 0.0) / c(0.0, 0.0));
+        let e = Ldlt::factorize(&b).unwrap_err();
+        assert!(matches!(e, SparseError::NonFinite { node: 1 | 2 }), "{e:?}");
     }
 }

@@ -1,8 +1,15 @@
 //! Semantic validation of a circuit: every problem with its path, errors and warnings.
 //!
 //! Errors make a calculation impossible or meaningless (dangling references, duplicate ids,
-//! non-positive ratings or impedances); warnings flag data that is suspicious but computable
-//! (voltage mismatch between a winding and its bus, unfed buses).
+//! non-positive ratings, zero or non-finite impedances); warnings flag data that is suspicious
+//! but computable (voltage mismatch between a winding and its bus, unfed buses, negative
+//! series resistances and reactances of network equivalents, which are computed as given, as
+//! pandapower does: a singular network is refused by the factorization instead).
+
+mod listing;
+
+pub(crate) use listing::listed;
+pub use listing::{LISTED_IDS, unfed_warning};
 
 use super::circuit::{Circuit, ElementKind, FORMAT_NAME, FORMAT_VERSION};
 use super::topology::Topology;
@@ -85,6 +92,19 @@ impl<'a> Checker<'a> {
             );
         }
     }
+    fn finite(&mut self, kind: &str, id: &str, field: &str, v: f64) {
+        if !v.is_finite() {
+            self.error(
+                format!("{kind}[{id}].{field}"),
+                format!("must be a finite number (got {v})"),
+            );
+        }
+    }
+    fn opt_finite(&mut self, kind: &str, id: &str, field: &str, v: Option<f64>) {
+        if let Some(v) = v {
+            self.finite(kind, id, field, v);
+        }
+    }
     fn opt_non_negative(&mut self, kind: &str, id: &str, field: &str, v: Option<f64>) {
         if let Some(v) = v {
             self.non_negative(kind, id, field, v);
@@ -136,13 +156,22 @@ impl<'a> Checker<'a> {
         vkr_field: &str,
         vkr: f64,
     ) {
-        self.positive(kind, id, vk_field, vk);
-        self.non_negative(kind, id, vkr_field, vkr);
-        if vk.is_finite() && vkr.is_finite() && vkr >= vk {
+        // Negative values (network equivalents) are computed as given: R = vkr, X = sign(vk)
+        // sqrt(vk² − vkr²); only a zero or non-finite vk and |vkr| ≥ |vk| are meaningless.
+        if !(vk.is_finite() && vk != 0.0) {
             self.error(
                 format!("{kind}[{id}].{vk_field}"),
-                format!("must be greater than {vkr_field} ({vkr} > {vk})"),
+                format!("must be a non-zero number (got {vk})"),
             );
+        }
+        self.finite(kind, id, vkr_field, vkr);
+        if vk.is_finite() && vkr.is_finite() && vk != 0.0 && vkr.abs() >= vk.abs() {
+            let message = if vk > 0.0 && vkr >= 0.0 {
+                format!("must be greater than {vkr_field} ({vkr} > {vk})")
+            } else {
+                format!("must be greater than {vkr_field} in magnitude ({vkr} vs {vk})")
+            };
+            self.error(format!("{kind}[{id}].{vk_field}"), message);
         }
     }
 }
@@ -259,8 +288,8 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
             );
         }
         k.positive(kd, &l.id, "length_km", l.length_km);
-        k.non_negative(kd, &l.id, "r_ohm_per_km", l.r_ohm_per_km);
-        k.non_negative(kd, &l.id, "x_ohm_per_km", l.x_ohm_per_km);
+        k.finite(kd, &l.id, "r_ohm_per_km", l.r_ohm_per_km);
+        k.finite(kd, &l.id, "x_ohm_per_km", l.x_ohm_per_km);
         if l.r_ohm_per_km == 0.0 && l.x_ohm_per_km == 0.0 {
             k.error(
                 format!("{kd}[{}].x_ohm_per_km", l.id),
@@ -268,8 +297,14 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
             );
         }
         k.non_negative(kd, &l.id, "c_nf_per_km", l.c_nf_per_km);
-        k.opt_non_negative(kd, &l.id, "r0_ohm_per_km", l.r0_ohm_per_km);
-        k.opt_non_negative(kd, &l.id, "x0_ohm_per_km", l.x0_ohm_per_km);
+        k.opt_finite(kd, &l.id, "r0_ohm_per_km", l.r0_ohm_per_km);
+        k.opt_finite(kd, &l.id, "x0_ohm_per_km", l.x0_ohm_per_km);
+        if l.r0_ohm_per_km == Some(0.0) && l.x0_ohm_per_km == Some(0.0) {
+            k.error(
+                format!("{kd}[{}].x0_ohm_per_km", l.id),
+                "the zero-sequence impedance must not be zero".into(),
+            );
+        }
         k.opt_non_negative(kd, &l.id, "c0_nf_per_km", l.c0_nf_per_km);
         k.positive(kd, &l.id, "parallel", l.parallel);
         if let Some(t) = l.endtemp_degree {
@@ -510,37 +545,9 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
         k.opt_positive(kd, &s.id, "rated_ip_ka", s.rated_ip_ka);
     }
     elements::check(&mut k);
+    k.out.extend(listing::negative_impedance_warnings(c));
 
     k.out
-}
-
-/// A warning listing the in-service buses that no external grid or generator feeds.
-pub fn unfed_warning(c: &Circuit, topo: &Topology) -> Option<Problem> {
-    let unfed: Vec<&str> = c
-        .buses
-        .iter()
-        .enumerate()
-        .filter(|(i, b)| b.in_service && !topo.fed[*i])
-        .map(|(_, b)| b.id.as_str())
-        .collect();
-    if unfed.is_empty() {
-        return None;
-    }
-    let shown: Vec<String> = unfed.iter().take(8).map(|id| format!("\"{id}\"")).collect();
-    let more = if unfed.len() > 8 {
-        format!(" and {} more", unfed.len() - 8)
-    } else {
-        String::new()
-    };
-    Some(Problem {
-        severity: Severity::Warning,
-        path: format!("buses[{}]", unfed[0]),
-        message: format!(
-            "{} bus(es) without any source ({}{more}); their results are absent",
-            unfed.len(),
-            shown.join(", ")
-        ),
-    })
 }
 
 #[cfg(test)]

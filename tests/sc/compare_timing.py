@@ -1,14 +1,24 @@
 #!/usr/bin/env python3
-"""Times pandapower's calc_sc (and power-grid-model, if installed) against `ampflux sc` on the
-same synthetic networks (the generator of src/sc/synthetic.rs, ported bit for bit), in one run.
+"""Times `ampflux sc` against pandapower's calc_sc and power-grid-model's IEC 60909 short
+circuit on the same networks, in one run, and compares Ik'' per bus.
 
 Usage (from the repository root, after `cargo build --release`):
-    python3 tests/sc/compare_timing.py --ampflux target/release/ampflux [--sizes 1000 10000]
+    python3 tests/sc/compare_timing.py --ampflux target/release/ampflux \
+        [--sizes 10000 50000] [--topology meshed] [--pegase case2869pegase case9241pegase] \
+        [--faults 3ph 1ph] [--sample 500 --sample-above 20000] [--no-pgm]
 
-For every size and topology it writes the circuit as JSON (AmpFlux format), converts it to a
-pandapower network, runs pandapower calc_sc(fault="3ph", case="max", ip=True, ith=True) and
-`ampflux sc FILE --format json` (3ph, max; ip and Ith are always computed), checks that the
-two agree on Ik'' (relative 1e-4), and prints wall-clock times and peak memory.
+Networks: the PEGASE cases with the short-circuit data of tests/sc/peers.py, and synthetic
+networks from the generator of src/sc/synthetic.rs (ported bit for bit below; written as an
+AmpFlux circuit for ampflux, converted to pandapower for the peers). Every fault location is a
+bus: all buses (`ampflux sc FILE --format json`, and again with `--branches` for the branch
+currents, the largest over all fault locations); pandapower calc_sc(fault, case="max",
+inverse_y=False: one solve per bus instead of a dense Z); power-grid-model as a batch of one
+fault per scenario (all hardware threads, fault output only), from peers.pgm_input, once as it
+is and once with KT folded into the transformer impedances. On networks above --sample-above
+buses the peers run on --sample evenly spaced fault locations and their times are scaled to
+all buses (marked ~); ampflux always runs on all buses. Times are wall clock: ampflux's include
+process start, JSON parsing and output; pandapower's only calc_sc; power-grid-model's the model
+construction and the batch calculation (not the conversion from pandapower).
 """
 import argparse
 import json
@@ -18,6 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402
 
 MASK = (1 << 64) - 1
 
@@ -114,52 +127,97 @@ def to_pandapower(c):
     return net
 
 
-def time_pandapower(c):
-    import warnings
-    import logging
-    warnings.filterwarnings("ignore")
-    logging.disable(logging.CRITICAL)
-    from pandapower.shortcircuit import calc_sc
-    net = to_pandapower(c)
-    t0 = time.perf_counter()
-    calc_sc(net, fault="3ph", case="max", ip=True, ith=True, tk_s=1.0, kappa_method="C")
-    dt = time.perf_counter() - t0
-    return dt, dict(zip(net.bus.name, net.res_bus_sc.ikss_ka))
-
-
-def time_power_grid_model(c):
-    try:
-        import power_grid_model  # noqa: F401
-    except ImportError:
+def sample_of(n, sample):
+    """Evenly spaced bus positions (all when sample is 0 or at least n)."""
+    if not sample or sample >= n:
         return None
-    return None  # conversion not implemented yet: reported as "not run"
+    step = n / sample
+    return [int(i * step) for i in range(sample)]
+
+
+def time_peers(net, fault, sample, skip_pgm):
+    """pandapower and power-grid-model on the same fault locations (all buses or a sample),
+    their times scaled to all buses when sampled; PGM also with KT folded into its input."""
+    n = len(net.bus)
+    idx = sample_of(n, sample)
+    scale = 1.0 if idx is None else n / len(idx)
+    from pandapower.shortcircuit import calc_sc
+    buses = None if idx is None else net.bus.index.values[idx]
+    t0 = time.perf_counter()
+    calc_sc(net, bus=buses, fault=fault, case="max", ip=False, ith=False, kappa_method="C",
+            inverse_y=False)
+    t_pp = (time.perf_counter() - t0) * scale
+    pp_ik = {str(net.bus.name[i]): float(v) for i, v in net.res_bus_sc.ikss_ka.items() if v == v}
+    out = {"pp": (t_pp, pp_ik)}
+    if not skip_pgm:
+        for kt in (False, True):
+            data, names = peers.pgm_input(net, with_kt=kt)
+            names = [str(net.bus.name[int(b)]) for b in names]
+            t, ik = peers.run_pgm(data, names, fault, buses=idx)
+            out["pgm_kt" if kt else "pgm"] = (t * scale, ik)
+    return out, scale != 1.0
+
+
+def cases(args, tmp):
+    """(label, pandapower net, path of the file ampflux reads) for every network asked for."""
+    for name in args.pegase:
+        net = peers.pegase_sc(name)
+        path = os.path.join(tmp, name + ".json")
+        with open(path, "w") as f:
+            f.write(peers.pandapower_json(net))
+        net.bus["name"] = [str(i) for i in net.bus.index]
+        yield name, net, path
+    for n in args.sizes:
+        for kind in args.topologies:
+            c = network(n, kind == "meshed", 42)
+            path = os.path.join(tmp, "synthetic_%s_%d.json" % (kind, n))
+            with open(path, "w") as f:
+                json.dump(c, f)
+            yield "synthetic %s %d" % (kind, n), to_pandapower(c), path
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ampflux", required=True, help="path of the ampflux binary (release build)")
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    ap.add_argument("--topology", choices=["radial", "meshed", "both"], default="both")
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10000, 50000])
+    ap.add_argument("--topology", choices=["radial", "meshed", "both"], default="meshed")
+    ap.add_argument("--pegase", nargs="*", default=["case2869pegase", "case9241pegase"])
+    ap.add_argument("--faults", nargs="+", default=["3ph", "1ph"])
+    ap.add_argument("--sample", type=int, default=0,
+                    help="time the peers on this many evenly spaced fault locations and scale "
+                         "to all buses (networks above --sample-above buses)")
+    ap.add_argument("--sample-above", type=int, default=20000)
+    ap.add_argument("--no-pgm", action="store_true")
     args = ap.parse_args()
-    topologies = ["radial", "meshed"] if args.topology == "both" else [args.topology]
+    args.topologies = ["radial", "meshed"] if args.topology == "both" else [args.topology]
+    peers.quiet()
     tmp = tempfile.mkdtemp(prefix="ampflux-timing-")
-    print("%8s %-7s %12s %12s %9s %14s" % ("buses", "kind", "pandapower_s", "ampflux_s", "speed-up", "max_rel_diff"))
-    for n in args.sizes:
-        for kind in topologies:
-            c = network(n, kind == "meshed", 42)
-            path = os.path.join(tmp, "synthetic_%s_%d.json" % (kind, n))
-            with open(path, "w") as f:
-                json.dump(c, f)
-            t0 = time.perf_counter()
-            out = subprocess.run([args.ampflux, "sc", path, "--format", "json"], capture_output=True, check=True)
-            t_af = time.perf_counter() - t0
-            res = json.loads(out.stdout)
-            t_pp, pp_ik = time_pandapower(c)
-            worst = max(abs(b["ikss_ka"] - pp_ik[b["id"]]) / pp_ik[b["id"]] for b in res["buses"])
-            print("%8d %-7s %12.3f %12.3f %8.0fx %14.2e" % (n, kind, t_pp, t_af, t_pp / t_af, worst))
-            sys.stdout.flush()
+    print("%-24s %-4s %10s %10s %10s %10s  %-34s" % (
+        "network", "flt", "pandapower", "pgm", "ampflux", "af+branch", "Ik'' rel. diff vs pandapower"))
+    for label, net, path in cases(args, tmp):
+        n = len(net.bus)
+        for fault in args.faults:
+            t_af, res = peers.run_ampflux(args.ampflux, path, fault)
+            t_br, _ = peers.run_ampflux(args.ampflux, path, fault, branches=True)
+            sample = args.sample if n > args.sample_above else 0
+            p, sampled = time_peers(net, fault, sample, args.no_pgm)
+            t_pp, pp_ik = p["pp"]
+            af = peers.ampflux_ikss(res)
+            d_af = peers.compare("ampflux", pp_ik, af, 1e-4)
+            mark = "~" if sampled else " "
+            line = "%-24s %-4s %9.2f%s" % (label, fault, t_pp, mark)
+            diffs = "af %.1e" % d_af["worst"]
+            if "pgm" in p:
+                d_pgm = peers.compare("pgm", pp_ik, p["pgm"][1], 1e-4)
+                d_kt = peers.compare("pgm+KT", pp_ik, p["pgm_kt"][1], 1e-4)
+                line += " %9.2f%s" % (p["pgm"][0], mark)
+                diffs += ", pgm %.1e, pgm+KT %.1e" % (d_pgm["worst"], d_kt["worst"])
+            else:
+                line += " %10s" % "-"
+            print("%s %10.3f %10.3f  %s" % (line, t_af, t_br, diffs), flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("peak RSS of this Python process (pandapower): %.0f MB" % peak)
+    print("~: measured on %d evenly spaced fault locations, scaled to all buses" % args.sample)
+    print("peak RSS of this Python process (pandapower, power-grid-model): %.0f MB" % peak)
 
 
 if __name__ == "__main__":

@@ -163,9 +163,11 @@ fn kt(vk_percent: f64, vkr_percent: f64, cmax: f64) -> f64 {
     0.95 * cmax / (1.0 + 0.6 * xt)
 }
 
-/// Impedance from magnitude and resistance part: R + j sqrt(Z² - R²).
+/// Impedance from magnitude and resistance part: R + j sign(Z) sqrt(Z² − R²). A negative
+/// short-circuit voltage (a network equivalent) gives a negative reactance, a negative
+/// resistance part a negative resistance, as pandapower computes them.
 fn z_from(z: f64, r: f64) -> C64 {
-    C64::new(r, (z * z - r * r).max(0.0).sqrt())
+    C64::new(r, z.signum() * (z * z - r * r).max(0.0).sqrt())
 }
 
 struct Builder<'a> {

@@ -3,6 +3,7 @@
 
 mod elements;
 mod iec60909_4;
+mod negative;
 mod pandapower_crosscheck;
 mod properties;
 mod schema;

@@ -5,19 +5,6 @@ use super::Checker;
 use crate::sc::circuit::{ElementKind, GeneratorType, Impedance};
 
 impl Checker<'_> {
-    fn finite(&mut self, kind: &str, id: &str, field: &str, v: f64) {
-        if !v.is_finite() {
-            self.error(
-                format!("{kind}[{id}].{field}"),
-                format!("must be a finite number (got {v})"),
-            );
-        }
-    }
-    fn opt_finite(&mut self, kind: &str, id: &str, field: &str, v: Option<f64>) {
-        if let Some(v) = v {
-            self.finite(kind, id, field, v);
-        }
-    }
     /// A field the element's variant needs.
     fn required(&mut self, kind: &str, id: &str, field: &str, v: Option<f64>, why: &str) {
         if v.is_none() {
