@@ -57,38 +57,31 @@ pub struct Parsed {
     pub warnings: Vec<String>,
 }
 
-/// The fields that tell the input formats apart; everything else is skipped without building
-/// a JSON tree (a 100k-bus circuit is parsed once, straight into the typed structs).
-#[derive(serde::Deserialize)]
-struct Probe {
-    format: Option<serde::de::IgnoredAny>,
-    #[serde(rename = "_class")]
-    class: Option<String>,
-    bus: Option<serde::de::IgnoredAny>,
-}
-
 /// Parses a circuit v1 document or a pandapower `to_json` file.
+///
+/// One streaming pass tells the formats apart and reads a pandapower network's tables into
+/// compact columns (no JSON tree of the file is built); a circuit is then parsed once, straight
+/// into the typed structs.
 pub fn parse_input(text: &str) -> Result<Parsed, InputError> {
-    let probe: Probe = match serde_json::from_str(text) {
-        Ok(probe) => probe,
+    let doc = match pandapower::read_document(text, false) {
+        Ok(doc) => doc,
         Err(e) => {
             // pandapower writes bare NaN/Infinity: accepted there (as missing values) only.
-            let fixed = pandapower::non_finite_as_null(text);
-            if matches!(fixed, std::borrow::Cow::Owned(_))
-                && let Ok(probe) = serde_json::from_str::<Probe>(&fixed)
-                && probe.format.is_none()
+            if e.is_syntax()
+                && pandapower::has_non_finite(text)
+                && let Ok(doc) = pandapower::read_document(text, true)
+                && !doc.has_format()
             {
-                return parse_pandapower(&fixed);
+                return parse_pandapower(doc);
             }
             return Err(e.into());
         }
     };
-    let pandapower = probe.class.as_deref() == Some("pandapowerNet")
-        || (probe.format.is_none() && probe.bus.is_some());
-    if probe.format.is_some() || !pandapower {
-        if probe.format.is_none() {
+    if doc.has_format() || !doc.claims_pandapower() {
+        if !doc.has_format() {
             return Err(InputError::UnknownFormat);
         }
+        drop(doc);
         // Strict parsing explains a wrong format name or unknown fields with their position.
         let circuit: Circuit =
             serde_json::from_str(text).map_err(|e| InputError::Circuit(e.to_string()))?;
@@ -98,15 +91,14 @@ pub fn parse_input(text: &str) -> Result<Parsed, InputError> {
             warnings: Vec::new(),
         });
     }
-    parse_pandapower(text)
+    parse_pandapower(doc)
 }
 
-fn parse_pandapower(text: &str) -> Result<Parsed, InputError> {
-    let value: serde_json::Value = serde_json::from_str(text)?;
-    if !pandapower::looks_like_pandapower(&value) {
+fn parse_pandapower(doc: pandapower::Document) -> Result<Parsed, InputError> {
+    if !doc.looks_like_pandapower() {
         return Err(InputError::UnknownFormat);
     }
-    let (circuit, warnings) = pandapower::import(&value)?;
+    let (circuit, warnings) = pandapower::import(doc)?;
     Ok(Parsed {
         circuit,
         format: InputFormat::Pandapower,

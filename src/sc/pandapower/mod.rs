@@ -4,17 +4,20 @@
 //! Element ids are the pandapower index as a decimal string; names go to `name`. Anything the
 //! conversion cannot carry over is listed in the returned warnings, never dropped silently.
 
+mod columns;
 mod elements;
 mod frame;
 mod machines;
 mod network;
 mod non_finite;
+mod reader;
 mod transformers;
 
 use super::circuit::*;
 use frame::Importer;
 pub use non_finite::non_finite_as_null;
-use serde_json::Value;
+pub use reader::Document;
+use reader::Member;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -24,34 +27,59 @@ pub enum ImportError {
     Structure(String),
 }
 
-/// True when the JSON value is a pandapower network.
-pub fn looks_like_pandapower(v: &Value) -> bool {
-    v.get("_class").and_then(Value::as_str) == Some("pandapowerNet")
-        || v.get("bus")
-            .and_then(|b| b.get("_class"))
-            .and_then(Value::as_str)
-            == Some("DataFrame")
+/// Reads a JSON input in one pass: the fields that tell the input formats apart and, for a
+/// pandapower network, its DataFrames (read into compact columns; nothing else is kept).
+/// pandapower writes bare NaN/Infinity: they are read as missing values when `non_finite`.
+pub fn read_document(text: &str, non_finite: bool) -> Result<Document, serde_json::Error> {
+    if non_finite {
+        reader::from_str_non_finite(text)
+    } else {
+        reader::from_str(text)
+    }
 }
 
-/// Converts a pandapower network; returns the circuit and the warnings.
-pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
-    let net = match v.get("_object") {
-        Some(Value::Object(o)) => o,
-        _ => v
-            .as_object()
-            .ok_or_else(|| ImportError::Structure("the network is not a JSON object".into()))?,
+/// True when the text has bare NaN/Infinity tokens outside strings (not JSON).
+pub fn has_non_finite(text: &str) -> bool {
+    non_finite::has_non_finite(text)
+}
+
+impl Document {
+    /// The document has a non-null `format` (an AmpFlux circuit).
+    pub fn has_format(&self) -> bool {
+        self.format
+    }
+    /// The document says it is a pandapower network (or has a `bus` and no `format`).
+    pub fn claims_pandapower(&self) -> bool {
+        self.class.as_deref() == Some("pandapowerNet") || (!self.format && self.has_bus())
+    }
+    /// True when the document is a pandapower network.
+    pub fn looks_like_pandapower(&self) -> bool {
+        self.class.as_deref() == Some("pandapowerNet")
+            || matches!(
+                self.members.get("bus"),
+                Some(Member::Object { class: Some(c), .. }) if c == "DataFrame"
+            )
+    }
+}
+
+/// Converts a pandapower network; returns the circuit and the warnings. Each table's columns
+/// are released once the whole network is converted.
+pub fn import(doc: Document) -> Result<(Circuit, Vec<String>), ImportError> {
+    let net = doc.object.unwrap_or(doc.members);
+    let name = match net.get("name") {
+        Some(Member::Text(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let frequency_hz = match net.get("f_hz") {
+        Some(Member::Number(f)) => *f,
+        _ => 50.0,
     };
     let mut im = Importer {
         net,
         warnings: Vec::new(),
     };
-    let mut c = Circuit::new(
-        net.get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-    );
-    c.frequency_hz = net.get("f_hz").and_then(Value::as_f64).unwrap_or(50.0);
+    let mut c = Circuit::new(name);
+    c.frequency_hz = frequency_hz;
 
     network::buses_and_grids(&mut im, &mut c)?;
     network::lines(&mut im, &mut c)?;
@@ -84,11 +112,12 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
         "xward",
         "switch",
     ];
+    let mut unsupported = Vec::new();
     for (name, value) in im.net.iter() {
         if supported.contains(&name.as_str()) || name.starts_with("res_") || name == "std_types" {
             continue;
         }
-        if value.get("_class").and_then(Value::as_str) != Some("DataFrame") {
+        if !matches!(value, Member::Object { class: Some(c), .. } if c == "DataFrame") {
             continue;
         }
         let n = im.table(name).map(|r| r.len()).unwrap_or(0);
@@ -106,11 +135,12 @@ pub fn import(v: &Value) -> Result<(Circuit, Vec<String>), ImportError> {
                     | "trafo_characteristic_table"
             )
         {
-            im.warnings.push(format!(
+            unsupported.push(format!(
                 "{name}: {n} element(s) not imported (element type not supported)"
             ));
         }
     }
+    im.warnings.append(&mut unsupported);
     Ok((c, im.warnings))
 }
 
