@@ -11,6 +11,8 @@ mod machines;
 mod network;
 mod non_finite;
 mod reader;
+#[cfg(test)]
+mod reader_tests;
 mod transformers;
 
 use super::circuit::*;

@@ -219,7 +219,7 @@ impl<'de> Visitor<'de> for MemberSeed {
             match key.as_str() {
                 "_class" => class = map.next_value_seed(TextSeed)?,
                 "orient" => orient = map.next_value_seed(TextSeed)?,
-                "_object" => object = Some(map.next_value_seed(FrameSeed)?),
+                "_object" => object = Some(map.next_value_seed(FrameSeed { text: true })?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -261,8 +261,11 @@ enum Problem {
     Shape(&'static str),
 }
 
-/// A DataFrame's `_object`: JSON text (as pandapower writes it) or an embedded object.
-struct FrameSeed;
+/// A DataFrame's `_object`: JSON text (as pandapower writes it, `text`) or an embedded
+/// object.
+struct FrameSeed {
+    text: bool,
+}
 
 impl<'de> DeserializeSeed<'de> for FrameSeed {
     type Value = Result<Frame, Problem>;
@@ -277,6 +280,9 @@ impl<'de> Visitor<'de> for FrameSeed {
         f.write_str("a DataFrame")
     }
     fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        if !self.text {
+            return Ok(Err(Problem::Shape("no columns")));
+        }
         Ok(frame_from_text(text))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -308,7 +314,7 @@ impl<'de> Visitor<'de> for FrameSeed {
 fn frame_from_text(text: &str) -> Result<Frame, Problem> {
     let parse = |t: &str| -> Result<Result<Frame, Problem>, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_str(t);
-        let frame = de.deserialize_map(SplitVisitor)?;
+        let frame = de.deserialize_any(FrameSeed { text: false })?;
         de.end()?;
         Ok(frame)
     };
