@@ -192,7 +192,10 @@ fn empty_tables_and_key_order() {
     let parsed = parse_input(&t).unwrap();
     assert!(parsed.circuit.loads.is_empty());
     let sgen = &parsed.circuit.static_generators[0];
-    assert_eq!((sgen.id.as_str(), sgen.sn_mva, sgen.k), ("4", 1.5, 1.1));
+    assert_eq!(
+        (sgen.id.as_str(), sgen.sn_mva, sgen.k),
+        ("4", Some(1.5), Some(1.1))
+    );
 }
 
 #[test]
