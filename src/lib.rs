@@ -1,6 +1,6 @@
 //! AmpFlux: multi-tenant web application for IEC 60909 short-circuit studies.
 //!
-//! Data flows one way: `web` → `models` → `db`. `auth` holds passwords, sessions, CSRF and
+//! Data flows one way: `web`/`cli` → `ops` → `models` → `db`. `auth` holds passwords, sessions, CSRF and
 //! permissions; `mail` sends one-time links. `sc` is the IEC 60909 engine (pure, no I/O), and
 //! `sc_cli` its command line.
 
@@ -15,6 +15,7 @@ pub mod examples;
 pub mod jobs;
 pub mod mail;
 pub mod models;
+pub mod ops;
 pub mod sc;
 pub mod sc_cli;
 pub mod util;

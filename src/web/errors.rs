@@ -5,6 +5,8 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::ops::OpError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -25,6 +27,24 @@ pub enum AppError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("internal error: {0}")]
     Internal(String),
+    /// An operation refused on the data's state (a typed refusal, shown with its message).
+    #[error("refused: {0}")]
+    Refused(#[source] OpError),
+}
+
+impl From<OpError> for AppError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::NotFound => AppError::NotFound,
+            OpError::Forbidden { .. } => AppError::Forbidden,
+            OpError::Db(e) => AppError::Db(e),
+            OpError::Pool(e) => AppError::Pool(e),
+            OpError::Hash(e) => AppError::Internal(e.to_string()),
+            OpError::Unavailable => AppError::Internal("the server is shutting down".into()),
+            OpError::Invalid(errors) => AppError::BadRequest(errors.summary()),
+            refusal => AppError::Refused(refusal),
+        }
+    }
 }
 
 impl From<actix_web::error::BlockingError> for AppError {
@@ -60,7 +80,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -87,6 +107,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => ("Not allowed", "Your role does not allow this.".into()),
             AppError::BadRequest(m) => ("Bad request", m.clone()),
             AppError::Conflict(m) => ("Not possible now", m.clone()),
+            AppError::Refused(e) => ("Not possible now", e.to_string()),
             AppError::Pool(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 (

@@ -15,7 +15,7 @@ use crate::auth::permissions;
 use crate::auth::session_store::{KEY_PUBLIC_ID, KEY_REVISION, KEY_USER_ID};
 use crate::config::Config;
 use crate::db::write_tx;
-use crate::models::audit::{self, Actor, Entry, Outcome};
+use crate::models::audit::{self, Entry, Outcome};
 use crate::models::company::{self, Company};
 use crate::models::license::{self, License, LicenseState};
 use crate::models::user::{self, User};
@@ -111,7 +111,7 @@ impl CurrentUser {
         if self.can(permission) {
             return Ok(());
         }
-        let actor = self.actor();
+        let actor = self.actor().audit();
         let mut entry = entry;
         entry.outcome = Outcome::Failure;
         entry.details = serde_json::json!({ "denied": permission, "details": entry.details });
@@ -129,10 +129,12 @@ impl CurrentUser {
         self.company.id
     }
 
-    pub fn actor(&self) -> Actor {
-        Actor {
-            company_id: self.company.id,
+    /// The user as the actor of operations.
+    pub fn actor(&self) -> crate::ops::Actor {
+        crate::ops::Actor {
             user_id: Some(self.user.id),
+            company_id: self.company.id,
+            permissions: self.permissions.clone(),
             meta: self.meta.clone(),
         }
     }

@@ -68,6 +68,25 @@ impl AppState {
         })
         .await?
     }
+
+    /// Runs an operation on the blocking pool with a pooled connection.
+    pub async fn op<T, F>(&self, f: F) -> Result<T, crate::ops::OpError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, crate::ops::OpError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        match web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        {
+            Ok(result) => result,
+            // The blocking pool is gone only while the server shuts down.
+            Err(_) => Err(crate::ops::OpError::Unavailable),
+        }
+    }
 }
 
 /// The cookie key: from `AMPFLUX_SECRET_KEY`, else from `<data dir>/secret.key` (created with a

@@ -97,7 +97,7 @@ pub async fn update_profile(
     }
     if errors.is_empty() {
         let (actor, before, id, f) = (
-            me.actor(),
+            me.actor().audit(),
             me.user.audit_snapshot(),
             me.user.id,
             form.clone(),
@@ -233,7 +233,7 @@ pub async fn change_password(
     let current_ok = web::block(move || password::verify(&current, &stored)).await?;
     if !current_ok {
         errors.add("current_password", "This is not your current password.");
-        let (actor, meta, id) = (me.actor(), me.meta.clone(), me.user.id);
+        let (actor, meta, id) = (me.actor().audit(), me.meta.clone(), me.user.id);
         state
             .db(move |conn| {
                 write_tx(conn, |conn| {
@@ -280,7 +280,12 @@ pub async fn change_password(
     }
     let new_password = form.new_password;
     let hash = web::block(move || password::hash(&new_password)).await??;
-    let (actor, meta, id, company_id) = (me.actor(), me.meta.clone(), me.user.id, me.company.id);
+    let (actor, meta, id, company_id) = (
+        me.actor().audit(),
+        me.meta.clone(),
+        me.user.id,
+        me.company.id,
+    );
     let keep = me.session_public_id.clone();
     let ended = state
         .db(move |conn| {
@@ -460,7 +465,7 @@ pub async fn revoke(
             "To end this session, sign out.".into(),
         ));
     }
-    let (actor, id) = (me.actor(), me.user.id);
+    let (actor, id) = (me.actor().audit(), me.user.id);
     let target = public_id.clone();
     let revoked = state
         .db(move |conn| {
@@ -497,7 +502,7 @@ pub async fn revoke_others(
     session: Session,
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    let (actor, id, keep) = (me.actor(), me.user.id, me.session_public_id.clone());
+    let (actor, id, keep) = (me.actor().audit(), me.user.id, me.session_public_id.clone());
     let ended = state
         .db(move |conn| {
             write_tx(conn, |conn| {

@@ -41,7 +41,7 @@ use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
 use crate::web::forms::{FormErrors, has_control};
 use crate::web::page::{Page, flash, local_time};
-use crate::web::project_access::{Capability, ProjectCtx, ProjectFlags};
+use crate::web::project_access::{self, Capability, ProjectCtx, ProjectFlags};
 
 /// Largest circuit file accepted by the import.
 pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
@@ -162,10 +162,11 @@ async fn editable_ctx(
     entity: &'static str,
     details: Value,
 ) -> AppResult<ProjectCtx> {
-    let ctx = ProjectCtx::load(state, me, project_id).await?;
-    ctx.require_to_change(
+    let ctx = project_access::load(state, me, project_id).await?;
+    project_access::require_to_change(
         state,
         me,
+        &ctx,
         Capability::Edit,
         Entry::success(action, entity, None).details(details),
     )
@@ -1068,7 +1069,7 @@ pub async fn diagram_buses(
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
     let page_url = format!("/projects/{}/editor", ctx.id());
     if !is_htmx(&req) {
         return Ok(redirect(&format!(
@@ -1350,7 +1351,7 @@ pub async fn editor(
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
     let input = PageInput {
         query: query.into_inner(),
         ..Default::default()
@@ -1424,7 +1425,7 @@ async fn apply_row_op(
     values: HashMap<String, String>,
 ) -> AppResult<RowOutcome> {
     open_draft(state, me, &ctx.project).await?;
-    let (actor, pid, uid) = (me.actor(), ctx.id(), me.user.id);
+    let (actor, pid, uid) = (me.actor().audit(), ctx.id(), me.user.id);
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -1608,11 +1609,12 @@ async fn row_action(
     op: RowOp,
     values: HashMap<String, String>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, project_id).await?;
+    let ctx = project_access::load(&state, &me, project_id).await?;
     let kind = kind_or_404(&kind_key)?;
-    ctx.require_to_change(
+    project_access::require_to_change(
         &state,
         &me,
+        &ctx,
         Capability::Edit,
         Entry::success(op.action(), "circuit_draft", None).details(serde_json::json!({
             "kind": kind.key, "element": element_id,
@@ -1870,7 +1872,7 @@ pub async fn edit_row(
     path: web::Path<(i64, String, String)>,
 ) -> AppResult<HttpResponse> {
     let (project_id, kind_key, element) = path.into_inner();
-    let ctx = ProjectCtx::load(&state, &me, project_id).await?;
+    let ctx = project_access::load(&state, &me, project_id).await?;
     let kind = kind_or_404(&kind_key)?;
     require_edit_view(&ctx)?;
     let (circuit, el, idx) = draft_row(&state, &me, &ctx, kind, &element).await?;
@@ -1917,7 +1919,7 @@ pub async fn show_row(
     path: web::Path<(i64, String, String)>,
 ) -> AppResult<HttpResponse> {
     let (project_id, kind_key, element) = path.into_inner();
-    let ctx = ProjectCtx::load(&state, &me, project_id).await?;
+    let ctx = project_access::load(&state, &me, project_id).await?;
     let kind = kind_or_404(&kind_key)?;
     require_edit_view(&ctx)?;
     let (circuit, el, idx) = draft_row(&state, &me, &ctx, kind, &element).await?;
@@ -1962,7 +1964,7 @@ pub async fn update_settings(
     .await?;
     let values = form_map(form.into_inner());
     open_draft(&state, &me, &ctx.project).await?;
-    let (actor, pid, uid) = (me.actor(), ctx.id(), me.user.id);
+    let (actor, pid, uid) = (me.actor().audit(), ctx.id(), me.user.id);
     let v = values.clone();
     let result = state
         .db(move |conn| {
@@ -2094,7 +2096,7 @@ pub async fn save(
         return Ok(html_status(StatusCode::UNPROCESSABLE_ENTITY, body));
     }
     open_draft(&state, &me, &ctx.project).await?;
-    let (actor, pid, uid) = (me.actor(), ctx.id(), me.user.id);
+    let (actor, pid, uid) = (me.actor().audit(), ctx.id(), me.user.id);
     let msg = message.clone();
     let outcome = state
         .db(move |conn| {
@@ -2204,7 +2206,12 @@ pub async fn discard(
     )
     .await?;
     open_draft(&state, &me, &ctx.project).await?;
-    let (actor, pid, uid, name) = (me.actor(), ctx.id(), me.user.id, ctx.project.name.clone());
+    let (actor, pid, uid, name) = (
+        me.actor().audit(),
+        ctx.id(),
+        me.user.id,
+        ctx.project.name.clone(),
+    );
     let number = state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -2415,7 +2422,7 @@ pub async fn import(
         crate::sc::InputFormat::Pandapower => "pandapower",
     };
     open_draft(&state, &me, &ctx.project).await?;
-    let (actor, pid, uid) = (me.actor(), ctx.id(), me.user.id);
+    let (actor, pid, uid) = (me.actor().audit(), ctx.id(), me.user.id);
     let details = serde_json::json!({
         "format": format_name,
         "file_name": file_name,
@@ -2492,7 +2499,7 @@ pub async fn export_draft(
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
     require_edit_view(&ctx)?;
     let draft = open_draft(&state, &me, &ctx.project).await?;
     json_download(

@@ -22,7 +22,7 @@ use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
 use crate::web::forms::{FormErrors, UploadForm, has_control, read_upload};
 use crate::web::page::{Page, flash, local_time};
-use crate::web::project_access::{Capability, ProjectCtx, ProjectFlags};
+use crate::web::project_access::{self, Capability, ProjectCtx, ProjectFlags};
 
 /// Largest circuit file accepted when creating a project: the circuit import's limit.
 const MAX_CIRCUIT_FILE: usize = super::circuit::MAX_IMPORT_BYTES;
@@ -480,7 +480,7 @@ pub async fn create(
             view.render()?,
         ));
     };
-    let (actor, company_id, user_id) = (me.actor(), me.company_id(), me.user.id);
+    let (actor, company_id, user_id) = (me.actor().audit(), me.company_id(), me.user.id);
     let f = form.clone();
     let project = state
         .db(move |conn| {
@@ -577,7 +577,7 @@ pub async fn overview(
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
     let (pid, owner_id) = (ctx.id(), ctx.project.owner_id);
     let (versions, version_count, latest, simulations, members, owner) = state
         .db(move |conn| {
@@ -748,7 +748,7 @@ pub async fn settings_form(
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
     if !ctx.can(Capability::Manage) {
         return Err(AppError::Forbidden);
     }
@@ -780,7 +780,7 @@ pub async fn update_settings(
     path: web::Path<i64>,
     form: web::Form<SettingsForm>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
     let mut form = form.into_inner();
     form.name = form.name.trim().to_string();
     form.description = form.description.trim().to_string();
@@ -789,9 +789,10 @@ pub async fn update_settings(
     } else {
         "project.update"
     };
-    ctx.require_to_change(
+    project_access::require_to_change(
         &state,
         &me,
+        &ctx,
         Capability::Manage,
         Entry::success(action, "project", Some(ctx.id())),
     )
@@ -843,7 +844,7 @@ async fn save_project(
     action: &'static str,
     f: SettingsForm,
 ) -> AppResult<()> {
-    let (actor, before, pid) = (me.actor(), ctx.project.audit_snapshot(), ctx.id());
+    let (actor, before, pid) = (me.actor().audit(), ctx.project.audit_snapshot(), ctx.id());
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -868,10 +869,11 @@ pub async fn archive(
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
-    ctx.require_to_change(
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
+    project_access::require_to_change(
         &state,
         &me,
+        &ctx,
         Capability::Manage,
         Entry::success("project.archive", "project", Some(ctx.id())),
     )
@@ -981,7 +983,7 @@ pub async fn members(
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
     let view = members_view(&state, &session, &me, ctx, None).await?;
     Ok(html(view.render()?))
 }
@@ -1013,7 +1015,7 @@ async fn change_membership(
     + Send
     + 'static,
 ) -> AppResult<Option<String>> {
-    let actor = me.actor();
+    let actor = me.actor().audit();
     state
         .db(move |conn| {
             write_tx(conn, |conn| match change(conn) {
@@ -1043,10 +1045,11 @@ pub async fn add_member(
     path: web::Path<i64>,
     form: web::Form<MemberForm>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
-    ctx.require_to_change(
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
+    project_access::require_to_change(
         &state,
         &me,
+        &ctx,
         Capability::Manage,
         Entry::success("member.add", "project_member", None),
     )
@@ -1092,10 +1095,11 @@ pub async fn update_member(
     form: web::Form<MemberForm>,
 ) -> AppResult<HttpResponse> {
     let (pid, user_id) = path.into_inner();
-    let ctx = ProjectCtx::load(&state, &me, pid).await?;
-    ctx.require_to_change(
+    let ctx = project_access::load(&state, &me, pid).await?;
+    project_access::require_to_change(
         &state,
         &me,
+        &ctx,
         Capability::Manage,
         Entry::success("member.update", "project_member", Some(user_id)),
     )
@@ -1128,10 +1132,11 @@ pub async fn remove_member(
     path: web::Path<(i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let (pid, user_id) = path.into_inner();
-    let ctx = ProjectCtx::load(&state, &me, pid).await?;
-    ctx.require_to_change(
+    let ctx = project_access::load(&state, &me, pid).await?;
+    project_access::require_to_change(
         &state,
         &me,
+        &ctx,
         Capability::Manage,
         Entry::success("member.remove", "project_member", Some(user_id)),
     )

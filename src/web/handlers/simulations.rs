@@ -29,7 +29,7 @@ use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
 use crate::web::forms::{FormErrors, has_control};
 use crate::web::page::{Page, local_time};
-use crate::web::project_access::{Capability, ProjectCtx, ProjectFlags};
+use crate::web::project_access::{self, Capability, ProjectCtx, ProjectFlags};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/projects/{id}/simulations", web::get().to(list))
@@ -74,7 +74,7 @@ async fn load(state: &AppState, me: &CurrentUser, id: i64) -> AppResult<Loaded> 
             else {
                 return Err(AppError::NotFound);
             };
-            let ctx = ProjectCtx::new(&me2, project, role);
+            let ctx = ProjectCtx::new(&me2.actor(), project, role);
             if !ctx.can(Capability::Read) {
                 return Err(AppError::NotFound);
             }
@@ -598,7 +598,7 @@ pub async fn new_form(
     id: web::Path<i64>,
     q: web::Query<NewQuery>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path_id(id)).await?;
+    let ctx = project_access::load(&state, &me, path_id(id)).await?;
     require_run_to_view(&ctx)?;
     let q = q.into_inner();
     let form = RunForm::defaults(q.version, q.kind.as_deref());
@@ -638,10 +638,11 @@ pub async fn run(
     id: web::Path<i64>,
     form: web::Form<RunForm>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path_id(id)).await?;
-    ctx.require_to_change(
+    let ctx = project_access::load(&state, &me, path_id(id)).await?;
+    project_access::require_to_change(
         &state,
         &me,
+        &ctx,
         Capability::Run,
         Entry::success("simulation.run", "simulation", None),
     )
@@ -674,7 +675,7 @@ pub async fn run(
             ));
         }
     };
-    let (actor, user_id) = (me.actor(), me.user.id);
+    let (actor, user_id) = (me.actor().audit(), me.user.id);
     let sim = state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -800,7 +801,7 @@ pub async fn list(
     id: web::Path<i64>,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path_id(id)).await?;
+    let ctx = project_access::load(&state, &me, path_id(id)).await?;
     let project_id = ctx.id();
     let page_no = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (rows, total, types) = state

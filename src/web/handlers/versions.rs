@@ -22,7 +22,7 @@ use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
 use crate::web::page::{Page, flash, local_time};
-use crate::web::project_access::{Capability, ProjectCtx, ProjectFlags};
+use crate::web::project_access::{self, Capability, ProjectCtx, ProjectFlags};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/projects/{id}/versions", web::get().to(list))
@@ -95,7 +95,7 @@ pub async fn list(
     me: CurrentUser,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
     let pid = ctx.id();
     let summaries = state
         .db(move |conn| Ok(circuit_version::list_summaries(conn, pid)?))
@@ -171,7 +171,7 @@ pub async fn show(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let (project_id, n) = path.into_inner();
-    let ctx = ProjectCtx::load(&state, &me, project_id).await?;
+    let ctx = project_access::load(&state, &me, project_id).await?;
     let pid = ctx.id();
     let (version, author, latest) = state
         .db(move |conn| {
@@ -257,7 +257,7 @@ pub async fn export(
     path: web::Path<(i64, i32)>,
 ) -> AppResult<HttpResponse> {
     let (project_id, n) = path.into_inner();
-    let ctx = ProjectCtx::load(&state, &me, project_id).await?;
+    let ctx = project_access::load(&state, &me, project_id).await?;
     let version = version_or_404(&state, ctx.id(), n).await?;
     editor::json_download(
         &version.data_json.0,
@@ -274,7 +274,7 @@ pub async fn diagram_buses(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let (project_id, n) = path.into_inner();
-    let ctx = ProjectCtx::load(&state, &me, project_id).await?;
+    let ctx = project_access::load(&state, &me, project_id).await?;
     let version = version_or_404(&state, ctx.id(), n).await?;
     let page_url = format!("/projects/{}/versions/{n}", ctx.id());
     if !super::is_htmx(&req) {
@@ -300,17 +300,18 @@ pub async fn restore(
     path: web::Path<(i64, i32)>,
 ) -> AppResult<HttpResponse> {
     let (project_id, n) = path.into_inner();
-    let ctx = ProjectCtx::load(&state, &me, project_id).await?;
-    ctx.require_to_change(
+    let ctx = project_access::load(&state, &me, project_id).await?;
+    project_access::require_to_change(
         &state,
         &me,
+        &ctx,
         Capability::Edit,
         Entry::success("circuit.restore", "circuit_version", None)
             .details(serde_json::json!({ "from_version": n })),
     )
     .await?;
     let old = version_or_404(&state, ctx.id(), n).await?;
-    let (actor, pid, uid) = (me.actor(), ctx.id(), me.user.id);
+    let (actor, pid, uid) = (me.actor().audit(), ctx.id(), me.user.id);
     let outcome = state
         .db(move |conn| {
             circuit_version::retry_on_conflict(
@@ -492,7 +493,7 @@ pub async fn compare(
     path: web::Path<i64>,
     query: web::Query<DiffQuery>,
 ) -> AppResult<HttpResponse> {
-    let ctx = ProjectCtx::load(&state, &me, path.into_inner()).await?;
+    let ctx = project_access::load(&state, &me, path.into_inner()).await?;
     let pid = ctx.id();
     let numbers: Vec<i32> = state
         .db(move |conn| Ok(circuit_version::list_summaries(conn, pid)?))

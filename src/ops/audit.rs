@@ -1,0 +1,1 @@
+//! The audit trail as readers see it: listing, detail, verification.

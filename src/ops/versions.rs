@@ -1,0 +1,1 @@
+//! Circuit versions: restore an earlier version as the next one.
