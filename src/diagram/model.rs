@@ -3,7 +3,7 @@
 //! the writer only ever see valid indices.
 
 use crate::sc::circuit::{Circuit, ElementKind};
-use crate::sc::validate::bus_index;
+use crate::sc::topology::bus_index;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

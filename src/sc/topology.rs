@@ -45,7 +45,7 @@ pub struct Topology<'a> {
 impl<'a> Topology<'a> {
     /// Builds the topology; unknown references are skipped (the validator reports them).
     pub fn new(c: &'a Circuit) -> Self {
-        let bus_index = super::validate::bus_index(c);
+        let bus_index = bus_index(c);
         let n = c.buses.len();
         let live = |i: usize| c.buses[i].in_service;
         let mut fuse = UnionFind::new(n);
@@ -152,6 +152,15 @@ impl<'a> Topology<'a> {
     pub fn end_closed(&self, kind: ElementKind, id: &str, bus: usize) -> bool {
         end_closed(&self.open_ends, kind, id, bus)
     }
+}
+
+/// Bus id -> index of its first occurrence.
+pub fn bus_index(c: &Circuit) -> HashMap<&str, usize> {
+    let mut index = HashMap::with_capacity(c.buses.len());
+    for (i, b) in c.buses.iter().enumerate() {
+        index.entry(b.id.as_str()).or_insert(i);
+    }
+    index
 }
 
 fn end_closed(

@@ -12,7 +12,7 @@ pub(crate) use listing::listed;
 pub use listing::{LISTED_IDS, unfed_warning};
 
 use super::circuit::{Circuit, ElementKind, FORMAT_NAME, FORMAT_VERSION};
-use super::topology::Topology;
+use super::topology::{Topology, bus_index};
 use super::vector_group::VectorGroup;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -184,15 +184,6 @@ pub fn validate(c: &Circuit) -> Vec<Problem> {
         out.extend(unfed_warning(c, &Topology::new(c)));
     }
     out
-}
-
-/// Bus id -> index of its first occurrence.
-pub fn bus_index(c: &Circuit) -> HashMap<&str, usize> {
-    let mut index = HashMap::with_capacity(c.buses.len());
-    for (i, b) in c.buses.iter().enumerate() {
-        index.entry(b.id.as_str()).or_insert(i);
-    }
-    index
 }
 
 /// The element checks of [`validate`], without the topology (unfed buses).
