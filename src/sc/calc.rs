@@ -1,111 +1,21 @@
 //! The calculation: equivalent voltage source at the fault (IEC 60909-0 clause 5.1.2), all
 //! fault locations from the diagonal of Z = Y⁻¹ (Takahashi, never a dense Z).
 
-use super::admittance::{Variant, assemble, earthed_nodes};
+use super::admittance::{Variant, earthed_nodes};
 use super::branch_currents::branch_currents;
 use super::circuit::Circuit;
 use super::duty::{breaking_currents, duty_check, duty_switch};
 use super::formulas::{NodeZ, fc_ratio, fill_bus};
 use super::meshing::meshed_nodes;
-use super::model::{self, Model, ModelError, PsUnit};
+use super::model::{self, Model, PsUnit};
 use super::options::{Fault, KappaMethod, ScOptions};
 use super::results::{BusResult, ScResults};
-use super::sparse::{Ldlt, SparseError};
+use super::solve::{Solved, injections};
 use super::topology::Topology;
-use super::validate::{Problem, Severity, has_errors, listed, unfed_warning, validate_data_with};
+use super::validate::{has_errors, listed, unfed_warning, validate_data_with};
 use num_complex::Complex64 as C64;
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum CalcError {
-    #[error("the circuit is invalid ({} problem(s))", .0.iter().filter(|p| p.severity == Severity::Error).count())]
-    Invalid(Vec<Problem>),
-    #[error("{0}")]
-    Model(#[from] ModelError),
-    #[error("options.{field}: {message}")]
-    Options {
-        field: &'static str,
-        message: String,
-    },
-    /// The factorization of a sequence network failed; `node` is the model node where it was
-    /// found and `at` names it (a bus, or an internal node).
-    #[error("{network} network, at {at}: {source}")]
-    Solver {
-        network: &'static str,
-        node: usize,
-        at: String,
-        source: SparseError,
-    },
-}
-
-impl CalcError {
-    /// Every problem, for display (one line each).
-    pub fn problems(&self) -> Vec<String> {
-        match self {
-            CalcError::Invalid(p) => p.iter().map(|p| p.to_string()).collect(),
-            other => vec![format!("error: {other}")],
-        }
-    }
-}
-
-/// Factorized sequence network over a subset of model nodes.
-pub(super) struct Solved {
-    pub(super) index: Vec<Option<usize>>,
-    pub(super) f: Ldlt,
-}
-
-impl Solved {
-    pub(super) fn new(
-        m: &Model,
-        net: &model::SeqNetwork,
-        include: &[bool],
-        v: Variant,
-    ) -> Result<Self, CalcError> {
-        let mut index = vec![None; m.n];
-        let mut k = 0;
-        for (i, &inc) in include.iter().enumerate() {
-            if inc {
-                index[i] = Some(k);
-                k += 1;
-            }
-        }
-        let y = assemble(net, &index, k, v);
-        let f = Ldlt::factorize(&y).map_err(|e| solver_error(m, net, &index, e))?;
-        Ok(Solved { index, f })
-    }
-    /// Another network with the same structure (κ method C), reusing the ordering.
-    fn sibling(&self, m: &Model, net: &model::SeqNetwork, v: Variant) -> Result<Self, CalcError> {
-        let y = assemble(net, &self.index, self.f.size(), v);
-        let f = (self.f.refactorize(&y)).map_err(|e| solver_error(m, net, &self.index, e))?;
-        Ok(Solved {
-            index: self.index.clone(),
-            f,
-        })
-    }
-    /// Diagonal of Z for every model node (None where excluded).
-    fn diagonal(&self) -> Vec<Option<C64>> {
-        let d = self.f.inverse_diagonal();
-        self.index.iter().map(|i| i.map(|i| d[i])).collect()
-    }
-    /// Z[k, k] by one solve.
-    fn diagonal_at(&self, node: usize) -> Option<C64> {
-        let i = self.index[node]?;
-        let mut e = vec![C64::default(); self.f.size()];
-        e[i] = C64::new(1.0, 0.0);
-        self.f.solve(&mut e);
-        Some(e[i])
-    }
-    /// Z · injections (model numbering).
-    fn apply(&self, injections: &[(usize, C64)]) -> Vec<Option<C64>> {
-        let mut rhs = vec![C64::default(); self.f.size()];
-        for &(node, i) in injections {
-            if let Some(k) = self.index[node] {
-                rhs[k] += i;
-            }
-        }
-        self.f.solve(&mut rhs);
-        self.index.iter().map(|i| i.map(|i| rhs[i])).collect()
-    }
-}
+pub use super::solve::CalcError;
 
 /// Runs a short-circuit calculation.
 pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
@@ -193,27 +103,6 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
     })
 }
 
-/// A factorization error with the model node it was found at (named later by [`locate`]).
-fn solver_error(
-    m: &Model,
-    net: &model::SeqNetwork,
-    index: &[Option<usize>],
-    e: SparseError,
-) -> CalcError {
-    let node = index.iter().position(|&k| k == Some(e.node())).unwrap_or(0);
-    let network = if std::ptr::eq(net, &m.pos) {
-        "positive-sequence"
-    } else {
-        "zero-sequence"
-    };
-    CalcError::Solver {
-        network,
-        node,
-        at: format!("node {node}"),
-        source: e,
-    }
-}
-
 /// Names the place of a factorization error: the buses of its node, or an internal node.
 fn locate(e: CalcError, c: &Circuit, m: &Model) -> CalcError {
     match e {
@@ -282,25 +171,6 @@ fn check_options(c: &Circuit, o: &ScOptions) -> Result<(), CalcError> {
         }
     }
     Ok(())
-}
-
-pub(super) fn fault_z(m: &Model, o: &ScOptions, node: usize) -> C64 {
-    C64::new(o.r_fault_ohm, o.x_fault_ohm) / m.base_kv[node].powi(2)
-}
-
-/// Current-source injections I_j = k·IrG with angle −arg(Z[j,j]) (pandapower's convention for
-/// 3ph; −90° for the other fault types).
-pub(super) fn injections(m: &Model, o: &ScOptions, diag: &[Option<C64>]) -> Vec<(usize, C64)> {
-    m.current_sources
-        .iter()
-        .map(|&(node, i)| {
-            let angle = match (o.fault, diag[node]) {
-                (Fault::ThreePhase, Some(z)) => -z.arg(),
-                _ => -std::f64::consts::FRAC_PI_2,
-            };
-            (node, C64::from_polar(i, angle))
-        })
-        .collect()
 }
 
 fn node_impedances(

@@ -2,11 +2,12 @@
 //! symmetrical breaking current Ib of IEC 60909-0:2016 clause 9.1.
 
 use super::admittance::Variant;
-use super::calc::{CalcError, Solved, fault_z};
 use super::circuit::{Circuit, SwitchType};
+use super::formulas::fault_z;
 use super::model::{MachineKind, Model};
 use super::options::{Fault, ScOptions};
 use super::results::{BusResult, DutyResult, finite};
+use super::solve::{CalcError, Solved};
 use num_complex::Complex64 as C64;
 use std::collections::HashMap;
 

@@ -1,7 +1,6 @@
 //! Fault formulas of IEC 60909-0 at one bus: Ik'' for each fault type, Sk'', κ (methods B
 //! and C), ip and Ith, from the sequence impedances at the fault location.
 
-use super::calc::fault_z;
 use super::model::Model;
 use super::options::{Fault, KappaMethod, ScOptions};
 use super::results::{BusResult, finite};
@@ -49,6 +48,11 @@ pub fn m_factor(kappa: f64, f: f64, tk: f64) -> f64 {
         return 2.0;
     }
     ((2.0 * a).exp() - 1.0) / a
+}
+
+/// The fault impedance ZF in per unit at a node.
+pub(super) fn fault_z(m: &Model, o: &ScOptions, node: usize) -> C64 {
+    C64::new(o.r_fault_ohm, o.x_fault_ohm) / m.base_kv[node].powi(2)
 }
 
 pub(super) fn fill_bus(r: &mut BusResult, m: &Model, o: &ScOptions, node: usize, nz: &NodeZ) {

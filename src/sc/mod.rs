@@ -14,6 +14,7 @@ pub mod model;
 pub mod options;
 pub mod pandapower;
 pub mod results;
+mod solve;
 pub mod sparse;
 pub mod synthetic;
 pub mod topology;
