@@ -45,7 +45,7 @@ fn count(table: &str, r: &Row, col: &str) -> Result<Option<u32>, ImportError> {
     Ok(Some(v as u32))
 }
 
-/// Ward and extended ward equivalents.
+/// Ward equivalents (table `ward`).
 pub(super) fn wards(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
     let rows = im.table("ward")?;
     im.ignored(
@@ -67,6 +67,11 @@ pub(super) fn wards(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportErro
             in_service: r.b("in_service").unwrap_or(true),
         });
     }
+    Ok(())
+}
+
+/// Extended wards (table `xward`).
+pub(super) fn xwards(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
     let rows = im.table("xward")?;
     im.ignored(
         "xward",

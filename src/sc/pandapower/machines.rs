@@ -149,8 +149,8 @@ pub(super) fn static_generators(im: &mut Importer, c: &mut Circuit) -> Result<()
     Ok(())
 }
 
-/// Asynchronous motors and loads.
-pub(super) fn motors_and_loads(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
+/// Asynchronous motors (table `motor`).
+pub(super) fn motors(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
     let rows = im.table("motor")?;
     im.ignored(
         "motor",
@@ -187,7 +187,11 @@ pub(super) fn motors_and_loads(im: &mut Importer, c: &mut Circuit) -> Result<(),
             in_service: r.b("in_service").unwrap_or(true),
         });
     }
+    Ok(())
+}
 
+/// Loads (table `load`).
+pub(super) fn loads(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
     let rows = im.table("load")?;
     im.ignored(
         "load",

@@ -83,7 +83,9 @@ pub fn import(doc: Document) -> Result<(Circuit, Vec<String>), ImportError> {
     let mut c = Circuit::new(name);
     c.frequency_hz = frequency_hz;
 
-    network::buses_and_grids(&mut im, &mut c)?;
+    // One function per pandapower table, in this order (the order of the warnings).
+    network::buses(&mut im, &mut c)?;
+    network::external_grids(&mut im, &mut c)?;
     network::lines(&mut im, &mut c)?;
     transformers::transformers(&mut im, &mut c)?;
     transformers::transformers3w(&mut im, &mut c)?;
@@ -91,12 +93,20 @@ pub fn import(doc: Document) -> Result<(Circuit, Vec<String>), ImportError> {
     machines::generators(&mut im, &mut c)?;
     machines::static_generators(&mut im, &mut c)?;
     elements::storages(&mut im, &mut c)?;
-    machines::motors_and_loads(&mut im, &mut c)?;
+    machines::motors(&mut im, &mut c)?;
+    machines::loads(&mut im, &mut c)?;
     elements::shunts(&mut im, &mut c)?;
     elements::wards(&mut im, &mut c)?;
+    elements::xwards(&mut im, &mut c)?;
     network::switches(&mut im, &mut c)?;
 
-    // Tables with elements that this converter does not carry over.
+    let mut unsupported = unsupported_tables(&im);
+    im.warnings.append(&mut unsupported);
+    Ok((c, im.warnings))
+}
+
+/// One warning per table with elements that this converter does not carry over.
+fn unsupported_tables(im: &Importer) -> Vec<String> {
     let supported = [
         "bus",
         "ext_grid",
@@ -142,8 +152,7 @@ pub fn import(doc: Document) -> Result<(Circuit, Vec<String>), ImportError> {
             ));
         }
     }
-    im.warnings.append(&mut unsupported);
-    Ok((c, im.warnings))
+    unsupported
 }
 
 #[cfg(test)]

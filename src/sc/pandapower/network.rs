@@ -4,8 +4,8 @@ use super::ImportError;
 use super::frame::Importer;
 use crate::sc::circuit::*;
 
-/// Buses and external grids.
-pub(super) fn buses_and_grids(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
+/// Buses (table `bus`).
+pub(super) fn buses(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
     let rows = im.table("bus")?;
     im.ignored(
         "bus",
@@ -22,7 +22,11 @@ pub(super) fn buses_and_grids(im: &mut Importer, c: &mut Circuit) -> Result<(), 
             layout: None,
         });
     }
+    Ok(())
+}
 
+/// External grids (table `ext_grid`).
+pub(super) fn external_grids(im: &mut Importer, c: &mut Circuit) -> Result<(), ImportError> {
     let rows = im.table("ext_grid")?;
     let used = [
         "bus",
