@@ -56,6 +56,7 @@ mod neighbourhood;
 mod svg;
 mod symbols;
 mod text;
+mod tracks;
 
 #[cfg(test)]
 mod tests;
