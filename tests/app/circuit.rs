@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 /// Every field of the line L1 of the example, with `changes` applied.
 pub fn line_form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut fields = vec![
+    let fields = vec![
         ("id", "L1"),
         ("from_bus", "MV2"),
         ("to_bus", "F1"),
@@ -26,13 +26,7 @@ pub fn line_form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> 
         ("max_i_ka", "0.4"),
         ("in_service", "true"),
     ];
-    for (k, v) in changes {
-        match fields.iter_mut().find(|(name, _)| name == k) {
-            Some(f) => f.1 = v,
-            None => fields.push((k, v)),
-        }
-    }
-    fields
+    with_changes(fields, changes)
 }
 
 async fn edit_rows_through_http(app: TestApp) {

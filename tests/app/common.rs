@@ -902,7 +902,7 @@ pub fn multipart(boundary: &str, file_name: &str, content: &[u8]) -> Vec<u8> {
 
 /// The run form's fields with the defaults the form shows, then `changes` applied.
 pub fn run_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut all = vec![
+    let all = vec![
         ("simulation_type", "short_circuit"),
         ("version", "1"),
         ("fault", "3ph"),
@@ -916,13 +916,22 @@ pub fn run_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)>
         ("buses", ""),
         ("branch_results", "yes"),
     ];
+    with_changes(all, changes)
+}
+
+/// A form's `fields` with `changes` applied: a named field takes the new value, another one
+/// is added.
+pub fn with_changes<'a>(
+    mut fields: Vec<(&'a str, &'a str)>,
+    changes: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
     for (k, v) in changes {
-        match all.iter_mut().find(|(name, _)| name == k) {
+        match fields.iter_mut().find(|(name, _)| name == k) {
             Some(entry) => entry.1 = v,
-            None => all.push((k, v)),
+            None => fields.push((k, v)),
         }
     }
-    all
+    fields
 }
 
 /// Opens the project's simulations page and posts the run form with `changes`.

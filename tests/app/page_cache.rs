@@ -16,9 +16,7 @@ async fn cached_pages_follow_every_change_in_every_process(app: TestApp) {
     // The engineer works on another server process.
     let other = app.spawn_sibling();
     let engineer = Client::new(&other);
-    login(&engineer, "eng.cache", PASSWORD)
-        .await
-        .assert_redirect("/");
+    sign_in(&engineer, "eng.cache").await;
     let list = engineer.get("/projects").await;
     list.assert_contains("No projects yet");
     assert_eq!(

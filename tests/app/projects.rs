@@ -334,7 +334,7 @@ async fn members_see_their_projects_and_readers_see_all(app: TestApp) {
     create_project(&admin, "Private study", &[("start", "empty")]).await;
 
     let engineer = app.client();
-    login(&engineer, "eng.m", PASSWORD).await;
+    sign_in(&engineer, "eng.m").await;
     let list = engineer.get("/projects").await;
     list.assert_contains("No projects yet");
     assert_eq!(
@@ -446,7 +446,7 @@ async fn members_see_their_projects_and_readers_see_all(app: TestApp) {
 
     // Reviewers read every project of the company, and change nothing.
     let reviewer = app.client();
-    login(&reviewer, "rev.m", PASSWORD).await;
+    sign_in(&reviewer, "rev.m").await;
     let list = reviewer.get("/projects").await;
     list.assert_contains("Shared study");
     list.assert_contains("Private study");

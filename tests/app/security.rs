@@ -180,9 +180,7 @@ async fn permissions_deny_by_default(app: TestApp) {
     add_user(&app, company_id, "rev.one", role::REVIEWER);
 
     let engineer = app.client();
-    login(&engineer, "eng.one", PASSWORD)
-        .await
-        .assert_redirect("/");
+    sign_in(&engineer, "eng.one").await;
     let dash = engineer.get("/").await;
     assert!(
         !dash.body.contains("href=\"/audit\""),
@@ -192,9 +190,7 @@ async fn permissions_deny_by_default(app: TestApp) {
     assert_eq!(engineer.get("/audit").await.status, 403);
 
     let reviewer = app.client();
-    login(&reviewer, "rev.one", PASSWORD)
-        .await
-        .assert_redirect("/");
+    sign_in(&reviewer, "rev.one").await;
     assert_eq!(reviewer.get("/audit").await.status, 200);
     reviewer
         .get("/")

@@ -971,11 +971,7 @@ async fn absurd_run_options_are_refused(app: TestApp) {
         ("branch_results", "maybe"),
     ];
     for (field, value) in cases {
-        let mut fields = run_fields(&[]);
-        match fields.iter_mut().find(|(k, _)| *k == field) {
-            Some(f) => f.1 = value,
-            None => fields.push((field, value)),
-        }
+        let fields = run_fields(&[(field, value)]);
         let res = c
             .post(&format!("/projects/{pid}/simulations"), &fields)
             .await;
