@@ -190,13 +190,48 @@ async fn sessions_are_listed_and_revocable(app: TestApp) {
     assert_eq!(client.get("/").await.status, 200);
     assert!(revoke_ids(&client.get("/account/sessions").await.body).is_empty());
 
-    // Another user's session id is not found.
+    // Another user's live session cannot be ended by its id: it is not found for them. The
+    // user signs in on a laptop; that session is live and its id is valid.
+    let laptop = app.client();
+    login(&laptop, &account.email, &account.password)
+        .await
+        .assert_redirect("/");
+    assert_eq!(laptop.get("/").await.status, 200);
+    let live = revoke_ids(&client.get("/account/sessions").await.body);
+    assert_eq!(live.len(), 1, "the laptop's session is listed");
     let (intruder, _) = signed_up(&app, "Intruder").await;
     intruder.get("/account/sessions").await;
     let res = intruder
-        .post(&format!("/account/sessions/{}/revoke", ids[1]), &[])
+        .post(&format!("/account/sessions/{}/revoke", live[0]), &[])
         .await;
-    assert_eq!(res.status, 404);
+    assert_eq!(res.status, 404, "{}", res.body);
+    let token = intruder.csrf();
+    let res = intruder
+        .post_htmx(
+            &format!("/account/sessions/{}/revoke", live[0]),
+            &[],
+            token.as_deref(),
+        )
+        .await;
+    assert_eq!(res.status, 404, "{}", res.body);
+    assert_eq!(laptop.get("/").await.status, 200, "the session lives on");
+    assert_eq!(
+        revoke_ids(&client.get("/account/sessions").await.body),
+        live,
+        "still listed for its user"
+    );
+    assert_eq!(
+        intruder.get("/").await.status,
+        200,
+        "the intruder's own session"
+    );
+    // The same id is the user's to end: only the user scope refused the intruder.
+    client.get("/account/sessions").await;
+    client
+        .post(&format!("/account/sessions/{}/revoke", live[0]), &[])
+        .await
+        .assert_redirect("/account/sessions");
+    assert_eq!(laptop.get("/").await.status, 303);
 }
 on_both_databases!(sessions_are_listed_and_revocable);
 

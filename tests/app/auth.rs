@@ -151,12 +151,7 @@ async fn repeated_failures_lock_the_account(app: TestApp) {
 on_both_databases!(repeated_failures_lock_the_account);
 
 /// Unknown logins lock exactly like accounts, so a lockout tells nothing about existence.
-#[actix_rt::test]
-async fn unknown_logins_lock_like_accounts() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.login_throttle.max_account_failures = 3
-    })
-    .await;
+async fn unknown_logins_lock_like_accounts(app: TestApp) {
     let (_, account) = signed_up(&app, "Known").await;
     for login_name in [account.email.as_str(), "nobody-at-all@example.com"] {
         let client = app.client();
@@ -173,6 +168,9 @@ async fn unknown_logins_lock_like_accounts() {
         res.assert_contains("Too many failed sign-in attempts");
     }
 }
+on_both_databases!(unknown_logins_lock_like_accounts, |c| {
+    c.login_throttle.max_account_failures = 3
+});
 
 async fn parallel_guesses_count_each_other(app: TestApp) {
     let (_, account) = signed_up(&app, "Parallel").await;
@@ -197,9 +195,7 @@ async fn parallel_guesses_count_each_other(app: TestApp) {
 }
 on_both_databases!(parallel_guesses_count_each_other);
 
-#[actix_rt::test]
-async fn repeated_failures_from_one_address_are_refused() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.login_throttle.max_ip_failures = 4).await;
+async fn repeated_failures_from_one_address_are_refused(app: TestApp) {
     let client = app.client();
     for i in 0..4 {
         let res = login(
@@ -214,6 +210,10 @@ async fn repeated_failures_from_one_address_are_refused() {
     assert_eq!(res.status, 429);
     res.assert_contains("Too many failed sign-in attempts");
 }
+on_both_databases!(repeated_failures_from_one_address_are_refused, |c| c
+    .login_throttle
+    .max_ip_failures =
+    4);
 
 async fn sign_out_ends_the_session_for_good(app: TestApp) {
     let (client, _) = signed_up(&app, "Ampere").await;
@@ -401,12 +401,7 @@ async fn first_platform_admin_through_the_setup_link(app: TestApp) {
 }
 on_both_databases!(first_platform_admin_through_the_setup_link);
 
-#[actix_rt::test]
-async fn idle_sessions_expire_on_the_server() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.session_idle = std::time::Duration::from_secs(2)
-    })
-    .await;
+async fn idle_sessions_expire_on_the_server(app: TestApp) {
     let (client, _) = signed_up(&app, "Idle").await;
     assert_eq!(client.get("/").await.status, 200);
     let copied = client.cookie_header();
@@ -420,13 +415,11 @@ async fn idle_sessions_expire_on_the_server() {
     replay.set_cookies(&copied);
     assert_eq!(replay.get("/").await.status, 303);
 }
+on_both_databases!(idle_sessions_expire_on_the_server, |c| {
+    c.session_idle = std::time::Duration::from_secs(2)
+});
 
-#[actix_rt::test]
-async fn sessions_end_at_their_absolute_lifetime_even_when_used() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.session_lifetime = std::time::Duration::from_secs(3)
-    })
-    .await;
+async fn sessions_end_at_their_absolute_lifetime_even_when_used(app: TestApp) {
     let (client, _) = signed_up(&app, "Lifetime").await;
     for _ in 0..2 {
         assert_eq!(client.get("/").await.status, 200);
@@ -439,6 +432,10 @@ async fn sessions_end_at_their_absolute_lifetime_even_when_used() {
         "lifetime over: signed out"
     );
 }
+on_both_databases!(
+    sessions_end_at_their_absolute_lifetime_even_when_used,
+    |c| { c.session_lifetime = std::time::Duration::from_secs(3) }
+);
 
 async fn expired_links_do_not_work(app: TestApp) {
     let (_, account) = signed_up(&app, "Expiry").await;

@@ -4,104 +4,14 @@
 
 use crate::common::*;
 use crate::on_both_databases;
-use ampflux::db::schema::{circuit_drafts, project_members, projects};
-use ampflux::models::{circuit_draft, circuit_version};
+use ampflux::db::schema::{circuit_drafts, projects};
+use ampflux::models::circuit_version;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-/// A signed-up company admin with a project whose version 1 is the example circuit.
-pub struct Setup {
-    pub client: Client,
-    pub account: Account,
-    pub user_id: i64,
-    pub company_id: i64,
-    pub pid: i64,
-}
-
-pub async fn setup(app: &TestApp, tag: &str) -> Setup {
-    let (client, account) = signed_up(app, tag).await;
-    let user = user_by_login(app, &account.email);
-    let pid = project_with_circuit(
-        app,
-        user.id,
-        &format!("{tag} substation"),
-        &example_circuit(),
-    );
-    Setup {
-        client,
-        account,
-        user_id: user.id,
-        company_id: user.company_id,
-        pid,
-    }
-}
-
-/// Makes `user_id` a member of the project with `role` (owner, editor, viewer).
-pub fn add_member(app: &TestApp, pid: i64, user_id: i64, role: &str) {
-    let t = ampflux::util::now();
-    app.with_conn(|conn| {
-        diesel::insert_into(project_members::table)
-            .values((
-                project_members::project_id.eq(pid),
-                project_members::user_id.eq(user_id),
-                project_members::role.eq(role),
-                project_members::created_at.eq(t),
-                project_members::updated_at.eq(t),
-            ))
-            .execute(conn)
-            .unwrap();
-    });
-}
-
-/// A user of the company, signed in.
-pub async fn signed_in(
-    app: &TestApp,
-    company_id: i64,
-    username: &str,
-    role: &str,
-) -> (Client, i64) {
-    let id = add_user(app, company_id, username, role);
-    let client = app.client();
-    login(&client, username, PASSWORD)
-        .await
-        .assert_redirect("/");
-    client.get("/").await;
-    (client, id)
-}
-
-/// The user's draft of the project, as stored.
-pub fn draft(app: &TestApp, pid: i64, user_id: i64) -> Option<circuit_draft::CircuitDraft> {
-    app.with_conn(|conn| circuit_draft::find(conn, pid, user_id).unwrap())
-}
-
-pub fn draft_json(app: &TestApp, pid: i64, user_id: i64) -> Value {
-    draft(app, pid, user_id).expect("a draft").data_json.0
-}
-
-pub fn version_count(app: &TestApp, pid: i64) -> usize {
-    app.with_conn(|conn| circuit_version::list(conn, pid).unwrap().len())
-}
-
-pub fn element<'a>(c: &'a Value, kind: &str, id: &str) -> Option<&'a Value> {
-    c[kind].as_array()?.iter().find(|e| e["id"] == id)
-}
-
-/// Opens the editor (which also refreshes the client's CSRF token).
-pub async fn open_editor(client: &Client, pid: i64) -> Resp {
-    let res = client.get(&format!("/projects/{pid}/editor")).await;
-    assert_eq!(res.status, 200, "{}", res.body);
-    res
-}
-
-/// An htmx post with the session's token in the header.
-pub async fn hx(client: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
-    let token = client.csrf();
-    client.post_htmx(path, fields, token.as_deref()).await
-}
-
 /// Every field of the line L1 of the example, with `changes` applied.
 pub fn line_form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut fields = vec![
+    let fields = vec![
         ("id", "L1"),
         ("from_bus", "MV2"),
         ("to_bus", "F1"),
@@ -116,13 +26,7 @@ pub fn line_form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> 
         ("max_i_ka", "0.4"),
         ("in_service", "true"),
     ];
-    for (k, v) in changes {
-        match fields.iter_mut().find(|(name, _)| name == k) {
-            Some(f) => f.1 = v,
-            None => fields.push((k, v)),
-        }
-    }
-    fields
+    with_changes(fields, changes)
 }
 
 async fn edit_rows_through_http(app: TestApp) {
@@ -601,56 +505,6 @@ pub fn example_circuit_canonical() -> Value {
     serde_json::to_value(c).unwrap()
 }
 
-/// A multipart form body with one file field (and the CSRF token as a field).
-fn multipart(boundary: &str, file_name: &str, content: &[u8]) -> Vec<u8> {
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/json\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    body
-}
-
-/// Uploads a file to the import like a browser's plain form (token in the action's query).
-pub async fn upload(
-    app: &TestApp,
-    client: &Client,
-    pid: i64,
-    file_name: &str,
-    content: &[u8],
-) -> (u16, String, String) {
-    let boundary = "----ampfluxtestboundary7";
-    let token = client.csrf().unwrap_or_default();
-    let http = awc::Client::builder().disable_redirects().finish();
-    let mut res = http
-        .post(format!(
-            "{}/projects/{pid}/editor/import?csrf_token={token}",
-            app.base
-        ))
-        .insert_header((
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        ))
-        .insert_header(("Origin", app.base.clone()))
-        .insert_header(("Cookie", client.cookie_header()))
-        .send_body(multipart(boundary, file_name, content))
-        .await
-        .expect("upload sent");
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let body = String::from_utf8_lossy(&res.body().limit(10 << 20).await.unwrap()).into_owned();
-    (status, location, body)
-}
-
 async fn import_circuit_and_pandapower_files(app: TestApp) {
     let s = setup(&app, "Import").await;
     let (c, pid) = (&s.client, s.pid);
@@ -1076,3 +930,270 @@ async fn the_one_line_diagram(app: TestApp) {
     }
 }
 on_both_databases!(the_one_line_diagram);
+
+/// A circuit file whose bus name holds a NUL character (`\u0000` in the JSON text).
+fn circuit_with_nul() -> String {
+    let mut c = example_circuit();
+    c["buses"][0]["name"] = json!("Main\u{0}bus");
+    c.to_string()
+}
+
+async fn nul_characters_are_refused_not_stored(app: TestApp) {
+    let s = setup(&app, "Nul").await;
+    let (c, pid) = (&s.client, s.pid);
+    open_editor(c, pid).await;
+    let before = draft_json(&app, pid, s.user_id);
+
+    // Pasted into the import's text area.
+    let res = c
+        .post(
+            &format!("/projects/{pid}/editor/import"),
+            &[("content", &circuit_with_nul())],
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    res.assert_contains("NUL");
+    // Uploaded as a file.
+    let (status, _, body) = upload(&app, c, pid, "nul.json", circuit_with_nul().as_bytes()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(draft_json(&app, pid, s.user_id), before);
+
+    // The first circuit of a new project.
+    c.get("/projects/new").await;
+    let res = c
+        .post_multipart(
+            "/projects",
+            &[("name", "Nul project"), ("start", "upload")],
+            Some(("nul.json", &circuit_with_nul())),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    res.assert_contains("NUL");
+
+    // An element id with NUL in the path: a viewer's denial is still recorded, as a 403.
+    let (viewer, viewer_id) = signed_in(&app, s.company_id, "nul-viewer", "engineer").await;
+    add_member(&app, pid, viewer_id, "viewer");
+    viewer.get(&format!("/projects/{pid}")).await;
+    let res = viewer
+        .post(
+            &format!("/projects/{pid}/editor/buses/rows/a%00b/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, 403, "{}", res.body);
+    let denied = audit_entries(&app, s.company_id, "circuit.draft.delete");
+    assert_eq!(denied[0].log.outcome, "failure");
+    assert_eq!(denied[0].log.details.0["details"]["element"], "a\u{FFFD}b");
+    // An editor's request for such a row is a 404 / 422, not an error.
+    let res = c
+        .post(
+            &format!("/projects/{pid}/editor/buses/rows/a%00b/delete"),
+            &[],
+        )
+        .await;
+    assert!(matches!(res.status, 303 | 404 | 422), "{}", res.body);
+
+    // Searches with NUL find nothing rather than fail.
+    for path in [
+        "/projects?q=a%00b".to_string(),
+        format!("/projects/{pid}/editor?bus=a%00b&q=%00"),
+        format!("/projects/{pid}/diff?from=%00&to=1"),
+    ] {
+        let res = c.get(&path).await;
+        assert!(matches!(res.status, 200 | 422), "{path}: {}", res.status);
+    }
+}
+on_both_databases!(nul_characters_are_refused_not_stored);
+
+/// Element ids with markup, path characters, quotes, a formula and non-ASCII letters travel
+/// through the editor, the version, the diagram, a simulation and its exports as text.
+async fn hostile_ids_stay_text_everywhere(app: TestApp) {
+    let s = setup(&app, "Hostile").await;
+    let (c, pid) = (&s.client, s.pid);
+    open_editor(c, pid).await;
+    let ids = [
+        "<script>alert(1)</script>",
+        "a/b",
+        "50% ..",
+        "..",
+        "\"q'uote\"",
+        "=HYPERLINK(\"http://x\")",
+        "Ümlaut-母線",
+        "x?y#z&w=1",
+    ];
+    for id in ids {
+        let res = hx(
+            c,
+            &format!("/projects/{pid}/editor/buses/rows"),
+            &[
+                ("id", id),
+                ("vn_kv", "20"),
+                ("name", id),
+                ("in_service", "true"),
+            ],
+        )
+        .await;
+        assert!(matches!(res.status, 200 | 422), "add {id}: {}", res.status);
+        assert!(!res.body.contains("<script>alert"), "{}", res.body);
+    }
+    let stored = draft_json(&app, pid, s.user_id);
+    let added: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| element(&stored, "buses", id).is_some())
+        .collect();
+    assert!(added.contains(&"a/b") && added.contains(&"<script>alert(1)</script>"));
+    // Each row is reached by its percent-encoded id; a transformer feeds each bus.
+    for id in &added {
+        let seg: String = url::form_urlencoded::byte_serialize(id.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20");
+        let res = c
+            .get_htmx(&format!("/projects/{pid}/editor/buses/rows/{seg}/edit"))
+            .await;
+        assert_eq!(res.status, 200, "edit {id}");
+        assert!(!res.body.contains("<script>alert"));
+        let res = hx(
+            c,
+            &format!("/projects/{pid}/editor/lines/rows"),
+            &[
+                ("id", &format!("L-{id}")),
+                ("from_bus", "MV2"),
+                ("to_bus", id),
+                ("length_km", "1"),
+                ("r_ohm_per_km", "0.1"),
+                ("x_ohm_per_km", "0.1"),
+                ("in_service", "true"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 200, "line to {id}: {}", res.body);
+    }
+    let res = open_editor(c, pid).await;
+    assert!(!res.body.contains("<script>alert"));
+    let res = c
+        .post(
+            &format!("/projects/{pid}/editor/save"),
+            &[("message", "hostile ids")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    for path in [
+        format!("/projects/{pid}/versions/2"),
+        format!("/projects/{pid}/versions/2?bus=%3Cscript%3E&q=%3Cscript%3E"),
+        format!("/projects/{pid}/diff?from=1&to=2"),
+        format!("/projects/{pid}/editor?bus=a%2Fb&q=%22%3E%3Cscript%3E"),
+    ] {
+        let res = c.get(&path).await;
+        assert_eq!(res.status, 200, "{path}");
+        assert!(!res.body.contains("<script>alert"), "{path}");
+        assert!(!res.body.contains("\"><script>"), "{path}");
+    }
+    let res = c
+        .get(&format!("/projects/{pid}/versions/2/export.json"))
+        .await;
+    assert!(
+        res.header("content-disposition")
+            .is_some_and(|d| !d.contains('<'))
+    );
+    // A simulation of version 2.
+    let id = run_simulation(c, pid, &[("version", "2")]).await;
+    wait_finished(c, id).await;
+    let sim = format!("/simulations/{id}");
+    for path in [
+        sim.clone(),
+        format!("{sim}?sort=%3Cscript%3E&dir=%22&bus=%3Cscript%3E"),
+        format!("{sim}?bus=a%2Fb"),
+    ] {
+        let res = c.get(&path).await;
+        assert_eq!(res.status, 200, "{path}");
+        assert!(!res.body.contains("<script>alert"), "{path}");
+        res.assert_contains("completed");
+    }
+    let csv = c.get(&format!("{sim}/export.csv")).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("\"'=HYPERLINK"), "{}", csv.body);
+    assert!(!csv.body.lines().any(|l| l.starts_with('=')));
+}
+on_both_databases!(hostile_ids_stay_text_everywhere);
+
+async fn bad_imports_get_a_message(app: TestApp) {
+    let s = setup(&app, "BadImport").await;
+    let (c, pid) = (&s.client, s.pid);
+    open_editor(c, pid).await;
+    let before = draft_json(&app, pid, s.user_id);
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let huge_number = example_circuit()
+        .to_string()
+        .replacen("\"vn_kv\":110", "\"vn_kv\":1e400", 1);
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("empty.json", Vec::new()),
+        ("space.json", b"   \n".to_vec()),
+        ("binary.json", vec![0xff, 0xfe, 0x00, 0x01]),
+        ("nested.json", nested.clone().into_bytes()),
+        (
+            "nan.json",
+            br#"{"format":"ampflux-circuit","version":1,"frequency_hz":NaN}"#.to_vec(),
+        ),
+        ("huge.json", huge_number.into_bytes()),
+        ("array.json", b"[1,2,3]".to_vec()),
+        ("\"><script>x.json", b"{}".to_vec()),
+    ];
+    for (name, content) in files {
+        let (status, _, body) = upload(&app, c, pid, name, &content).await;
+        assert_eq!(status, 422, "{name}: {body}");
+        assert!(!body.contains("<script>x"), "{name}");
+    }
+    for content in [nested.as_str(), "{\"format\":\"ampflux-circuit\"", "null"] {
+        let res = c
+            .post(
+                &format!("/projects/{pid}/editor/import"),
+                &[("content", content)],
+            )
+            .await;
+        assert!(matches!(res.status, 400 | 422), "{}", res.status);
+    }
+    // A file over the limit, a multipart body that ends early and one without its boundary.
+    let big = vec![b' '; ampflux::web::handlers::circuit::MAX_IMPORT_BYTES + 1024];
+    let (status, _, _) = upload(&app, c, pid, "big.json", &big).await;
+    assert_eq!(status, 422);
+    let truncated = b"--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.json\"\r\n\r\n{\"for".to_vec();
+    let (status, _, _) =
+        raw_import(&app, c, pid, "multipart/form-data; boundary=XYZ", truncated).await;
+    assert!(matches!(status, 400 | 422), "truncated: {status}");
+    let (status, _, _) = raw_import(&app, c, pid, "multipart/form-data", b"garbage".to_vec()).await;
+    assert!(matches!(status, 400 | 422), "no boundary: {status}");
+    assert_eq!(draft_json(&app, pid, s.user_id), before);
+    // Creating a project from such files changes nothing either.
+    c.get("/projects/new").await;
+    for content in ["", "[1]", &nested] {
+        let res = c
+            .post_multipart(
+                "/projects",
+                &[("name", "From a bad file"), ("start", "upload")],
+                Some(("bad.json", content)),
+            )
+            .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+    }
+    let res = c
+        .post_multipart(
+            "/projects",
+            &[("name", &"n".repeat(70_000)), ("start", "empty")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    // The new-project upload has the import's size limit.
+    let big = " ".repeat(ampflux::web::handlers::circuit::MAX_IMPORT_BYTES + 1024);
+    let res = c
+        .post_multipart(
+            "/projects",
+            &[("name", "Too big"), ("start", "upload")],
+            Some(("big.json", &big)),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    res.assert_contains("larger than 20 MB");
+}
+on_both_databases!(bad_imports_get_a_message);

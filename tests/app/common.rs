@@ -624,21 +624,30 @@ pub fn user_by_login(app: &TestApp, login: &str) -> ampflux::models::user::User 
 }
 
 /// Runs `$test(app)` on SQLite, and on PostgreSQL (ignored unless asked for, see README).
+/// With a second argument, a closure `|config: &mut Config| ...` that changes the
+/// configuration of both apps before they start (shorter sessions, tighter throttles...).
 #[macro_export]
 macro_rules! on_both_databases {
     ($test:ident) => {
+        $crate::on_both_databases!($test, |_: &mut ampflux::config::Config| {});
+    };
+    ($test:ident, $tweak:expr) => {
         mod $test {
             #[actix_rt::test]
             async fn sqlite() {
-                super::$test($crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await)
-                    .await
+                super::$test(
+                    $crate::common::TestApp::spawn_with($crate::common::Backend::Sqlite, $tweak)
+                        .await,
+                )
+                .await
             }
 
             #[actix_rt::test]
             #[ignore = "PostgreSQL: run with AMPFLUX_TEST_POSTGRES_URL set and --ignored"]
             async fn postgres() {
                 super::$test(
-                    $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await,
+                    $crate::common::TestApp::spawn_with($crate::common::Backend::Postgres, $tweak)
+                        .await,
                 )
                 .await
             }
@@ -669,5 +678,426 @@ pub fn project_with_circuit(
         let p = project::create(conn, u.company_id, u.id, name, "").expect("project");
         circuit_version::save_next(conn, p.id, circuit, "Initial circuit", u.id).expect("v1");
         p.id
+    })
+}
+
+// ------------------------------------------------------------------ users, projects, members
+
+/// Signs `client` in as `login_name` (with [`PASSWORD`]) and follows the redirect like a
+/// browser (which also picks up the session's CSRF token).
+pub async fn sign_in(client: &Client, login_name: &str) {
+    login(client, login_name, PASSWORD)
+        .await
+        .assert_redirect("/");
+    let home = client.get("/").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+}
+
+/// A new user of the company with a company role, signed in on a client of its own.
+pub async fn signed_in(
+    app: &TestApp,
+    company_id: i64,
+    username: &str,
+    role: &str,
+) -> (Client, i64) {
+    let id = add_user(app, company_id, username, role);
+    let client = app.client();
+    sign_in(&client, username).await;
+    (client, id)
+}
+
+/// A signed-up company admin with a project whose version 1 is the example circuit.
+pub struct Setup {
+    pub client: Client,
+    pub account: Account,
+    pub user_id: i64,
+    pub company_id: i64,
+    pub pid: i64,
+}
+
+pub async fn setup(app: &TestApp, tag: &str) -> Setup {
+    let (client, account) = signed_up(app, tag).await;
+    let user = user_by_login(app, &account.email);
+    let pid = project_with_circuit(
+        app,
+        user.id,
+        &format!("{tag} substation"),
+        &example_circuit(),
+    );
+    Setup {
+        client,
+        account,
+        user_id: user.id,
+        company_id: user.company_id,
+        pid,
+    }
+}
+
+/// Makes `user_id` a member of the project with `role` (owner, editor, viewer).
+pub fn add_member(app: &TestApp, pid: i64, user_id: i64, role: &str) {
+    use ampflux::db::schema::project_members;
+    use diesel::prelude::*;
+    let t = ampflux::util::now();
+    app.with_conn(|conn| {
+        diesel::insert_into(project_members::table)
+            .values((
+                project_members::project_id.eq(pid),
+                project_members::user_id.eq(user_id),
+                project_members::role.eq(role),
+                project_members::created_at.eq(t),
+                project_members::updated_at.eq(t),
+            ))
+            .execute(conn)
+            .unwrap();
+    });
+}
+
+/// Creates a project through the form; returns its id.
+pub async fn create_project(client: &Client, name: &str, start: &[(&str, &str)]) -> i64 {
+    client.get("/projects/new").await;
+    let mut fields = vec![("name", name), ("description", "Study for the tests")];
+    fields.extend_from_slice(start);
+    let res = client.post_multipart("/projects", &fields, None).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    res.location()
+        .trim_start_matches("/projects/")
+        .parse()
+        .expect("project id in the redirect")
+}
+
+// ------------------------------------------------------------------ circuits and versions
+
+pub fn version_count(app: &TestApp, pid: i64) -> usize {
+    app.with_conn(|conn| {
+        ampflux::models::circuit_version::list(conn, pid)
+            .unwrap()
+            .len()
+    })
+}
+
+/// Saves `circuit` as the project's next version straight through the model; its number.
+pub fn save_version(app: &TestApp, pid: i64, user_id: i64, circuit: &serde_json::Value) -> i32 {
+    app.with_conn(|conn| {
+        ampflux::models::circuit_version::save_next(conn, pid, circuit, "test", user_id)
+            .unwrap()
+            .version_number
+    })
+}
+
+/// The id of version `number` of the project.
+pub fn version_id(conn: &mut DbConn, pid: i64, number: i32) -> i64 {
+    use ampflux::db::schema::circuit_versions;
+    use diesel::prelude::*;
+    circuit_versions::table
+        .filter(circuit_versions::project_id.eq(pid))
+        .filter(circuit_versions::version_number.eq(number))
+        .select(circuit_versions::id)
+        .first(conn)
+        .unwrap()
+}
+
+/// The user's draft of the project, as stored.
+pub fn draft(
+    app: &TestApp,
+    pid: i64,
+    user_id: i64,
+) -> Option<ampflux::models::circuit_draft::CircuitDraft> {
+    app.with_conn(|conn| ampflux::models::circuit_draft::find(conn, pid, user_id).unwrap())
+}
+
+pub fn draft_json(app: &TestApp, pid: i64, user_id: i64) -> serde_json::Value {
+    draft(app, pid, user_id).expect("a draft").data_json.0
+}
+
+pub fn element<'a>(
+    c: &'a serde_json::Value,
+    kind: &str,
+    id: &str,
+) -> Option<&'a serde_json::Value> {
+    c[kind].as_array()?.iter().find(|e| e["id"] == id)
+}
+
+/// Opens the editor (which also refreshes the client's CSRF token).
+pub async fn open_editor(client: &Client, pid: i64) -> Resp {
+    let res = client.get(&format!("/projects/{pid}/editor")).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res
+}
+
+/// An htmx post with the session's token in the header.
+pub async fn hx(client: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
+    let token = client.csrf();
+    client.post_htmx(path, fields, token.as_deref()).await
+}
+
+/// Posts a raw body to the editor's import like a browser's plain form (token in the query);
+/// returns the status, the `Location` and the body.
+pub async fn raw_import(
+    app: &TestApp,
+    client: &Client,
+    pid: i64,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, String, String) {
+    let token = client.csrf().unwrap_or_default();
+    let mut res = awc::Client::builder()
+        .disable_redirects()
+        .timeout(Duration::from_secs(60))
+        .finish()
+        .post(format!(
+            "{}/projects/{pid}/editor/import?csrf_token={token}",
+            app.base
+        ))
+        .insert_header(("Content-Type", content_type.to_string()))
+        .insert_header(("Origin", app.base.clone()))
+        .insert_header(("Cookie", client.cookie_header()))
+        .send_body(body)
+        .await
+        .expect("import sent");
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = String::from_utf8_lossy(&res.body().limit(20 << 20).await.unwrap()).into_owned();
+    (status, location, body)
+}
+
+/// Uploads a file to the import like a browser's plain form (token in the action's query).
+pub async fn upload(
+    app: &TestApp,
+    client: &Client,
+    pid: i64,
+    file_name: &str,
+    content: &[u8],
+) -> (u16, String, String) {
+    let boundary = "----ampfluxtestboundary7";
+    raw_import(
+        app,
+        client,
+        pid,
+        &format!("multipart/form-data; boundary={boundary}"),
+        multipart(boundary, file_name, content),
+    )
+    .await
+}
+
+/// A multipart form body with one file field.
+pub fn multipart(boundary: &str, file_name: &str, content: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/json\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+// ------------------------------------------------------------------ simulations
+
+/// The run form's fields with the defaults the form shows, then `changes` applied.
+pub fn run_fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let all = vec![
+        ("simulation_type", "short_circuit"),
+        ("version", "1"),
+        ("fault", "3ph"),
+        ("case", "max"),
+        ("lv_tol_percent", "10"),
+        ("kappa_method", "C"),
+        ("tk_s", "1"),
+        ("tmin_s", "0.1"),
+        ("r_fault_ohm", "0"),
+        ("x_fault_ohm", "0"),
+        ("buses", ""),
+        ("branch_results", "yes"),
+    ];
+    with_changes(all, changes)
+}
+
+/// A form's `fields` with `changes` applied: a named field takes the new value, another one
+/// is added.
+pub fn with_changes<'a>(
+    mut fields: Vec<(&'a str, &'a str)>,
+    changes: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    for (k, v) in changes {
+        match fields.iter_mut().find(|(name, _)| name == k) {
+            Some(entry) => entry.1 = v,
+            None => fields.push((k, v)),
+        }
+    }
+    fields
+}
+
+/// Opens the project's simulations page and posts the run form with `changes`.
+pub async fn post_run(client: &Client, pid: i64, changes: &[(&str, &str)]) -> Resp {
+    client.get(&format!("/projects/{pid}/simulations")).await;
+    client
+        .post(
+            &format!("/projects/{pid}/simulations"),
+            &run_fields(changes),
+        )
+        .await
+}
+
+/// Runs a simulation through the form and returns its id.
+pub async fn run_simulation(client: &Client, pid: i64, changes: &[(&str, &str)]) -> i64 {
+    let res = post_run(client, pid, changes).await;
+    assert_eq!(res.status, 303, "run refused: {}", res.body);
+    res.location()
+        .strip_prefix("/simulations/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected redirect {}", res.location()))
+}
+
+/// Polls the status fragment like htmx does until it stops asking to be polled; returns the
+/// last fragment.
+pub async fn wait_finished(client: &Client, id: i64) -> Resp {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let res = client.get_htmx(&format!("/simulations/{id}/status")).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        if !res.body.contains("hx-trigger") {
+            return res;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "simulation {id} still not finished: {}",
+            res.body
+        );
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Runs a simulation of version 1 with the form's defaults and waits until it is finished.
+pub async fn completed_simulation(client: &Client, pid: i64) -> i64 {
+    let id = run_simulation(client, pid, &[]).await;
+    wait_finished(client, id).await;
+    id
+}
+
+// ------------------------------------------------------------------ project scoping
+
+/// Every readable page and fragment of a project, for a bus and a version that exist there.
+pub fn project_reads(pid: i64, n: i32) -> Vec<String> {
+    [
+        "",
+        "/settings",
+        "/members",
+        "/editor",
+        "/editor/export.json",
+        "/editor/diagram/buses?q=M",
+        "/editor/buses/rows/MV",
+        "/editor/buses/rows/MV/edit",
+        "/versions",
+        "/diff?from=1&to=1",
+        "/simulations",
+        "/simulations/new",
+    ]
+    .iter()
+    .map(|p| format!("/projects/{pid}{p}"))
+    .chain([
+        format!("/projects/{pid}/versions/{n}"),
+        format!("/projects/{pid}/versions/{n}/export.json"),
+        format!("/projects/{pid}/versions/{n}/diagram/buses?q=M"),
+    ])
+    .collect()
+}
+
+/// Every change to a project, as a plain form post.
+pub fn project_changes(
+    pid: i64,
+    n: i32,
+    member: i64,
+) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
+    vec![
+        (
+            format!("/projects/{pid}/settings"),
+            vec![
+                ("name", "Taken over"),
+                ("description", ""),
+                ("status", "active"),
+            ],
+        ),
+        (format!("/projects/{pid}/archive"), vec![]),
+        (
+            format!("/projects/{pid}/members"),
+            vec![("user_id", "1"), ("role", "owner")],
+        ),
+        (
+            format!("/projects/{pid}/members/{member}"),
+            vec![("role", "viewer")],
+        ),
+        (format!("/projects/{pid}/members/{member}/remove"), vec![]),
+        (
+            format!("/projects/{pid}/editor/settings"),
+            vec![("name", "x"), ("frequency_hz", "60")],
+        ),
+        (
+            format!("/projects/{pid}/editor/save"),
+            vec![("message", "x")],
+        ),
+        (format!("/projects/{pid}/editor/discard"), vec![]),
+        (
+            format!("/projects/{pid}/editor/import"),
+            vec![("content", "{\"format\":\"ampflux-circuit\",\"version\":1}")],
+        ),
+        (
+            format!("/projects/{pid}/editor/buses/rows"),
+            vec![("id", "X"), ("vn_kv", "1")],
+        ),
+        (
+            format!("/projects/{pid}/editor/buses/rows/MV"),
+            vec![("id", "MV"), ("vn_kv", "21")],
+        ),
+        (
+            format!("/projects/{pid}/editor/buses/rows/MV/delete"),
+            vec![],
+        ),
+        (format!("/projects/{pid}/versions/{n}/restore"), vec![]),
+        (format!("/projects/{pid}/simulations"), run_fields(&[])),
+    ]
+}
+
+/// What a refused change must leave as it was.
+pub fn fingerprint(app: &TestApp, pid: i64) -> String {
+    use ampflux::db::schema::{
+        circuit_drafts, circuit_versions, project_members, projects, simulations,
+    };
+    use diesel::prelude::*;
+    app.with_conn(|conn| {
+        let project: (String, String) = projects::table
+            .find(pid)
+            .select((projects::name, projects::status))
+            .first(conn)
+            .unwrap();
+        let members: Vec<(i64, String)> = project_members::table
+            .filter(project_members::project_id.eq(pid))
+            .order(project_members::user_id)
+            .select((project_members::user_id, project_members::role))
+            .load(conn)
+            .unwrap();
+        let versions: i64 = circuit_versions::table
+            .filter(circuit_versions::project_id.eq(pid))
+            .count()
+            .get_result(conn)
+            .unwrap();
+        let drafts: Vec<(i64, ampflux::db::json::JsonValue)> = circuit_drafts::table
+            .filter(circuit_drafts::project_id.eq(pid))
+            .order(circuit_drafts::user_id)
+            .select((circuit_drafts::user_id, circuit_drafts::data_json))
+            .load(conn)
+            .unwrap();
+        let sims: i64 = simulations::table
+            .filter(simulations::project_id.eq(pid))
+            .count()
+            .get_result(conn)
+            .unwrap();
+        format!("{project:?} {members:?} {versions} {drafts:?} {sims}")
     })
 }

@@ -3,7 +3,6 @@
 //! of static generators, switches and transformers, their checks beside the rows, renames,
 //! the version diff and the element counts.
 
-use crate::circuit::*;
 use crate::common::*;
 use crate::on_both_databases;
 use serde_json::json;

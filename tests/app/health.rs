@@ -1,10 +1,9 @@
 //! Liveness and readiness.
 
 use crate::common::*;
+use crate::on_both_databases;
 
-#[actix_rt::test]
-async fn live_and_ready_on_sqlite() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn live_and_ready(app: TestApp) {
     let live = app.client().get("/health/live").await;
     assert_eq!(
         (live.status, live.body.as_str()),
@@ -16,6 +15,7 @@ async fn live_and_ready_on_sqlite() {
         (200, "{\"status\":\"ready\"}")
     );
 }
+on_both_databases!(live_and_ready);
 
 /// PostgreSQL goes away and comes back: readiness follows without a restart.
 #[actix_rt::test]

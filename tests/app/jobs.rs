@@ -110,8 +110,19 @@ async fn concurrent_workers_never_take_the_same_job(app: TestApp) {
 }
 on_both_databases!(concurrent_workers_never_take_the_same_job);
 
+/// Ends every lease `worker` holds now (as if its time had passed), without waiting for it.
+fn expire_leases_of(app: &TestApp, worker: &str) -> usize {
+    use ampflux::db::schema::jobs;
+    use diesel::prelude::*;
+    app.with_conn(|conn| {
+        diesel::update(jobs::table.filter(jobs::locked_by.eq(worker)))
+            .set(jobs::locked_until.eq(Some(ampflux::util::now() - chrono::Duration::seconds(1))))
+            .execute(conn)
+            .unwrap()
+    })
+}
+
 async fn an_expired_lease_hands_the_job_over(app: TestApp) {
-    let short = Duration::from_millis(300);
     let (taken, last_try) = app.with_conn(|conn| {
         let j = enqueue_with_attempts(conn, "test.l", 2);
         let once = job::enqueue(
@@ -123,9 +134,9 @@ async fn an_expired_lease_hands_the_job_over(app: TestApp) {
             },
         )
         .unwrap();
-        assert_eq!(job::claim(conn, "dead", short).unwrap().unwrap().id, j.id);
+        assert_eq!(job::claim(conn, "dead", LEASE).unwrap().unwrap().id, j.id);
         assert_eq!(
-            job::claim(conn, "dead", short).unwrap().unwrap().id,
+            job::claim(conn, "dead", LEASE).unwrap().unwrap().id,
             once.id
         );
         assert!(
@@ -134,7 +145,11 @@ async fn an_expired_lease_hands_the_job_over(app: TestApp) {
         );
         (j.id, once.id)
     });
-    actix_rt::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        expire_leases_of(&app, "dead"),
+        2,
+        "the dead worker held two jobs"
+    );
     app.with_conn(|conn| {
         // The dead worker's job is taken over (second attempt); its last-attempt job fails.
         let again = job::claim(conn, "alive", LEASE)
@@ -218,7 +233,7 @@ async fn workers_run_handlers_and_record_outcomes(app: TestApp) {
     });
     let config = WorkerConfig {
         workers: 2,
-        lease: Duration::from_secs(5),
+        lease: LEASE,
         idle_poll: Duration::from_millis(20),
         retry_base: Duration::ZERO,
     };
@@ -243,7 +258,8 @@ async fn workers_run_handlers_and_record_outcomes(app: TestApp) {
     });
     let handles = spawn_workers(app.pool.clone(), registry, config, "test");
     let mut done = Vec::new();
-    for _ in 0..250 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
         done = app.with_conn(|conn| {
             ids.iter()
                 .map(|&id| job::find(conn, id).unwrap().unwrap())

@@ -13,7 +13,6 @@ mod health;
 mod jobs;
 mod page_cache;
 mod projects;
-mod review_projects;
 mod schema;
 mod security;
 mod simulations;

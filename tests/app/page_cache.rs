@@ -11,14 +11,12 @@ async fn cached_pages_follow_every_change_in_every_process(app: TestApp) {
     let (owner, a) = signed_up(&app, "Cache").await;
     let me = user_by_login(&app, &a.email);
     let eng = add_user(&app, me.company_id, "eng.cache", "engineer");
-    let pid = crate::projects::create_project(&owner, "Feeder study", &[("start", "empty")]).await;
+    let pid = create_project(&owner, "Feeder study", &[("start", "empty")]).await;
 
     // The engineer works on another server process.
     let other = app.spawn_sibling();
     let engineer = Client::new(&other);
-    login(&engineer, "eng.cache", PASSWORD)
-        .await
-        .assert_redirect("/");
+    sign_in(&engineer, "eng.cache").await;
     let list = engineer.get("/projects").await;
     list.assert_contains("No projects yet");
     assert_eq!(
@@ -101,7 +99,7 @@ on_both_databases!(cached_pages_follow_every_change_in_every_process);
 async fn one_companys_changes_leave_another_companys_cache_alone(app: TestApp) {
     let (first, a) = signed_up(&app, "CacheA").await;
     let (second, _) = signed_up(&app, "CacheB").await;
-    crate::projects::create_project(&first, "Alpha grid", &[("start", "empty")]).await;
+    create_project(&first, "Alpha grid", &[("start", "empty")]).await;
     second
         .get("/projects")
         .await
@@ -118,7 +116,7 @@ async fn one_companys_changes_leave_another_companys_cache_alone(app: TestApp) {
     };
     let a_company = user_by_login(&app, &a.email).company_id;
     let before = revision(&app, a_company);
-    crate::projects::create_project(&first, "Beta grid", &[("start", "empty")]).await;
+    create_project(&first, "Beta grid", &[("start", "empty")]).await;
     assert!(
         revision(&app, a_company) > before,
         "a change bumps its company"
@@ -144,7 +142,7 @@ async fn a_company_without_a_counter_is_served_uncached(app: TestApp) {
             .execute(conn)
             .unwrap();
     });
-    let pid = crate::projects::create_project(&owner, "Uncached grid", &[("start", "empty")]).await;
+    let pid = create_project(&owner, "Uncached grid", &[("start", "empty")]).await;
     owner
         .get("/projects")
         .await
@@ -222,7 +220,11 @@ async fn every_tracked_table_bumps_the_revision(app: TestApp) {
     // And they bump: a no-op update of a row of each table moves the counter.
     let (owner, a) = signed_up(&app, "Tracked").await;
     let me = user_by_login(&app, &a.email);
-    let pid = crate::projects::create_project(&owner, "Tracked grid", &[("start", "empty")]).await;
+    let pid = create_project(&owner, "Tracked grid", &[("start", "empty")]).await;
+    // A simulation row to update (the empty circuit's run fails); finished, so that no worker
+    // writes to it any more.
+    let sim = run_simulation(&owner, pid, &[]).await;
+    wait_finished(&owner, sim).await.assert_contains("no bus");
     let revision = || -> i64 {
         app.with_conn(|conn| {
             company_revisions::table
@@ -243,6 +245,10 @@ async fn every_tracked_table_bumps_the_revision(app: TestApp) {
             "user_roles",
             "UPDATE user_roles SET assigned_at = assigned_at WHERE user_id = $1",
         ),
+        (
+            "licenses",
+            "UPDATE licenses SET plan = plan WHERE company_id = $1",
+        ),
         ("projects", "UPDATE projects SET name = name WHERE id = $1"),
         (
             "project_members",
@@ -252,10 +258,16 @@ async fn every_tracked_table_bumps_the_revision(app: TestApp) {
             "circuit_versions",
             "UPDATE circuit_versions SET message = message WHERE project_id = $1",
         ),
+        (
+            "simulations",
+            "UPDATE simulations SET status = status WHERE project_id = $1",
+        ),
     ];
+    let updated: Vec<&str> = statements.iter().map(|(table, _)| *table).collect();
+    assert_eq!(updated, TRACKED, "the loop updates every tracked table");
     for (table, sql) in statements {
         let id = match table {
-            "companies" => me.company_id,
+            "companies" | "licenses" => me.company_id,
             "users" | "user_roles" => me.id,
             "roles" => 1,
             _ => pid,
@@ -273,5 +285,33 @@ async fn every_tracked_table_bumps_the_revision(app: TestApp) {
             "an update of {table} bumps the revision"
         );
     }
+
+    // And the cached pages follow real changes of a simulation and of the license, written
+    // straight into the database: the project list (cached per revision) shows the new status,
+    // the dashboard (whose user and license are kept per revision) the license's new end.
+    let list = owner.get("/projects").await;
+    list.assert_contains("sim-status failed");
+    assert_eq!(owner.get("/projects").await.body, list.body, "served again");
+    let home = owner.get("/").await;
+    assert!(!home.body.contains("license ends in"), "{}", home.body);
+    app.with_conn(|conn| {
+        use ampflux::db::schema::simulations;
+        diesel::update(simulations::table.find(sim))
+            .set(simulations::status.eq("completed"))
+            .execute(conn)
+            .unwrap();
+    });
+    let list = owner.get("/projects").await;
+    list.assert_contains("sim-status completed");
+    assert!(!list.body.contains("sim-status failed"));
+    app.with_conn(|conn| {
+        use ampflux::db::schema::licenses;
+        let soon = ampflux::util::now().date() + chrono::Duration::days(3);
+        diesel::update(licenses::table.filter(licenses::company_id.eq(me.company_id)))
+            .set(licenses::end_date.eq(soon))
+            .execute(conn)
+            .unwrap();
+    });
+    owner.get("/").await.assert_contains("license ends in");
 }
 on_both_databases!(every_tracked_table_bumps_the_revision);

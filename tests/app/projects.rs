@@ -3,7 +3,10 @@
 
 use crate::common::*;
 use crate::on_both_databases;
+use ampflux::db::schema::project_members;
 use ampflux::models::{circuit_version, project};
+use diesel::prelude::*;
+use serde_json::json;
 
 async fn projects_belong_to_their_company(app: TestApp) {
     let (_, a) = signed_up(&app, "ProjA").await;
@@ -108,19 +111,6 @@ async fn the_analysis_modules_are_seeded(app: TestApp) {
 on_both_databases!(the_analysis_modules_are_seeded);
 
 // ------------------------------------------------------------------ pages
-
-/// Creates a project through the form; returns its id.
-pub async fn create_project(client: &Client, name: &str, start: &[(&str, &str)]) -> i64 {
-    client.get("/projects/new").await;
-    let mut fields = vec![("name", name), ("description", "Study for the tests")];
-    fields.extend_from_slice(start);
-    let res = client.post_multipart("/projects", &fields, None).await;
-    assert_eq!(res.status, 303, "{}", res.body);
-    res.location()
-        .trim_start_matches("/projects/")
-        .parse()
-        .expect("project id in the redirect")
-}
 
 fn project_count(app: &TestApp, company_id: i64) -> i64 {
     use ampflux::db::schema::projects;
@@ -344,7 +334,7 @@ async fn members_see_their_projects_and_readers_see_all(app: TestApp) {
     create_project(&admin, "Private study", &[("start", "empty")]).await;
 
     let engineer = app.client();
-    login(&engineer, "eng.m", PASSWORD).await;
+    sign_in(&engineer, "eng.m").await;
     let list = engineer.get("/projects").await;
     list.assert_contains("No projects yet");
     assert_eq!(
@@ -456,7 +446,7 @@ async fn members_see_their_projects_and_readers_see_all(app: TestApp) {
 
     // Reviewers read every project of the company, and change nothing.
     let reviewer = app.client();
-    login(&reviewer, "rev.m", PASSWORD).await;
+    sign_in(&reviewer, "rev.m").await;
     let list = reviewer.get("/projects").await;
     list.assert_contains("Shared study");
     list.assert_contains("Private study");
@@ -584,3 +574,374 @@ async fn another_companys_project_is_not_found(app: TestApp) {
     assert!(audit_entries(&app, intruder_company, "member.").is_empty());
 }
 on_both_databases!(another_companys_project_is_not_found);
+
+async fn page_numbers_out_of_range_are_not_errors(app: TestApp) {
+    let s = setup(&app, "Pages").await;
+    let (c, pid) = (&s.client, s.pid);
+    for page in [
+        "-1",
+        "0",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "99999999999",
+    ] {
+        let res = c
+            .get(&format!("/projects/{pid}/simulations?page={page}"))
+            .await;
+        assert_eq!(res.status, 200, "simulations page={page}: {}", res.body);
+        let res = c
+            .get_htmx(&format!("/projects/{pid}/simulations?page={page}"))
+            .await;
+        assert_eq!(res.status, 200, "simulations fragment page={page}");
+        let res = c
+            .get(&format!("/projects?page={page}&sort=nope&dir=up"))
+            .await;
+        assert_eq!(res.status, 200, "projects page={page}");
+    }
+}
+on_both_databases!(page_numbers_out_of_range_are_not_errors);
+
+/// Another company's user id cannot be told apart from one that does not exist.
+async fn adding_a_member_does_not_reveal_other_tenants_users(app: TestApp) {
+    let s = setup(&app, "Members").await;
+    let (_, other) = signed_up(&app, "Outsider").await;
+    let outsider = user_by_login(&app, &other.email);
+    let c = &s.client;
+    c.get(&format!("/projects/{}/members", s.pid)).await;
+    let foreign = c
+        .post(
+            &format!("/projects/{}/members", s.pid),
+            &[("user_id", &outsider.id.to_string()), ("role", "viewer")],
+        )
+        .await;
+    let missing = c
+        .post(
+            &format!("/projects/{}/members", s.pid),
+            &[("user_id", "987654321"), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(foreign.status, 422);
+    assert_eq!(missing.status, 422);
+    let message = |body: &str| {
+        let start = body.find("role=\"alert\"").unwrap_or(0);
+        body[start..].chars().take(200).collect::<String>()
+    };
+    assert_eq!(message(&foreign.body), message(&missing.body));
+    let members: i64 = app.with_conn(|conn| {
+        project_members::table
+            .filter(project_members::project_id.eq(s.pid))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(members, 1);
+}
+on_both_databases!(adding_a_member_does_not_reveal_other_tenants_users);
+
+/// Two owners demoting each other at the same moment: one of them stays owner.
+async fn two_owners_cannot_both_step_down_at_once(app: TestApp) {
+    let s = setup(&app, "Owners").await;
+    let (other, other_id) = signed_in(&app, s.company_id, "second-owner", "engineer").await;
+    for round in 0..8 {
+        let pid = project_with_circuit(
+            &app,
+            s.user_id,
+            &format!("Race {round}"),
+            &example_circuit(),
+        );
+        add_member(&app, pid, other_id, "owner");
+        s.client.get(&format!("/projects/{pid}/members")).await;
+        other.get(&format!("/projects/{pid}/members")).await;
+        let (a, b) = futures_util::future::join(
+            s.client.post(
+                &format!("/projects/{pid}/members/{other_id}"),
+                &[("role", "viewer")],
+            ),
+            other.post(
+                &format!("/projects/{pid}/members/{}", s.user_id),
+                &[("role", "viewer")],
+            ),
+        )
+        .await;
+        assert!(
+            a.status < 500 && b.status < 500,
+            "{} {}",
+            a.status,
+            b.status
+        );
+        let owners: i64 = app.with_conn(|conn| {
+            project_members::table
+                .filter(project_members::project_id.eq(pid))
+                .filter(project_members::role.eq("owner"))
+                .count()
+                .get_result(conn)
+                .unwrap()
+        });
+        assert!(
+            owners >= 1,
+            "round {round}: the project lost its last owner"
+        );
+    }
+}
+on_both_databases!(two_owners_cannot_both_step_down_at_once);
+
+async fn other_tenants_and_other_projects_ids_are_not_found(app: TestApp) {
+    // Company B: a project with three versions and a completed simulation.
+    let b = setup(&app, "Victim").await;
+    let (pb, sb) = (b.pid, completed_simulation(&b.client, b.pid).await);
+    for _ in 0..2 {
+        open_editor(&b.client, pb).await;
+        b.client
+            .post(&format!("/projects/{pb}/editor/discard"), &[])
+            .await;
+        let mut c = example_circuit();
+        c["name"] = json!(format!("v{}", version_count(&app, pb) + 1));
+        app.with_conn(|conn| {
+            ampflux::models::circuit_version::save_next(conn, pb, &c, "next", b.user_id).unwrap()
+        });
+    }
+    assert_eq!(version_count(&app, pb), 3);
+    // Company A: a project with one version and its own completed simulation.
+    let a = setup(&app, "Attacker").await;
+    let (pa, sa) = (a.pid, completed_simulation(&a.client, a.pid).await);
+    // Another project of A that its engineer may not read, with a simulation.
+    let hidden = project_with_circuit(&app, a.user_id, "Hidden", &example_circuit());
+    let s_hidden = completed_simulation(&a.client, hidden).await;
+    let (eng, eng_id) = signed_in(&app, a.company_id, "eve-engineer", "engineer").await;
+    add_member(&app, pa, eng_id, "owner");
+    let before_b = fingerprint(&app, pb);
+    let before_hidden = fingerprint(&app, hidden);
+
+    for client in [&a.client, &eng] {
+        client.get(&format!("/projects/{pa}")).await;
+        let mut reads = project_reads(pb, 1);
+        reads.extend([
+            format!("/simulations/{sb}"),
+            format!("/simulations/{sb}/status"),
+            format!("/simulations/{sb}/buses?sort=ikss"),
+            format!("/simulations/{sb}/compare?with={sa}"),
+            format!("/simulations/{sb}/export.csv"),
+            format!("/simulations/{sb}/export.json"),
+            // Mixed: own simulation compared with another tenant's.
+            format!("/simulations/{sa}/compare?with={sb}"),
+            // Mixed: a version number that exists only in the other project.
+            format!("/projects/{pa}/versions/3"),
+            format!("/projects/{pa}/versions/3/export.json"),
+            format!("/projects/{pa}/versions/3/diagram/buses"),
+        ]);
+        for path in &reads {
+            let res = client.get(path).await;
+            assert_eq!(res.status, 404, "GET {path}: {}", res.status);
+            let res = client.get_htmx(path).await;
+            assert_eq!(res.status, 404, "htmx GET {path}: {}", res.status);
+        }
+        for (path, fields) in project_changes(pb, 1, b.user_id)
+            .into_iter()
+            .chain([(format!("/projects/{pa}/versions/3/restore"), vec![])])
+        {
+            let res = client.post(&path, &fields).await;
+            assert_eq!(res.status, 404, "POST {path}: {}", res.status);
+            let res = hx(client, &path, &fields).await;
+            assert_eq!(res.status, 404, "htmx POST {path}: {}", res.status);
+        }
+    }
+    // The engineer of A is no member of A's hidden project: 404 there too, and its simulation
+    // cannot be reached by comparing with it either.
+    for path in project_reads(hidden, 1).into_iter().chain([
+        format!("/simulations/{s_hidden}"),
+        format!("/simulations/{sa}/compare?with={s_hidden}"),
+    ]) {
+        assert_eq!(eng.get(&path).await.status, 404, "GET {path}");
+    }
+    for (path, fields) in project_changes(hidden, 1, a.user_id) {
+        assert_eq!(eng.post(&path, &fields).await.status, 404, "POST {path}");
+    }
+    // Two readable simulations of different projects do not compare.
+    assert_eq!(
+        a.client
+            .get(&format!("/simulations/{sa}/compare?with={s_hidden}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(fingerprint(&app, pb), before_b);
+    assert_eq!(fingerprint(&app, hidden), before_hidden);
+    assert_eq!(version_count(&app, pa), 1);
+}
+on_both_databases!(other_tenants_and_other_projects_ids_are_not_found);
+
+async fn readers_change_nothing_and_each_refusal_is_audited(app: TestApp) {
+    let s = setup(&app, "Readers").await;
+    let pid = s.pid;
+    completed_simulation(&s.client, pid).await;
+    let (reviewer, _) = signed_in(&app, s.company_id, "rev-reader", "reviewer").await;
+    let (viewer, viewer_id) = signed_in(&app, s.company_id, "vio-viewer", "engineer").await;
+    add_member(&app, pid, viewer_id, "viewer");
+    let (editor, editor_id) = signed_in(&app, s.company_id, "edi-editor", "engineer").await;
+    add_member(&app, pid, editor_id, "editor");
+    let before = fingerprint(&app, pid);
+    let count_failures = || {
+        app.with_conn(|conn| {
+            use ampflux::db::schema::audit_logs;
+            audit_logs::table
+                .filter(audit_logs::company_id.eq(s.company_id))
+                .filter(audit_logs::outcome.eq("failure"))
+                .count()
+                .get_result::<i64>(conn)
+                .unwrap()
+        })
+    };
+    // Reading is allowed: the project, its members, the read-only editor, versions, diffs and
+    // simulations (200; the diagram's search outside htmx redirects to its page, 303). The
+    // draft's export and rows, the edit and run forms are the editors', and the settings the
+    // owners' (403). The same exact answer for a company reviewer and for a viewer member.
+    let expected_read = |path: &str| -> u16 {
+        let page = path.split_once('?').map_or(path, |(p, _)| p);
+        if page.ends_with("/settings")
+            || page.ends_with("/simulations/new")
+            || page.ends_with("/editor/export.json")
+            || page.contains("/editor/buses/rows/")
+        {
+            403
+        } else if page.contains("/diagram/") {
+            303
+        } else {
+            200
+        }
+    };
+    for (who, client) in [("reviewer", &reviewer), ("viewer", &viewer)] {
+        let mut got = Vec::new();
+        let mut wanted = Vec::new();
+        for path in project_reads(pid, 1) {
+            got.push((path.clone(), client.get(&path).await.status));
+            wanted.push((path.clone(), expected_read(&path)));
+        }
+        assert_eq!(got, wanted, "{who}: GET status of each page");
+        client.get(&format!("/projects/{pid}")).await;
+        for (path, fields) in project_changes(pid, 1, s.user_id) {
+            let failures = count_failures();
+            let res = client.post(&path, &fields).await;
+            assert_eq!(res.status, 403, "{who} POST {path}: {}", res.body);
+            let res = hx(client, &path, &fields).await;
+            assert_eq!(res.status, 403, "{who} htmx POST {path}: {}", res.body);
+            assert_eq!(count_failures(), failures + 2, "{who} POST {path} audited");
+        }
+        // Creating a project needs projects:write.
+        client.get("/projects").await;
+        let res = client
+            .post_multipart("/projects", &[("name", "Mine"), ("start", "empty")], None)
+            .await;
+        let expected = if who == "reviewer" { 403 } else { 303 };
+        assert_eq!(res.status, expected, "{who} creates a project");
+    }
+    // A reviewer stays read-only even when made an owner of the project.
+    let reviewer_id = user_by_login(&app, "rev-reader").id;
+    add_member(&app, pid, reviewer_id, "owner");
+    let before_owner = fingerprint(&app, pid);
+    reviewer.get(&format!("/projects/{pid}")).await;
+    for (path, fields) in project_changes(pid, 1, s.user_id) {
+        let res = reviewer.post(&path, &fields).await;
+        assert_eq!(res.status, 403, "reviewer as owner POST {path}");
+    }
+    assert_eq!(fingerprint(&app, pid), before_owner);
+    app.with_conn(|conn| {
+        diesel::delete(
+            project_members::table
+                .filter(project_members::project_id.eq(pid))
+                .filter(project_members::user_id.eq(reviewer_id)),
+        )
+        .execute(conn)
+        .unwrap()
+    });
+    // An editor edits the circuit and runs, but does not manage the project.
+    editor.get(&format!("/projects/{pid}")).await;
+    for (path, fields) in project_changes(pid, 1, s.user_id).into_iter().take(5) {
+        let res = editor.post(&path, &fields).await;
+        assert_eq!(res.status, 403, "editor POST {path}");
+    }
+    assert_eq!(fingerprint(&app, pid), before);
+}
+on_both_databases!(readers_change_nothing_and_each_refusal_is_audited);
+
+async fn an_archived_project_is_read_only(app: TestApp) {
+    let s = setup(&app, "Archive").await;
+    let pid = s.pid;
+    let sim = completed_simulation(&s.client, pid).await;
+    // Version 2, so that version 1 could be restored.
+    open_editor(&s.client, pid).await;
+    let res = hx(
+        &s.client,
+        &format!("/projects/{pid}/editor/buses/rows/MV"),
+        &[("id", "MV"), ("vn_kv", "20"), ("name", "renamed")],
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let res = s
+        .client
+        .post(
+            &format!("/projects/{pid}/editor/save"),
+            &[("message", "v2")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    s.client.get(&format!("/projects/{pid}")).await;
+    s.client
+        .post(&format!("/projects/{pid}/archive"), &[])
+        .await
+        .assert_redirect(&format!("/projects/{pid}"));
+    let before = fingerprint(&app, pid);
+    // Reading still works.
+    for path in project_reads(pid, 1)
+        .into_iter()
+        .filter(|p| !p.contains("/rows/") && !p.ends_with("/export.json") && !p.ends_with("/new"))
+        .chain([
+            format!("/simulations/{sim}"),
+            format!("/simulations/{sim}/export.csv"),
+        ])
+    {
+        let status = s.client.get(&path).await.status;
+        assert!(matches!(status, 200 | 303), "GET {path}: {status}");
+    }
+    // Circuit changes, runs and restores are refused with 409 (plain, htmx, multipart).
+    for (path, fields) in project_changes(pid, 1, s.user_id).into_iter().skip(5) {
+        let res = s.client.post(&path, &fields).await;
+        assert_eq!(res.status, 409, "POST {path}: {}", res.body);
+        let res = hx(&s.client, &path, &fields).await;
+        assert_eq!(res.status, 409, "htmx POST {path}");
+    }
+    let (status, _, _) = upload(
+        &app,
+        &s.client,
+        pid,
+        "c.json",
+        example_circuit().to_string().as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 409);
+    for path in [
+        "/editor/buses/rows/MV/edit",
+        "/editor/buses/rows/MV",
+        "/simulations/new",
+    ] {
+        let res = s.client.get(&format!("/projects/{pid}{path}")).await;
+        assert_eq!(res.status, 409, "GET {path}");
+    }
+    assert_eq!(fingerprint(&app, pid), before);
+    let refused = audit_entries(&app, s.company_id, "simulation.run");
+    assert_eq!(refused[0].log.outcome, "failure");
+    assert_eq!(refused[0].log.details.0["archived"], true);
+    // An owner can still reactivate it.
+    let res = s
+        .client
+        .post(
+            &format!("/projects/{pid}/settings"),
+            &[
+                ("name", "Archive substation"),
+                ("description", ""),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    res.assert_redirect(&format!("/projects/{pid}"));
+}
+on_both_databases!(an_archived_project_is_read_only);

@@ -80,9 +80,7 @@ async fn unsafe_requests_need_the_token_and_our_origin(app: TestApp) {
 }
 on_both_databases!(unsafe_requests_need_the_token_and_our_origin);
 
-#[actix_rt::test]
-async fn anonymous_forms_are_protected_too() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn anonymous_forms_are_protected_too(app: TestApp) {
     let client = app.client();
     let res = client
         .post_raw(
@@ -97,10 +95,9 @@ async fn anonymous_forms_are_protected_too() {
         .await;
     assert_eq!(res.status, 403);
 }
+on_both_databases!(anonymous_forms_are_protected_too);
 
-#[actix_rt::test]
-async fn security_headers_on_every_response() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn security_headers_on_every_response(app: TestApp) {
     let client = app.client();
     for path in ["/login", "/health/live", "/no/such/page", "/static/app.css"] {
         let res = client.get(path).await;
@@ -140,10 +137,9 @@ async fn security_headers_on_every_response() {
         "{set}"
     );
 }
+on_both_databases!(security_headers_on_every_response);
 
-#[actix_rt::test]
-async fn https_deployments_get_host_cookies_and_hsts() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.secure_cookies = true).await;
+async fn https_deployments_get_host_cookies_and_hsts(app: TestApp) {
     let res = app.client().get("/login").await;
     let set = res.header("set-cookie").unwrap_or_default();
     assert!(set.starts_with("__Host-ampflux="), "{set}");
@@ -153,10 +149,11 @@ async fn https_deployments_get_host_cookies_and_hsts() {
             .is_some_and(|h| h.contains("max-age="))
     );
 }
+on_both_databases!(https_deployments_get_host_cookies_and_hsts, |c| c
+    .secure_cookies =
+    true);
 
-#[actix_rt::test]
-async fn error_pages_leak_nothing() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn error_pages_leak_nothing(app: TestApp) {
     let res = app.client().get("/no/such/page").await;
     assert_eq!(res.status, 404);
     res.assert_contains("Not found");
@@ -174,6 +171,7 @@ async fn error_pages_leak_nothing() {
     res.assert_contains("<title>Bad request · AmpFlux</title>");
     assert!(!res.body.contains("ParseIntError") && !res.body.contains("deserialize"));
 }
+on_both_databases!(error_pages_leak_nothing);
 
 async fn permissions_deny_by_default(app: TestApp) {
     let (admin, account) = signed_up(&app, "Rayleigh").await;
@@ -182,9 +180,7 @@ async fn permissions_deny_by_default(app: TestApp) {
     add_user(&app, company_id, "rev.one", role::REVIEWER);
 
     let engineer = app.client();
-    login(&engineer, "eng.one", PASSWORD)
-        .await
-        .assert_redirect("/");
+    sign_in(&engineer, "eng.one").await;
     let dash = engineer.get("/").await;
     assert!(
         !dash.body.contains("href=\"/audit\""),
@@ -194,9 +190,7 @@ async fn permissions_deny_by_default(app: TestApp) {
     assert_eq!(engineer.get("/audit").await.status, 403);
 
     let reviewer = app.client();
-    login(&reviewer, "rev.one", PASSWORD)
-        .await
-        .assert_redirect("/");
+    sign_in(&reviewer, "rev.one").await;
     assert_eq!(reviewer.get("/audit").await.status, 200);
     reviewer
         .get("/")
@@ -232,9 +226,7 @@ async fn another_companys_ids_are_not_found(app: TestApp) {
 }
 on_both_databases!(another_companys_ids_are_not_found);
 
-#[actix_rt::test]
-async fn deactivated_users_are_signed_out() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn deactivated_users_are_signed_out(app: TestApp) {
     let (client, account) = signed_up(&app, "Leyden").await;
     let user = user_by_login(&app, &account.email);
     app.with_conn(|conn| {
@@ -266,10 +258,9 @@ async fn deactivated_users_are_signed_out() {
     res.assert_contains("This account is deactivated");
     assert_eq!(client.get("/").await.status, 303);
 }
+on_both_databases!(deactivated_users_are_signed_out);
 
-#[actix_rt::test]
-async fn other_methods_and_body_types_need_the_token_too() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn other_methods_and_body_types_need_the_token_too(app: TestApp) {
     let (client, _) = signed_up(&app, "Methods").await;
     let token = client.csrf().unwrap();
     let http = awc::Client::builder().disable_redirects().finish();
@@ -328,6 +319,7 @@ async fn other_methods_and_body_types_need_the_token_too() {
         assert_eq!(res.status().as_u16(), expected, "{referer}");
     }
 }
+on_both_databases!(other_methods_and_body_types_need_the_token_too);
 
 async fn control_characters_get_a_message_not_an_error(app: TestApp) {
     let client = app.client();
@@ -441,3 +433,38 @@ async fn denied_changes_are_audited_as_failures(app: TestApp) {
     }
 }
 on_both_databases!(denied_changes_are_audited_as_failures);
+
+/// Every unsafe project route refuses a request without the session's token, including a
+/// token only in the query of a form that is not multipart.
+async fn project_routes_need_the_csrf_token(app: TestApp) {
+    let s = setup(&app, "Csrf").await;
+    let pid = s.pid;
+    let c = &s.client;
+    open_editor(c, pid).await;
+    let token = c.csrf().expect("token");
+    let before = fingerprint(&app, pid);
+    let mut routes = project_changes(pid, 1, s.user_id);
+    routes.push(("/projects".into(), vec![("name", "x"), ("start", "empty")]));
+    for (path, fields) in routes {
+        let res = c.post_raw(&path, &fields, Some(&c.base.clone())).await;
+        assert_eq!(res.status, 403, "no token: {path}");
+        let with_query = format!("{path}?csrf_token={token}");
+        let res = c
+            .post_raw(&with_query, &fields, Some(&c.base.clone()))
+            .await;
+        assert_eq!(
+            res.status, 403,
+            "token in the query of a urlencoded form: {path}"
+        );
+        let res = c.post_htmx(&path, &fields, Some("wrong")).await;
+        assert_eq!(res.status, 403, "wrong header token: {path}");
+        let mut with_token = fields.clone();
+        with_token.push(("csrf_token", &token));
+        let res = c
+            .post_raw(&path, &with_token, Some("http://evil.example"))
+            .await;
+        assert_eq!(res.status, 403, "cross-origin: {path}");
+    }
+    assert_eq!(fingerprint(&app, pid), before);
+}
+on_both_databases!(project_routes_need_the_csrf_token);

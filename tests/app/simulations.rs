@@ -6,96 +6,11 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 use crate::on_both_databases;
-use ampflux::db::DbConn;
 use ampflux::db::schema::{jobs, modules, project_members, simulations};
 use ampflux::models::job;
 use ampflux::models::simulation::{self as sims, NewSimulation};
 use ampflux::sc::{self, ScOptions};
 use diesel::prelude::*;
-
-struct Setup {
-    client: Client,
-    company_id: i64,
-    user_id: i64,
-    project_id: i64,
-}
-
-async fn setup(app: &TestApp, tag: &str) -> Setup {
-    let (client, account) = signed_up(app, tag).await;
-    let me = user_by_login(app, &account.email);
-    let project_id = project_with_circuit(app, me.id, "Substation study", &example_circuit());
-    Setup {
-        client,
-        company_id: me.company_id,
-        user_id: me.id,
-        project_id,
-    }
-}
-
-/// The run form's fields with the defaults the form shows, then `changes` applied.
-pub fn fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut all = vec![
-        ("simulation_type", "short_circuit"),
-        ("version", "1"),
-        ("fault", "3ph"),
-        ("case", "max"),
-        ("lv_tol_percent", "10"),
-        ("kappa_method", "C"),
-        ("tk_s", "1"),
-        ("tmin_s", "0.1"),
-        ("r_fault_ohm", "0"),
-        ("x_fault_ohm", "0"),
-        ("buses", ""),
-        ("branch_results", "yes"),
-    ];
-    for (k, v) in changes {
-        match all.iter_mut().find(|(name, _)| name == k) {
-            Some(entry) => entry.1 = v,
-            None => all.push((k, v)),
-        }
-    }
-    all
-}
-
-async fn post_run(client: &Client, project_id: i64, changes: &[(&str, &str)]) -> Resp {
-    client
-        .get(&format!("/projects/{project_id}/simulations"))
-        .await;
-    client
-        .post(
-            &format!("/projects/{project_id}/simulations"),
-            &fields(changes),
-        )
-        .await
-}
-
-/// Runs a simulation through the form and returns its id.
-async fn run_simulation(client: &Client, project_id: i64, changes: &[(&str, &str)]) -> i64 {
-    let res = post_run(client, project_id, changes).await;
-    assert_eq!(res.status, 303, "run refused: {}", res.body);
-    res.location()
-        .strip_prefix("/simulations/")
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected redirect {}", res.location()))
-}
-
-/// Polls the status fragment like htmx does until it stops asking to be polled.
-async fn wait_finished(client: &Client, id: i64) -> Resp {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let res = client.get_htmx(&format!("/simulations/{id}/status")).await;
-        assert_eq!(res.status, 200, "{}", res.body);
-        if !res.body.contains("hx-trigger") {
-            return res;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "simulation {id} still not finished: {}",
-            res.body
-        );
-        actix_rt::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn simulation_row(app: &TestApp, id: i64) -> sims::Simulation {
     app.with_conn(|conn| sims::find(conn, id).unwrap().expect("simulation"))
@@ -131,13 +46,13 @@ async fn a_simulation_runs_and_shows_the_engines_values(app: TestApp) {
     let s = setup(&app, "Run").await;
     let form = s
         .client
-        .get(&format!("/projects/{}/simulations", s.project_id))
+        .get(&format!("/projects/{}/simulations", s.pid))
         .await;
     assert_eq!(form.status, 200);
     form.assert_contains("Run a simulation");
     form.assert_contains("No simulations yet");
     let clicked = Instant::now();
-    let id = run_simulation(&s.client, s.project_id, &[]).await;
+    let id = run_simulation(&s.client, s.pid, &[]).await;
     let done = wait_finished(&s.client, id).await;
     let elapsed = clicked.elapsed();
     eprintln!("click to results: {elapsed:?}");
@@ -238,7 +153,7 @@ async fn a_simulation_runs_and_shows_the_engines_values(app: TestApp) {
     // The list shows it, without polling now that nothing runs.
     let list = s
         .client
-        .get(&format!("/projects/{}/simulations", s.project_id))
+        .get(&format!("/projects/{}/simulations", s.pid))
         .await;
     list.assert_contains(&format!("href=\"/simulations/{id}\""));
     list.assert_contains("Completed");
@@ -250,7 +165,7 @@ async fn a_simulation_runs_and_shows_the_engines_values(app: TestApp) {
     let run = &runs[0].log;
     assert_eq!(
         (run.outcome.as_str(), run.entity_id, run.project_id),
-        ("success", Some(id), Some(s.project_id))
+        ("success", Some(id), Some(s.pid))
     );
     let after = run.after().expect("after");
     assert_eq!(after["simulation_type"], "short_circuit");
@@ -267,26 +182,27 @@ on_both_databases!(a_simulation_runs_and_shows_the_engines_values);
 
 async fn the_page_polls_while_pending(app: TestApp) {
     let s = setup(&app, "Poll").await;
-    // A simulation whose job nobody can claim yet (scheduled later): it stays pending.
+    // A simulation whose job nobody can claim yet (scheduled later, in the transaction that
+    // queues it, so no worker sees it claimable): it stays pending.
     let id = app.with_conn(|conn| {
-        let v1 = version_id(conn, s.project_id, 1);
-        let (sim, j) = ampflux::db::write_tx(conn, |conn| {
-            sims::create_with_job(
+        let v1 = version_id(conn, s.pid, 1);
+        let sim = ampflux::db::write_tx(conn, |conn| {
+            let (sim, j) = sims::create_with_job(
                 conn,
                 NewSimulation {
-                    project_id: s.project_id,
+                    project_id: s.pid,
                     circuit_version_id: v1,
                     simulation_type: "short_circuit".into(),
                     options: serde_json::to_value(ScOptions::default()).unwrap(),
                     simulated_by: s.user_id,
                 },
-            )
+            )?;
+            diesel::update(jobs::table.find(j.id))
+                .set(jobs::scheduled_at.eq(ampflux::util::now() + chrono::Duration::hours(1)))
+                .execute(conn)?;
+            Ok::<_, diesel::result::Error>(sim)
         })
         .unwrap();
-        diesel::update(jobs::table.find(j.id))
-            .set(jobs::scheduled_at.eq(ampflux::util::now() + chrono::Duration::hours(1)))
-            .execute(conn)
-            .unwrap();
         sim.id
     });
     let page = s.client.get(&format!("/simulations/{id}")).await;
@@ -302,12 +218,12 @@ async fn the_page_polls_while_pending(app: TestApp) {
     assert!(!fragment.body.contains("<html"));
     let list = s
         .client
-        .get(&format!("/projects/{}/simulations", s.project_id))
+        .get(&format!("/projects/{}/simulations", s.pid))
         .await;
     list.assert_contains("hx-trigger=\"load delay:1s\"");
     let rows = s
         .client
-        .get_htmx(&format!("/projects/{}/simulations?page=1", s.project_id))
+        .get_htmx(&format!("/projects/{}/simulations?page=1", s.pid))
         .await;
     assert!(rows.body.trim_start().starts_with("<div id=\"sim-list\""));
     // Results do not exist yet.
@@ -330,31 +246,13 @@ async fn the_page_polls_while_pending(app: TestApp) {
 }
 on_both_databases!(the_page_polls_while_pending);
 
-fn version_id(conn: &mut DbConn, project_id: i64, number: i32) -> i64 {
-    use ampflux::db::schema::circuit_versions;
-    circuit_versions::table
-        .filter(circuit_versions::project_id.eq(project_id))
-        .filter(circuit_versions::version_number.eq(number))
-        .select(circuit_versions::id)
-        .first(conn)
-        .unwrap()
-}
-
-fn save_version(app: &TestApp, project_id: i64, user_id: i64, circuit: &serde_json::Value) -> i32 {
-    app.with_conn(|conn| {
-        ampflux::models::circuit_version::save_next(conn, project_id, circuit, "test", user_id)
-            .unwrap()
-            .version_number
-    })
-}
-
 async fn an_invalid_version_fails_with_the_validators_messages(app: TestApp) {
     let s = setup(&app, "Invalid").await;
     let mut circuit = example_circuit();
     circuit["buses"][1]["vn_kv"] = serde_json::json!(-20);
-    let n = save_version(&app, s.project_id, s.user_id, &circuit);
+    let n = save_version(&app, s.pid, s.user_id, &circuit);
     assert_eq!(n, 2);
-    let id = run_simulation(&s.client, s.project_id, &[("version", "2")]).await;
+    let id = run_simulation(&s.client, s.pid, &[("version", "2")]).await;
     let done = wait_finished(&s.client, id).await;
     done.assert_contains("Failed");
     done.assert_contains("The simulation failed.");
@@ -402,7 +300,7 @@ async fn options_out_of_range_are_refused_beside_the_fields(app: TestApp) {
     let s = setup(&app, "Options").await;
     let res = post_run(
         &s.client,
-        s.project_id,
+        s.pid,
         &[
             ("tk_s", "0"),
             ("tmin_s", "5"),
@@ -434,7 +332,7 @@ async fn options_out_of_range_are_refused_beside_the_fields(app: TestApp) {
     // A version that does not exist, and the duty check on the min case.
     let res = post_run(
         &s.client,
-        s.project_id,
+        s.pid,
         &[
             ("version", "9"),
             ("simulation_type", "duty_check"),
@@ -456,7 +354,7 @@ async fn options_are_read_as_engineers_write_numbers(app: TestApp) {
     let s = setup(&app, "Numbers").await;
     let id = run_simulation(
         &s.client,
-        s.project_id,
+        s.pid,
         &[
             ("lv_tol_percent", "6.0"),
             ("tk_s", " 1 "),
@@ -476,10 +374,7 @@ async fn only_enabled_modules_run(app: TestApp) {
     let s = setup(&app, "Modules").await;
     let form = s
         .client
-        .get(&format!(
-            "/projects/{}/simulations/new?version=1",
-            s.project_id
-        ))
+        .get(&format!("/projects/{}/simulations/new?version=1", s.pid))
         .await;
     assert_eq!(form.status, 200);
     form.assert_contains("value=\"short_circuit\"");
@@ -492,24 +387,19 @@ async fn only_enabled_modules_run(app: TestApp) {
     });
     let form = s
         .client
-        .get(&format!("/projects/{}/simulations/new", s.project_id))
+        .get(&format!("/projects/{}/simulations/new", s.pid))
         .await;
     form.assert_contains("value=\"short_circuit\"");
     assert!(!form.body.contains("value=\"duty_check\""));
-    let res = post_run(
-        &s.client,
-        s.project_id,
-        &[("simulation_type", "duty_check")],
-    )
-    .await;
+    let res = post_run(&s.client, s.pid, &[("simulation_type", "duty_check")]).await;
     assert_eq!(res.status, 422);
     res.assert_contains("its module “Equipment duty check” is disabled");
-    let res = post_run(&s.client, s.project_id, &[("simulation_type", "arc_flash")]).await;
+    let res = post_run(&s.client, s.pid, &[("simulation_type", "arc_flash")]).await;
     assert_eq!(res.status, 422);
     res.assert_contains("There is no such simulation type.");
     assert_eq!(simulation_count(&app), 0);
     // The enabled one runs; a duty check runs once its module is enabled again.
-    let id = run_simulation(&s.client, s.project_id, &[]).await;
+    let id = run_simulation(&s.client, s.pid, &[]).await;
     wait_finished(&s.client, id)
         .await
         .assert_contains("Completed");
@@ -519,12 +409,7 @@ async fn only_enabled_modules_run(app: TestApp) {
             .execute(conn)
             .unwrap();
     });
-    let duty = run_simulation(
-        &s.client,
-        s.project_id,
-        &[("simulation_type", "duty_check")],
-    )
-    .await;
+    let duty = run_simulation(&s.client, s.pid, &[("simulation_type", "duty_check")]).await;
     let done = wait_finished(&s.client, duty).await;
     done.assert_contains("Duty check");
     assert_eq!(simulation_row(&app, duty).simulation_type, "duty_check");
@@ -547,10 +432,10 @@ async fn two_simulations_compare_bus_by_bus(app: TestApp) {
             "id": "L2", "from_bus": "MV", "to_bus": "NEW", "length_km": 1.0,
             "r_ohm_per_km": 0.2, "x_ohm_per_km": 0.1, "c_nf_per_km": 200
         }));
-    save_version(&app, s.project_id, s.user_id, &circuit);
-    let old = run_simulation(&s.client, s.project_id, &[]).await;
+    save_version(&app, s.pid, s.user_id, &circuit);
+    let old = run_simulation(&s.client, s.pid, &[]).await;
     wait_finished(&s.client, old).await;
-    let new = run_simulation(&s.client, s.project_id, &[("version", "2")]).await;
+    let new = run_simulation(&s.client, s.pid, &[("version", "2")]).await;
     let done = wait_finished(&s.client, new).await;
     // The picker offers the other completed simulation.
     done.assert_contains(&format!("<option value=\"{old}\">#{old}"));
@@ -708,11 +593,11 @@ on_both_databases!(exports_are_attachments_with_safe_csv);
 
 async fn readers_read_runners_run_strangers_see_nothing(app: TestApp) {
     let s = setup(&app, "Perm").await;
-    let id = run_simulation(&s.client, s.project_id, &[]).await;
+    let id = run_simulation(&s.client, s.pid, &[]).await;
     wait_finished(&s.client, id).await;
-    let second = run_simulation(&s.client, s.project_id, &[("case", "min")]).await;
+    let second = run_simulation(&s.client, s.pid, &[("case", "min")]).await;
     wait_finished(&s.client, second).await;
-    let pid = s.project_id;
+    let pid = s.pid;
     let read_routes = vec![
         format!("/projects/{pid}/simulations"),
         format!("/simulations/{id}"),
@@ -723,11 +608,7 @@ async fn readers_read_runners_run_strangers_see_nothing(app: TestApp) {
     ];
 
     // A reviewer reads everything but cannot run: 403, recorded.
-    add_user(&app, s.company_id, "rita-reviewer", "reviewer");
-    let reviewer = app.client();
-    login(&reviewer, "rita-reviewer", PASSWORD)
-        .await
-        .assert_redirect("/");
+    let (reviewer, _) = signed_in(&app, s.company_id, "rita-reviewer", "reviewer").await;
     for path in &read_routes {
         let res = reviewer.get(path).await;
         assert_eq!(res.status, 200, "reviewer GET {path}");
@@ -746,7 +627,7 @@ async fn readers_read_runners_run_strangers_see_nothing(app: TestApp) {
     );
     let before = simulation_count(&app);
     let res = reviewer
-        .post(&format!("/projects/{pid}/simulations"), &fields(&[]))
+        .post(&format!("/projects/{pid}/simulations"), &run_fields(&[]))
         .await;
     assert_eq!(res.status, 403);
     assert_eq!(simulation_count(&app), before);
@@ -759,12 +640,7 @@ async fn readers_read_runners_run_strangers_see_nothing(app: TestApp) {
     assert_eq!(denied[0].log.details["denied"], "run");
 
     // An engineer who is not a member: nothing exists.
-    let eng_id = add_user(&app, s.company_id, "eddie-engineer", "engineer");
-    let engineer = app.client();
-    login(&engineer, "eddie-engineer", PASSWORD)
-        .await
-        .assert_redirect("/");
-    engineer.get("/").await;
+    let (engineer, eng_id) = signed_in(&app, s.company_id, "eddie-engineer", "engineer").await;
     for path in &read_routes {
         assert_eq!(
             engineer.get(path).await.status,
@@ -773,29 +649,17 @@ async fn readers_read_runners_run_strangers_see_nothing(app: TestApp) {
         );
     }
     let res = engineer
-        .post(&format!("/projects/{pid}/simulations"), &fields(&[]))
+        .post(&format!("/projects/{pid}/simulations"), &run_fields(&[]))
         .await;
     assert_eq!(res.status, 404);
     // As a viewer member: reads, cannot run. As an editor: runs.
-    let t = ampflux::util::now();
-    app.with_conn(|conn| {
-        diesel::insert_into(project_members::table)
-            .values((
-                project_members::project_id.eq(pid),
-                project_members::user_id.eq(eng_id),
-                project_members::role.eq("viewer"),
-                project_members::created_at.eq(t),
-                project_members::updated_at.eq(t),
-            ))
-            .execute(conn)
-            .unwrap();
-    });
+    add_member(&app, pid, eng_id, "viewer");
     assert_eq!(
         engineer.get(&format!("/simulations/{id}")).await.status,
         200
     );
     let res = engineer
-        .post(&format!("/projects/{pid}/simulations"), &fields(&[]))
+        .post(&format!("/projects/{pid}/simulations"), &run_fields(&[]))
         .await;
     assert_eq!(res.status, 403);
     app.with_conn(|conn| {
@@ -835,7 +699,7 @@ async fn readers_read_runners_run_strangers_see_nothing(app: TestApp) {
         );
     }
     let res = stranger
-        .post(&format!("/projects/{pid}/simulations"), &fields(&[]))
+        .post(&format!("/projects/{pid}/simulations"), &run_fields(&[]))
         .await;
     assert_eq!(res.status, 404);
     // And their own simulation cannot be compared with ours.
@@ -853,20 +717,21 @@ async fn readers_read_runners_run_strangers_see_nothing(app: TestApp) {
 }
 on_both_databases!(readers_read_runners_run_strangers_see_nothing);
 
-/// Inserts a simulation whose job is held by a worker that is about to "die" (a lease of
-/// `lease`), in one transaction so the real workers never see it unclaimed.
+/// Inserts a simulation whose job is held by a worker that is about to "die" (a lease of an
+/// hour, ended by [`expire_lease`]), with `max_attempts`, in one transaction so the real
+/// workers never see it unclaimed or with another number of attempts.
 fn queue_claimed_by_dead_worker(
     app: &TestApp,
     s: &Setup,
-    lease: Duration,
+    max_attempts: i32,
 ) -> (sims::Simulation, job::Job) {
     app.with_conn(|conn| {
-        let v1 = version_id(conn, s.project_id, 1);
+        let v1 = version_id(conn, s.pid, 1);
         ampflux::db::write_tx(conn, |conn| {
             let (sim, j) = sims::create_with_job(
                 conn,
                 NewSimulation {
-                    project_id: s.project_id,
+                    project_id: s.pid,
                     circuit_version_id: v1,
                     simulation_type: "short_circuit".into(),
                     options: serde_json::to_value(ScOptions::default()).unwrap(),
@@ -878,8 +743,9 @@ fn queue_claimed_by_dead_worker(
                 .set((
                     jobs::status.eq("running"),
                     jobs::attempts.eq(1),
+                    jobs::max_attempts.eq(max_attempts),
                     jobs::locked_by.eq(Some("dead-worker")),
-                    jobs::locked_until.eq(Some(t + chrono::Duration::from_std(lease).unwrap())),
+                    jobs::locked_until.eq(Some(t + chrono::Duration::hours(1))),
                     jobs::started_at.eq(Some(t)),
                 ))
                 .returning(jobs::all_columns)
@@ -888,6 +754,18 @@ fn queue_claimed_by_dead_worker(
         })
         .unwrap()
     })
+}
+
+/// The dead worker's lease ends now (as if its hour had passed).
+fn expire_lease(app: &TestApp, job_id: i64) {
+    app.with_conn(|conn| {
+        let changed = diesel::update(jobs::table.find(job_id))
+            .filter(jobs::locked_by.eq("dead-worker"))
+            .set(jobs::locked_until.eq(Some(ampflux::util::now() - chrono::Duration::seconds(1))))
+            .execute(conn)
+            .unwrap();
+        assert_eq!(changed, 1, "job {job_id} still held by the dead worker");
+    });
 }
 
 async fn wait_job(app: &TestApp, id: i64, status: &str) -> job::Job {
@@ -911,8 +789,9 @@ async fn a_dead_workers_simulation_finishes_exactly_once(app: TestApp) {
 
     // 1. The worker died before running the handler: the job is taken over when the lease
     // expires and the simulation completes.
-    let (sim, j) = queue_claimed_by_dead_worker(&app, &s, Duration::from_millis(300));
+    let (sim, j) = queue_claimed_by_dead_worker(&app, &s, 3);
     app.with_conn(|conn| assert!(sims::mark_running(conn, sim.id).unwrap()));
+    expire_lease(&app, j.id);
     let taken = wait_job(&app, j.id, "completed").await;
     assert_eq!(taken.attempts, 2, "the second attempt, by a live worker");
     assert_ne!(taken.locked_by.as_deref(), Some("dead-worker"));
@@ -926,7 +805,7 @@ async fn a_dead_workers_simulation_finishes_exactly_once(app: TestApp) {
 
     // 2. The worker finished the simulation but died before recording the job: the live
     // worker that takes the job over finds the simulation done and changes nothing.
-    let (sim2, j2) = queue_claimed_by_dead_worker(&app, &s, Duration::from_millis(1500));
+    let (sim2, j2) = queue_claimed_by_dead_worker(&app, &s, 3);
     app.with_conn(|conn| {
         let out = ampflux::jobs::simulation::run(conn, &j2).expect("the handler runs");
         assert_eq!(out["status"], "completed");
@@ -935,6 +814,7 @@ async fn a_dead_workers_simulation_finishes_exactly_once(app: TestApp) {
         assert_eq!(again["ran"], false);
     });
     let completed_at = simulation_row(&app, sim2.id).completed_at;
+    expire_lease(&app, j2.id);
     let taken = wait_job(&app, j2.id, "completed").await;
     assert_eq!(taken.attempts, 2);
     assert_eq!(taken.result.unwrap().0["ran"], false);
@@ -964,13 +844,8 @@ on_both_databases!(a_dead_workers_simulation_finishes_exactly_once);
 
 async fn a_job_lost_on_its_last_attempt_fails_the_simulation(app: TestApp) {
     let s = setup(&app, "Lost").await;
-    let (sim, j) = queue_claimed_by_dead_worker(&app, &s, Duration::from_millis(100));
-    app.with_conn(|conn| {
-        diesel::update(jobs::table.find(j.id))
-            .set(jobs::max_attempts.eq(1))
-            .execute(conn)
-            .unwrap();
-    });
+    let (sim, j) = queue_claimed_by_dead_worker(&app, &s, 1);
+    expire_lease(&app, j.id);
     // The live workers mark the job failed once the lease is over (it has no attempts left).
     wait_job(&app, j.id, "failed").await;
     let page = s.client.get(&format!("/simulations/{}", sim.id)).await;
@@ -1025,3 +900,99 @@ async fn a_thousand_bus_result_is_quick_to_show(app: TestApp) {
     assert!(page_time < Duration::from_secs(10), "{page_time:?}");
 }
 on_both_databases!(a_thousand_bus_result_is_quick_to_show);
+
+/// A project created empty has a version with no bus: a run of it fails with the validator's
+/// words, and every page of the failed simulation answers.
+async fn an_empty_circuit_fails_readably(app: TestApp) {
+    let (c, _) = signed_up(&app, "Empty").await;
+    let pid = create_project(&c, "Empty study", &[("start", "empty")]).await;
+    let id = run_simulation(&c, pid, &[]).await;
+    let sim = format!("/simulations/{id}");
+    // Pages of a pending simulation.
+    for path in [
+        sim.clone(),
+        format!("{sim}/export.json"),
+        format!("{sim}/status"),
+    ] {
+        let res = c.get(&path).await;
+        assert_eq!(res.status, 200, "{path}");
+    }
+    for path in [format!("{sim}/export.csv"), format!("{sim}/compare?with=1")] {
+        let res = c.get(&path).await;
+        assert!(matches!(res.status, 404 | 409), "{path}: {}", res.status);
+    }
+    wait_finished(&c, id).await.assert_contains("no bus");
+    for path in [sim.clone(), format!("{sim}/export.json")] {
+        assert_eq!(c.get(&path).await.status, 200, "{path}");
+    }
+    assert_eq!(c.get_htmx(&format!("{sim}/buses")).await.status, 409);
+    assert_eq!(c.get(&format!("{sim}/export.csv")).await.status, 409);
+    let failed: i64 = app.with_conn(|conn| {
+        simulations::table
+            .filter(simulations::status.eq("failed"))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(failed, 1);
+}
+on_both_databases!(an_empty_circuit_fails_readably);
+
+async fn absurd_run_options_are_refused(app: TestApp) {
+    let s = setup(&app, "Options").await;
+    let (c, pid) = (&s.client, s.pid);
+    c.get(&format!("/projects/{pid}/simulations")).await;
+    let long = "B".repeat(100_000);
+    let many = vec!["MV"; 2000].join(",");
+    let cases: Vec<(&str, &str)> = vec![
+        ("tk_s", "NaN"),
+        ("tk_s", "inf"),
+        ("tk_s", "1e400"),
+        ("tk_s", "-1"),
+        ("tk_s", "1e-400"),
+        ("tmin_s", "Infinity"),
+        ("tmin_s", "0"),
+        ("r_fault_ohm", "-0.1"),
+        ("x_fault_ohm", "1e308"),
+        ("r_fault_ohm", "0x10"),
+        ("lv_tol_percent", "7"),
+        ("kappa_method", "Z"),
+        ("fault", "4ph"),
+        ("case", "avg"),
+        ("simulation_type", "../../etc/passwd"),
+        ("version", "-1"),
+        ("version", "99999999999"),
+        ("version", "1e3"),
+        ("version", "٣"),
+        ("buses", "no-such-bus"),
+        ("buses", "MV,\u{0}"),
+        ("buses", &long),
+        ("buses", &many),
+        ("branch_results", "maybe"),
+    ];
+    for (field, value) in cases {
+        let fields = run_fields(&[(field, value)]);
+        let res = c
+            .post(&format!("/projects/{pid}/simulations"), &fields)
+            .await;
+        assert_eq!(res.status, 422, "{field}={value:.40}: {}", res.status);
+    }
+    let n: i64 = app.with_conn(|conn| simulations::table.count().get_result(conn).unwrap());
+    assert_eq!(n, 0);
+    // Forms in the address: unknown values are ignored or refused, never an error.
+    for path in [
+        "/simulations/new?version=-5&type=%3Cscript%3E",
+        "/simulations/new?version=abc",
+        "/simulations?page=abc",
+        "/versions/0",
+        "/versions/-1",
+        "/versions/99999999999",
+        "/diff?from=v1&to=draft",
+        "/diff?from=1e9&to=%F0%9F%98%80",
+        "/editor?all=%00&depth=-9999999999999999999&bus=..",
+    ] {
+        let status = c.get(&format!("/projects/{pid}{path}")).await.status;
+        assert!(matches!(status, 200 | 400 | 404 | 422), "{path}: {status}");
+    }
+}
+on_both_databases!(absurd_run_options_are_refused);

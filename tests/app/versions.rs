@@ -351,3 +351,89 @@ async fn export_diff_and_restore(app: TestApp) {
     );
 }
 on_both_databases!(export_diff_and_restore);
+
+/// Versions with extreme but finite values (saved directly, as an older release or a
+/// validator gap might have let through): every page shows them and a run ends readably.
+async fn extreme_values_render_and_run(app: TestApp) {
+    let s = setup(&app, "Extreme").await;
+    let (c, pid) = (&s.client, s.pid);
+    let mut variants = Vec::new();
+    let patch = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = example_circuit();
+        f(&mut v);
+        v
+    };
+    variants.push(patch(&|v| v["buses"][1]["vn_kv"] = json!(1e308)));
+    variants.push(patch(&|v| v["buses"][1]["vn_kv"] = json!(1e-308)));
+    variants.push(patch(&|v| v["buses"][1]["vn_kv"] = json!(0.0)));
+    variants.push(patch(&|v| v["buses"][1]["vn_kv"] = json!(-20.0)));
+    variants.push(patch(&|v| v["lines"][0]["length_km"] = json!(1e308)));
+    variants.push(patch(&|v| v["lines"][0]["length_km"] = json!(0.0)));
+    variants.push(patch(&|v| v["lines"][0]["parallel"] = json!(0)));
+    variants.push(patch(&|v| v["lines"][0]["parallel"] = json!(4294967295u32)));
+    variants.push(patch(&|v| {
+        v["lines"][0]["to_bus"] = v["lines"][0]["from_bus"].clone()
+    }));
+    variants.push(patch(&|v| {
+        v["external_grids"][0]["s_sc_max_mva"] = json!(1e308)
+    }));
+    variants.push(patch(&|v| {
+        v["external_grids"][0]["s_sc_max_mva"] = json!(0.0)
+    }));
+    variants.push(patch(&|v| v["transformers"][0]["sn_mva"] = json!(1e-300)));
+    variants.push(patch(&|v| {
+        v["transformers"][0]["vk_percent"] = json!(1e300)
+    }));
+    variants.push(patch(&|v| {
+        v["transformers"][0]["lv_bus"] = v["transformers"][0]["hv_bus"].clone()
+    }));
+    variants.push(patch(&|v| {
+        for b in v["buses"].as_array_mut().unwrap() {
+            b["layout"] = json!({"x": 1e308, "y": -1e308});
+        }
+    }));
+    variants.push(patch(&|v| v["buses"][2]["id"] = json!("MV")));
+    variants.push(patch(&|v| v["frequency_hz"] = json!(0.0)));
+    variants.push(patch(&|v| v["switches"][0]["element"] = json!("CB1")));
+    variants.push(patch(&|v| v["buses"] = json!([])));
+    for (i, circuit) in variants.iter().enumerate() {
+        let n = app.with_conn(|conn| {
+            ampflux::models::circuit_version::save_next(conn, pid, circuit, "extreme", s.user_id)
+                .unwrap()
+                .version_number
+        });
+        for path in [
+            format!("/projects/{pid}/versions/{n}"),
+            format!("/projects/{pid}/versions/{n}?bus=MV&all=all"),
+            format!("/projects/{pid}/diff?from=1&to={n}"),
+            format!("/projects/{pid}/versions/{n}/export.json"),
+        ] {
+            let res = c.get(&path).await;
+            assert_eq!(res.status, 200, "variant {i}: {path}");
+        }
+        // The draft follows the version after a discard.
+        c.get(&format!("/projects/{pid}/editor")).await;
+        c.post(&format!("/projects/{pid}/editor/discard"), &[])
+            .await;
+        assert_eq!(
+            c.get(&format!("/projects/{pid}/editor")).await.status,
+            200,
+            "variant {i} editor"
+        );
+        let v = n.to_string();
+        let id = run_simulation(c, pid, &[("version", &v)]).await;
+        wait_finished(c, id).await;
+        let sim = format!("/simulations/{id}");
+        for path in [
+            sim.clone(),
+            format!("{sim}/export.json"),
+            format!("{sim}?sort=rk&dir=asc"),
+        ] {
+            let res = c.get(&path).await;
+            assert_eq!(res.status, 200, "variant {i}: {path}: {}", res.body);
+        }
+        let status = c.get(&format!("{sim}/export.csv")).await.status;
+        assert!(matches!(status, 200 | 409), "variant {i} csv: {status}");
+    }
+}
+on_both_databases!(extreme_values_render_and_run);

@@ -23,17 +23,34 @@ async function audit(page, label) {
   assert.deepEqual(serious, [], `${label}: ${JSON.stringify(serious, null, 2)}`);
 }
 
+/** Opens `path`, checks that it answers `status` (200 unless an error page is meant: an
+ * audit of an error page instead of the page named proves nothing) and audits it. */
+async function visit(page, path, status = 200) {
+  const res = await page.goto(`${suite.app.baseUrl}${path}`);
+  assert.equal(res.status(), status, `${path} answered ${res.status()}, not ${status}`);
+  await audit(page, path);
+}
+
+/** Clicks `selector` and returns the response of the request it sends that `matches`. */
+async function responseOf(page, selector, matches) {
+  const [res] = await Promise.all([page.waitForResponse(matches), page.click(selector)]);
+  return res;
+}
+
+const isPost = (path) => (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === path;
+const isPage = (re) => (r) => r.request().method() === 'GET' && r.request().isNavigationRequest() && re.test(new URL(r.url()).pathname);
+
 suite.flow('anonymous pages pass axe', async () => {
   const { app } = suite;
   const page = await (await suite.newContext('a11y-anon')).newPage();
-  for (const path of ['/login', '/register', '/password/forgot', '/no/such/page']) {
-    await page.goto(`${app.baseUrl}${path}`);
-    await audit(page, path);
-  }
+  for (const path of ['/login', '/register', '/password/forgot']) await visit(page, path);
+  // The not-found page itself, on purpose.
+  await visit(page, '/no/such/page', 404);
   // A form shown again with an error beside each field.
-  await page.goto(`${app.baseUrl}/register`);
+  await visit(page, '/register');
   await page.fill('#username', 'x');
-  await page.click('button[type="submit"]');
+  const res = await responseOf(page, 'button[type="submit"]', isPost('/register'));
+  assert.equal(res.status(), 422, 'the form comes back with its errors');
   await page.locator('.field-error').first().waitFor();
   await audit(page, '/register with errors');
 });
@@ -43,22 +60,20 @@ suite.flow('signed-in pages pass axe', async () => {
   const page = await (await suite.newContext('a11y-user')).newPage();
   await signedInPerson(page, app, 'a11y');
   for (const path of ['/', '/account', '/account/password', '/account/sessions', '/audit']) {
-    await page.goto(`${app.baseUrl}${path}`);
-    await audit(page, path);
+    await visit(page, path);
   }
   const href = await page.locator('#audit-rows a').first().getAttribute('href');
-  await page.goto(`${app.baseUrl}${href}`);
-  await audit(page, href);
+  await visit(page, href);
 });
 
 suite.flow('project pages pass axe', async () => {
   const { app } = suite;
   const page = await (await suite.newContext('a11y-projects')).newPage();
   await signedInPerson(page, app, 'a11yp');
-  await page.goto(`${app.baseUrl}/projects/new`);
-  await audit(page, '/projects/new');
+  await visit(page, '/projects/new');
   await page.fill('#name', '');
-  await page.click('button[type="submit"].primary');
+  const refused = await responseOf(page, 'button[type="submit"].primary', isPost('/projects'));
+  assert.equal(refused.status(), 422, 'the form comes back with its errors');
   await page.locator('.field-error').first().waitFor();
   await audit(page, '/projects/new with errors');
   await page.fill('#name', 'Accessible study');
@@ -66,8 +81,7 @@ suite.flow('project pages pass axe', async () => {
   await Promise.all([page.waitForURL(/\/projects\/\d+$/), page.click('button[type="submit"].primary')]);
   const base = new URL(page.url()).pathname;
   for (const path of ['/projects', base, `${base}/members`, `${base}/settings`]) {
-    await page.goto(`${app.baseUrl}${path}`);
-    await audit(page, path);
+    await visit(page, path);
   }
 });
 
@@ -81,23 +95,27 @@ suite.flow('circuit, version and simulation pages pass axe', async () => {
   await Promise.all([page.waitForURL(/\/projects\/\d+$/), page.click('button[type="submit"].primary')]);
   const base = new URL(page.url()).pathname;
   for (const path of [`${base}/editor`, `${base}/versions`, `${base}/versions/1`, `${base}/diff?from=1&to=draft`, `${base}/simulations`, `${base}/simulations/new`]) {
-    await page.goto(`${app.baseUrl}${path}`);
-    await audit(page, path);
+    await visit(page, path);
   }
   // An edit form open in a row.
-  await page.goto(`${app.baseUrl}${base}/editor`);
-  await page.locator('#section-buses a.button', { hasText: 'Edit' }).first().click();
+  await visit(page, `${base}/editor`);
+  const [form] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'GET' && /\/editor\/buses\/rows\/[^/]+\/edit$/.test(new URL(r.url()).pathname)),
+    page.locator('#section-buses a.button', { hasText: 'Edit' }).first().click(),
+  ]);
+  assert.equal(form.status(), 200, 'the edit form is served');
   await page.locator('#section-buses tr.editing form').waitFor();
   await audit(page, 'editor with a row being edited');
   // Two simulations: the results page (once completed) and their comparison.
   const ids = [];
   for (let i = 0; i < 2; i += 1) {
-    await page.goto(`${app.baseUrl}${base}/simulations/new`);
-    await Promise.all([page.waitForURL(/\/simulations\/\d+$/), page.click('form.sim-form button[type="submit"]')]);
+    await visit(page, `${base}/simulations/new`);
+    const shown = await responseOf(page, 'form.sim-form button[type="submit"]', isPage(/^\/simulations\/\d+$/));
+    assert.equal(shown.status(), 200, 'the simulation page is served');
+    await page.waitForURL(/\/simulations\/\d+$/);
     ids.push(new URL(page.url()).pathname.split('/').pop());
     await page.locator('#sim-live .sim-badge.completed').waitFor({ timeout: 30_000 });
   }
   await audit(page, '/simulations/{id}');
-  await page.goto(`${app.baseUrl}/simulations/${ids[1]}/compare?with=${ids[0]}`);
-  await audit(page, '/simulations/{id}/compare');
+  await visit(page, `/simulations/${ids[1]}/compare?with=${ids[0]}`);
 });

@@ -41,6 +41,23 @@ async function addRow(kind, fields) {
   await page.locator(`#section-${kind} table.elements`).getByText(fields.id, { exact: true }).first().waitFor();
 }
 
+/** Saves the draft as a version through the editor's plain form and waits for the save's own
+ * response (a redirect) and the page it leads to, not for the page already loaded. */
+async function saveVersion(message) {
+  const { app } = suite;
+  await page.fill('#save-message', message);
+  const savePath = `/projects/${projectId}/editor/save`;
+  const [saved, next] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === savePath),
+    page.waitForResponse((r) => r.request().method() === 'GET' && r.request().isNavigationRequest()
+      && r.request().redirectedFrom()?.url() === `${app.baseUrl}${savePath}`),
+    page.click('.save-form button[type="submit"]'),
+  ]);
+  assert.equal(saved.status(), 303, `the save "${message}" was accepted`);
+  assert.equal(next.status(), 200, `the page after the save "${message}"`);
+  await page.waitForLoadState('load');
+}
+
 suite.flow('build a circuit in the editor and save it as a version', async () => {
   const { app } = suite;
   await page.goto(`${app.baseUrl}/projects/new`);
@@ -75,8 +92,7 @@ suite.flow('build a circuit in the editor and save it as a version', async () =>
   assert.equal(await page.locator('#section-buses table.elements').getByText('Bad', { exact: true }).count(), 0);
   assert.equal(await kept(), 'kept');
 
-  await page.fill('#save-message', 'Grid, transformer and feeder cable');
-  await Promise.all([page.waitForLoadState('load'), page.click('.save-form button[type="submit"]')]);
+  await saveVersion('Grid, transformer and feeder cable');
   await page.goto(`${app.baseUrl}/projects/${projectId}/versions`);
   const versions = await page.locator('main').innerText();
   assert.match(versions, /Grid, transformer and feeder cable/);
@@ -119,8 +135,7 @@ suite.flow('edit a row in place, save again and diff the two versions', async ()
   ]);
   await page.locator('#section-lines tr.el-row:not(.editing)', { hasText: '3.5' }).waitFor();
   assert.equal(await kept(), 'kept', 'the row was edited in place');
-  await page.fill('#save-message', 'Longer cable');
-  await Promise.all([page.waitForLoadState('load'), page.click('.save-form button[type="submit"]')]);
+  await saveVersion('Longer cable');
 
   // Pick the two versions on the diff page.
   await page.goto(`${app.baseUrl}/projects/${projectId}/diff?from=2&to=3`);
