@@ -15,7 +15,7 @@ use super::error::OpError;
 pub const PAGE_SIZE: i64 = 50;
 
 /// What the list is asked for: filters as typed, and the id to continue below.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct ListQuery {
     pub action: Option<String>,
     pub outcome: Option<String>,
