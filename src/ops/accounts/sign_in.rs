@@ -124,49 +124,53 @@ pub fn finish(
         Some(id) => security_event::settle(conn, id, event_type, severity, description),
         None => Ok(()),
     };
-    write_tx(conn, |conn| match user {
-        None => {
-            throttle::after_failure(conn, limits, &subject, meta)?;
-            Err(AccountRefusal::WrongCredentials.into())
+    // A refusal is an outcome like a success: its events are committed.
+    let outcome: Result<SignedIn, AccountRefusal> = write_tx(conn, |conn| -> Result<_, OpError> {
+        match user {
+            None => {
+                throttle::after_failure(conn, limits, &subject, meta)?;
+                Ok(Err(AccountRefusal::WrongCredentials))
+            }
+            Some(u) if !u.is_active || !company_active => {
+                // The password was right: not a guess, so it does not count towards a lockout.
+                settle(
+                    conn,
+                    "login.inactive",
+                    Severity::Warning,
+                    "Sign-in refused: account or company deactivated",
+                )?;
+                Ok(Err(AccountRefusal::Deactivated))
+            }
+            Some(u) if u.email_verified_at.is_none() => {
+                settle(
+                    conn,
+                    "login.unverified",
+                    Severity::Info,
+                    "Sign-in refused: email address not verified",
+                )?;
+                let token = crate::models::auth_token::issue(
+                    conn,
+                    Some(u.id),
+                    crate::models::auth_token::Purpose::VerifyEmail,
+                )?;
+                Ok(Ok(SignedIn::Unverified {
+                    mail: mail::verification(base_url, &u, &token),
+                    refusal: AccountRefusal::EmailUnverified { email: u.email },
+                }))
+            }
+            Some(u) => {
+                settle(
+                    conn,
+                    security_event::LOGIN_SUCCESS,
+                    Severity::Info,
+                    "Signed in",
+                )?;
+                user::record_login(conn, u.id)?;
+                Ok(Ok(SignedIn::User(u)))
+            }
         }
-        Some(u) if !u.is_active || !company_active => {
-            // The password was right: not a guess, so it does not count towards a lockout.
-            settle(
-                conn,
-                "login.inactive",
-                Severity::Warning,
-                "Sign-in refused: account or company deactivated",
-            )?;
-            Err(AccountRefusal::Deactivated.into())
-        }
-        Some(u) if u.email_verified_at.is_none() => {
-            settle(
-                conn,
-                "login.unverified",
-                Severity::Info,
-                "Sign-in refused: email address not verified",
-            )?;
-            let token = crate::models::auth_token::issue(
-                conn,
-                Some(u.id),
-                crate::models::auth_token::Purpose::VerifyEmail,
-            )?;
-            Ok(SignedIn::Unverified {
-                mail: mail::verification(base_url, &u, &token),
-                refusal: AccountRefusal::EmailUnverified { email: u.email },
-            })
-        }
-        Some(u) => {
-            settle(
-                conn,
-                security_event::LOGIN_SUCCESS,
-                Severity::Info,
-                "Signed in",
-            )?;
-            user::record_login(conn, u.id)?;
-            Ok(SignedIn::User(u))
-        }
-    })
+    })?;
+    Ok(outcome?)
 }
 
 /// Records that `user_id` signed out (the caller ends the session).
