@@ -9,6 +9,7 @@ use crate::auth::password;
 use crate::auth::throttle::{self, Subject, Verdict};
 use crate::config::LoginThrottle;
 use crate::db::{DbConn, write_tx};
+use crate::models::auth_token::{self, Purpose};
 use crate::models::security_event::{self, NewEvent, Severity};
 use crate::models::user::{self, User};
 use crate::models::{RequestMeta, company};
@@ -148,11 +149,7 @@ pub fn finish(
                     Severity::Info,
                     "Sign-in refused: email address not verified",
                 )?;
-                let token = crate::models::auth_token::issue(
-                    conn,
-                    Some(u.id),
-                    crate::models::auth_token::Purpose::VerifyEmail,
-                )?;
+                let token = auth_token::issue(conn, Some(u.id), Purpose::VerifyEmail)?;
                 Ok(Ok(SignedIn::Unverified {
                     mail: mail::verification(base_url, &u, &token),
                     refusal: AccountRefusal::EmailUnverified { email: u.email },
