@@ -32,6 +32,15 @@ pub enum StartError {
     Other(String),
 }
 
+impl From<crate::ops::OpError> for StartError {
+    fn from(e: crate::ops::OpError) -> Self {
+        match e {
+            crate::ops::OpError::Db(e) => StartError::Db(e.into()),
+            e => StartError::Other(format!("database: {e}")),
+        }
+    }
+}
+
 /// A prepared application: connected, migrated, ready to serve.
 pub struct Prepared {
     pub state: web::Data<AppState>,
@@ -61,8 +70,7 @@ pub fn prepare(config: Config) -> Result<Prepared, StartError> {
         let mut conn = pool
             .get()
             .map_err(|e| StartError::Other(format!("database: {e}")))?;
-        crate::web::handlers::setup::setup_link_if_needed(&mut conn, &config.base_url)
-            .map_err(|e| StartError::Db(e.into()))?
+        crate::ops::accounts::setup::setup_link_if_needed(&mut conn, &config.base_url)?
     };
     let state = web::Data::new(AppState::new(pool, Arc::new(config), mailer));
     Ok(Prepared {

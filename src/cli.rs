@@ -7,12 +7,12 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{self, StartError};
 use crate::config::Config;
-use crate::db::{self, write_tx};
-use crate::models::audit::{self, Actor, Entry};
-use crate::models::security_event::{self, NewEvent, Severity};
-use crate::models::user;
-use crate::models::{RequestMeta, role};
-use crate::web::handlers::signup::{Creation, NewAccountForm, create_company_with_user};
+use crate::db;
+use crate::models::RequestMeta;
+use crate::ops::OpError;
+use crate::ops::accounts::signup::{self, NewAccount};
+use crate::ops::accounts::{self, password_reset};
+use crate::ops::input::{valid_email, valid_username};
 
 #[derive(Parser)]
 #[command(
@@ -161,13 +161,23 @@ fn shell_meta() -> RequestMeta {
     }
 }
 
+/// A refused password is named as such; any other error as it is.
+fn refused_password(e: OpError) -> StartError {
+    match e {
+        OpError::Invalid(errors) => match errors.get("password") {
+            Some(m) => StartError::Other(format!("password refused: {m}")),
+            None => StartError::Other(errors.summary()),
+        },
+        e => e.into(),
+    }
+}
+
 fn admin(cmd: AdminCommand) -> Result<ExitCode, StartError> {
     let config = Config::from_env()?;
     let pool = db::connect(config.database_url.expose(), 1)?;
     let mut conn = pool
         .get()
         .map_err(|e| StartError::Other(format!("database: {e}")))?;
-    let db_err = |e: diesel::result::Error| StartError::Db(e.into());
     match cmd {
         AdminCommand::CreatePlatformAdmin {
             email,
@@ -178,48 +188,34 @@ fn admin(cmd: AdminCommand) -> Result<ExitCode, StartError> {
             let email = email.trim().to_lowercase();
             let username = username.trim().to_lowercase();
             let mut problems = Vec::new();
-            if !crate::web::forms::valid_email(&email) {
+            if !valid_email(&email) {
                 problems.push("--email is not a valid email address".to_string());
             }
-            if !crate::web::forms::valid_username(&username) {
+            if !valid_username(&username) {
                 problems.push(
                     "--username: use 3 to 40 letters, digits, dots, dashes or underscores"
                         .to_string(),
                 );
             }
-            if user::email_taken(&mut conn, &email).map_err(db_err)? {
+            let (username_taken, email_taken) = signup::taken(&mut conn, &username, &email)?;
+            if email_taken {
                 problems.push(format!("a user with email {email} exists"));
             }
-            if user::username_taken(&mut conn, &username).map_err(db_err)? {
+            if username_taken {
                 problems.push(format!("the username {username} is taken"));
             }
             if !problems.is_empty() {
                 return Err(StartError::Other(problems.join("; ")));
             }
-            let password = read_new_password()?;
-            crate::auth::password::check_policy(&password, &[&name, &username, &email])
-                .map_err(|m| StartError::Other(format!("password refused: {m}")))?;
-            let hash = crate::auth::password::hash(&password)
-                .map_err(|e| StartError::Other(e.to_string()))?;
-            let meta = shell_meta();
-            let form = NewAccountForm {
+            let input = NewAccount {
                 company_name: organisation.trim().to_string(),
                 name: name.trim().to_string(),
                 username,
                 email,
-                password: String::new(),
+                password: read_new_password()?,
             };
-            let how = Creation {
-                role: role::PLATFORM_ADMIN,
-                email_verified: true,
-                via: "shell",
-                meta: &meta,
-                acting_user: false,
-            };
-            let (_, admin, _) = write_tx(&mut conn, |conn| {
-                create_company_with_user(conn, &form, &hash, how)
-            })
-            .map_err(db_err)?;
+            let admin = signup::create_platform_admin(&mut conn, &shell_meta(), input)
+                .map_err(refused_password)?;
             println!(
                 "created platform admin {} <{}>",
                 admin.username, admin.email
@@ -227,49 +223,13 @@ fn admin(cmd: AdminCommand) -> Result<ExitCode, StartError> {
             Ok(ExitCode::SUCCESS)
         }
         AdminCommand::ResetPassword { login } => {
-            let Some(target) = user::find_by_login(&mut conn, &login).map_err(db_err)? else {
+            let Some(target) = accounts::find_by_login(&mut conn, &login)? else {
                 return Err(StartError::Other(format!("no user {login:?}")));
             };
             let password = read_new_password()?;
-            let local = target.email.split('@').next().unwrap_or("");
-            crate::auth::password::check_policy(
-                &password,
-                &[&target.name, &target.username, &target.email, local],
-            )
-            .map_err(|m| StartError::Other(format!("password refused: {m}")))?;
-            let hash = crate::auth::password::hash(&password)
-                .map_err(|e| StartError::Other(e.to_string()))?;
-            let meta = shell_meta();
-            let ended = write_tx(&mut conn, |conn| {
-                user::set_password(conn, target.id, &hash)?;
-                let ended = crate::models::session::revoke_all_except(conn, target.id, None)?;
-                let actor = Actor {
-                    company_id: target.company_id,
-                    user_id: None,
-                    meta: meta.clone(),
-                };
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::success("user.password_reset", "user", Some(target.id))
-                        .details(serde_json::json!({ "via": "shell", "sessions_ended": ended })),
-                )?;
-                security_event::record(
-                    conn,
-                    &meta,
-                    NewEvent {
-                        user_id: Some(target.id),
-                        company_id: Some(target.company_id),
-                        event_type: "password_reset.completed",
-                        subject_key: None,
-                        severity: Severity::Warning,
-                        description: "Password reset from the shell; all sessions ended".into(),
-                        metadata: serde_json::json!({ "sessions_ended": ended }),
-                    },
-                )?;
-                Ok::<_, diesel::result::Error>(ended)
-            })
-            .map_err(db_err)?;
+            let ended =
+                password_reset::reset_from_shell(&mut conn, &shell_meta(), &target, &password)
+                    .map_err(refused_password)?;
             println!(
                 "password of {} changed; {ended} session(s) ended",
                 target.username
@@ -285,7 +245,7 @@ fn verify(company: Option<i64>) -> Result<ExitCode, StartError> {
     let mut conn = pool
         .get()
         .map_err(|e| StartError::Other(format!("database: {e}")))?;
-    let report = audit::verify_chain(&mut conn, company).map_err(|e| StartError::Db(e.into()))?;
+    let report = crate::ops::audit::verify(&mut conn, company)?;
     match report.first_broken {
         None => {
             println!(

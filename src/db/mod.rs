@@ -258,6 +258,16 @@ where
     }
 }
 
+/// Whether the database answers: a connection from the pool within `timeout`, and a query.
+/// The reason is for the log (it may name the database's error, never a password).
+pub fn ping(pool: &Pool, timeout: std::time::Duration) -> Result<(), String> {
+    let mut conn = pool
+        .get_timeout(timeout)
+        .map_err(|e| format!("cannot get a database connection: {e}"))?;
+    conn.batch_execute("SELECT 1")
+        .map_err(|e| format!("database query failed: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,21 @@ pub fn failures_for_ip(conn: &mut DbConn, ip: &str, since: NaiveDateTime) -> Que
         .get_result(conn)
 }
 
+/// Events of one type about a user since `since` (e.g. reset links asked for in the last hour).
+pub fn count_for_user_since(
+    conn: &mut DbConn,
+    user_id: i64,
+    event_type: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    security_events::table
+        .filter(security_events::event_type.eq(event_type))
+        .filter(security_events::user_id.eq(user_id))
+        .filter(security_events::created_at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
 /// Turns a provisional event (recorded before the outcome was known) into its final form.
 pub fn settle(
     conn: &mut DbConn,

@@ -14,8 +14,7 @@ use super::errors::AppError;
 use crate::auth::permissions;
 use crate::auth::session_store::{KEY_PUBLIC_ID, KEY_REVISION, KEY_USER_ID};
 use crate::config::Config;
-use crate::db::write_tx;
-use crate::models::audit::{self, Entry, Outcome};
+use crate::models::audit::Entry;
 use crate::models::company::{self, Company};
 use crate::models::license::{self, License, LicenseState};
 use crate::models::user::{self, User};
@@ -101,28 +100,20 @@ impl CurrentUser {
 
     /// Denies a change unless the user holds `permission`. A denial is recorded in the audit
     /// trail as `entry` with outcome `failure` (in a transaction of its own: the change itself
-    /// never happens).
+    /// never happens). See `ops::Actor::require_to_change`.
     pub async fn require_to_change(
         &self,
         state: &AppState,
-        permission: &str,
+        permission: &'static str,
         entry: Entry,
     ) -> Result<(), AppError> {
         if self.can(permission) {
             return Ok(());
         }
-        let actor = self.actor().audit();
-        let mut entry = entry;
-        entry.outcome = Outcome::Failure;
-        entry.details = serde_json::json!({ "denied": permission, "details": entry.details });
-        tracing::warn!(permission, action = entry.action, "change denied");
-        state
-            .db(move |conn| {
-                write_tx(conn, |conn| audit::record(conn, &actor, entry))?;
-                Ok(())
-            })
-            .await?;
-        Err(AppError::Forbidden)
+        let actor = self.actor();
+        Ok(state
+            .op(move |conn| actor.require_to_change(conn, permission, entry))
+            .await?)
     }
 
     pub fn company_id(&self) -> i64 {

@@ -14,8 +14,7 @@ use tracing::Instrument;
 use super::AppState;
 use super::errors::AppError;
 use crate::auth::csrf;
-use crate::models::audit::{self, Actor, Entry};
-use crate::models::security_event::{self, NewEvent, Severity};
+use crate::ops::audit::RefusedRequest;
 
 /// The id of the request, also sent back as `X-Request-Id`.
 #[derive(Clone, Debug)]
@@ -213,47 +212,20 @@ async fn record_rejection(req: &ServiceRequest, reason: &'static str) {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return;
     };
-    let meta = super::extractors::request_meta(req.request(), &state.config);
-    let user_id = req
-        .get_session()
-        .get::<i64>(crate::auth::session_store::KEY_USER_ID)
-        .ok()
-        .flatten();
-    let route = req.match_pattern().unwrap_or_else(|| "<unmatched>".into());
-    let method = req.method().to_string();
+    let refused = RefusedRequest {
+        meta: super::extractors::request_meta(req.request(), &state.config),
+        user_id: req
+            .get_session()
+            .get::<i64>(crate::auth::session_store::KEY_USER_ID)
+            .ok()
+            .flatten(),
+        route: req.match_pattern().unwrap_or_else(|| "<unmatched>".into()),
+        method: req.method().to_string(),
+        reason,
+    };
     tracing::warn!(reason, "unsafe request refused");
     let result = state
-        .db(move |conn| {
-            let company_id = match user_id {
-                Some(id) => crate::models::user::find(conn, id)?.map(|u| u.company_id),
-                None => None,
-            };
-            crate::db::write_tx(conn, |conn| {
-                security_event::record(
-                    conn,
-                    &meta,
-                    NewEvent {
-                        user_id,
-                        company_id,
-                        event_type: "csrf.rejected",
-                        subject_key: None,
-                        severity: Severity::Warning,
-                        description: format!("Refused {method} {route}: {reason}"),
-                        metadata: serde_json::json!({ "route": route, "method": method, "reason": reason }),
-                    },
-                )?;
-                if let Some(company_id) = company_id {
-                    let actor = Actor { company_id, user_id, meta: meta.clone() };
-                    audit::record(
-                        conn,
-                        &actor,
-                        Entry::failure("request.refused", "request", None)
-                            .details(serde_json::json!({ "route": route, "method": method, "reason": reason })),
-                    )?;
-                }
-                Ok::<_, AppError>(())
-            })
-        })
+        .op(move |conn| crate::ops::audit::record_refusal(conn, refused))
         .await;
     if let Err(e) = result {
         tracing::error!(error = %e, "cannot record a refused request");

@@ -1,20 +1,22 @@
 //! The audit trail: entries newest first with keyset pagination ("older entries" loads the next
-//! page through htmx), filters, and one entry's before/after.
+//! page through htmx), filters, and one entry's before/after. The reads are `ops::audit`'s.
 
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use super::{html, is_htmx};
-use crate::auth::permissions;
-use crate::models::audit::{self, Filter, Listed};
+use crate::models::audit::Listed;
+use crate::ops::audit::{self as audit_op, EntryPage};
 use crate::web::AppState;
-use crate::web::errors::{AppError, AppResult};
+use crate::web::errors::AppResult;
 use crate::web::extractors::CurrentUser;
 use crate::web::page::{Page, local_time};
 
-const PAGE_SIZE: i64 = 50;
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/audit", web::get().to(list))
+        .route("/audit/{id}", web::get().to(detail));
+}
 
 /// An entry as shown in lists.
 pub struct EntryView {
@@ -43,13 +45,6 @@ pub fn view(row: &Listed, timezone: &str) -> EntryView {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    action: Option<String>,
-    outcome: Option<String>,
-    before: Option<i64>,
-}
-
 #[derive(Template)]
 #[template(path = "audit/list.html")]
 struct ListPage {
@@ -60,9 +55,10 @@ struct ListPage {
     outcome: String,
 }
 
+/// More rows, for htmx.
 #[derive(Template)]
-#[template(path = "partials/audit_rows.html")]
-struct RowsFragment {
+#[template(path = "audit/_rows.html")]
+struct Rows {
     rows: Vec<EntryView>,
     next_url: Option<String>,
     /// Also replace the "older entries" link, out of band.
@@ -74,33 +70,18 @@ pub async fn list(
     state: web::Data<AppState>,
     session: Session,
     me: CurrentUser,
-    q: web::Query<ListQuery>,
+    q: web::Query<audit_op::ListQuery>,
 ) -> AppResult<HttpResponse> {
-    me.require(permissions::AUDIT_READ)?;
-    let q = q.into_inner();
-    // Actions are lowercase ASCII like `user.update`: compare the same way on both databases.
-    let action: String = q
-        .action
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect::<String>()
-        .to_lowercase();
-    let outcome = match q.outcome.as_deref() {
-        Some(o @ ("success" | "failure")) => o.to_string(),
-        _ => String::new(),
-    };
-    let filter = Filter {
-        action: Some(action.clone()),
-        outcome: Some(outcome.clone()),
-        user_id: None,
-    };
-    let company_id = me.company_id();
-    let before = q.before;
-    let (rows, more) = state
-        .db(move |conn| Ok(audit::page(conn, company_id, &filter, before, PAGE_SIZE)?))
+    let query = q.into_inner();
+    let before = query.before;
+    let actor = me.actor();
+    let EntryPage {
+        rows,
+        more,
+        action,
+        outcome,
+    } = state
+        .op(move |conn| audit_op::list(conn, &actor, query))
         .await?;
     let next_url = match (more, rows.last()) {
         (true, Some(last)) => Some(format!(
@@ -114,7 +95,7 @@ pub async fn list(
     let rows: Vec<EntryView> = rows.iter().map(|r| view(r, &me.user.timezone)).collect();
     if is_htmx(&req) && before.is_some() {
         return Ok(html(
-            RowsFragment {
+            Rows {
                 rows,
                 next_url,
                 oob: true,
@@ -159,12 +140,10 @@ pub async fn detail(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    me.require(permissions::AUDIT_READ)?;
-    let (company_id, id) = (me.company_id(), id.into_inner());
+    let (actor, id) = (me.actor(), id.into_inner());
     let row = state
-        .db(move |conn| Ok(audit::find(conn, company_id, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .op(move |conn| audit_op::detail(conn, &actor, id))
+        .await?;
     let details = Some(&row.log.details.0).filter(|d| d.as_object().is_some_and(|o| !o.is_empty()));
     let page = DetailPage {
         page: Page::new(

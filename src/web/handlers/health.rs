@@ -4,9 +4,13 @@
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
-use diesel::connection::SimpleConnection;
 
 use crate::web::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health/live", web::get().to(live))
+        .route("/health/ready", web::get().to(ready));
+}
 
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
@@ -14,14 +18,7 @@ pub async fn live() -> HttpResponse {
 
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
-    let checked = web::block(move || -> Result<(), String> {
-        let mut conn = pool
-            .get_timeout(Duration::from_secs(2))
-            .map_err(|e| format!("cannot get a database connection: {e}"))?;
-        conn.batch_execute("SELECT 1")
-            .map_err(|e| format!("database query failed: {e}"))
-    })
-    .await;
+    let checked = web::block(move || crate::db::ping(&pool, Duration::from_secs(2))).await;
     match checked {
         Ok(Ok(())) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Ok(Err(reason)) => {

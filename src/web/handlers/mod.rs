@@ -7,49 +7,22 @@ pub mod circuit;
 pub mod dashboard;
 pub mod health;
 pub mod projects;
-pub mod setup;
-pub mod signup;
 pub mod simulations;
 pub mod versions;
+
+/// The setup link is reached here too (tests create one).
+pub use auth::setup;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::errors::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(dashboard::show))
-        .route("/health/live", web::get().to(health::live))
-        .route("/health/ready", web::get().to(health::ready))
-        .route("/setup/{token}", web::get().to(setup::form))
-        .route("/setup/{token}", web::post().to(setup::submit))
-        .route("/login", web::get().to(auth::login_form))
-        .route("/login", web::post().to(auth::login))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/register", web::get().to(signup::register_form))
-        .route("/register", web::post().to(signup::register))
-        .route("/verify-email/{token}", web::get().to(auth::verify_email))
-        .route("/password/forgot", web::get().to(auth::forgot_form))
-        .route("/password/forgot", web::post().to(auth::forgot))
-        .route("/password/reset/{token}", web::get().to(auth::reset_form))
-        .route("/password/reset/{token}", web::post().to(auth::reset))
-        .route("/account", web::get().to(account::profile_form))
-        .route("/account/profile", web::post().to(account::update_profile))
-        .route("/account/password", web::get().to(account::password_form))
-        .route(
-            "/account/password",
-            web::post().to(account::change_password),
-        )
-        .route("/account/sessions", web::get().to(account::sessions))
-        .route(
-            "/account/sessions/revoke-others",
-            web::post().to(account::revoke_others),
-        )
-        .route(
-            "/account/sessions/{public_id}/revoke",
-            web::post().to(account::revoke),
-        )
-        .route("/audit", web::get().to(audit::list))
-        .route("/audit/{id}", web::get().to(audit::detail));
+    cfg.route("/", web::get().to(dashboard::show));
+    health::routes(cfg);
+    auth::routes(cfg);
+    account::routes(cfg);
+    audit::routes(cfg);
     projects::routes(cfg);
     circuit::routes(cfg);
     versions::routes(cfg);

@@ -1,0 +1,82 @@
+//! Signing up, in and out; first setup; email verification and password reset by one-time
+//! links. The rules live in `ops::accounts`.
+
+pub mod login;
+pub mod password_reset;
+pub mod register;
+pub mod setup;
+pub mod verify;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::html_status;
+use crate::web::errors::AppResult;
+use crate::web::page::Page;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/setup/{token}", web::get().to(setup::form))
+        .route("/setup/{token}", web::post().to(setup::submit))
+        .route("/login", web::get().to(login::login_form))
+        .route("/login", web::post().to(login::login))
+        .route("/logout", web::post().to(login::logout))
+        .route("/register", web::get().to(register::register_form))
+        .route("/register", web::post().to(register::register))
+        .route("/verify-email/{token}", web::get().to(verify::verify_email))
+        .route(
+            "/password/forgot",
+            web::get().to(password_reset::forgot_form),
+        )
+        .route("/password/forgot", web::post().to(password_reset::forgot))
+        .route(
+            "/password/reset/{token}",
+            web::get().to(password_reset::reset_form),
+        )
+        .route(
+            "/password/reset/{token}",
+            web::post().to(password_reset::reset),
+        );
+}
+
+#[derive(Template)]
+#[template(path = "auth/message.html")]
+struct MessagePage {
+    page: Page,
+    heading: String,
+    message: String,
+    link: Option<(String, String)>,
+}
+
+/// A page with one message and a link onwards (what a one-time link did, or why it did not).
+fn message_page(
+    session: &Session,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+    link: Option<(&str, &str)>,
+) -> AppResult<HttpResponse> {
+    let page = MessagePage {
+        page: Page::new(session, heading, None, ""),
+        heading: heading.into(),
+        message: message.into(),
+        link: link.map(|(h, l)| (h.to_string(), l.to_string())),
+    };
+    Ok(html_status(status, page.render()?))
+}
+
+/// A one-time link that does not work: 400 with the refusal's message.
+fn link_refused(
+    session: &Session,
+    refusal: &crate::ops::accounts::AccountRefusal,
+    link: (&str, &str),
+) -> AppResult<HttpResponse> {
+    message_page(
+        session,
+        StatusCode::BAD_REQUEST,
+        "This link does not work",
+        &refusal.to_string(),
+        Some(link),
+    )
+}
