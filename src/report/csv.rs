@@ -2,6 +2,7 @@
 //! and text cells guarded against being read as spreadsheet formulas.
 
 use crate::sc::ScResults;
+use crate::sc::results::{BranchResult, BusResult, DutyResult};
 
 use super::tables::sorted_duty;
 
@@ -85,72 +86,78 @@ const DUTY_HEADER: [&str; 10] = [
     "status",
 ];
 
-/// The CSV of one result table (duty: failing breakers first, as on the page).
-pub fn results_csv(res: &ScResults, table: Table) -> String {
+fn bus_cells(b: &BusResult) -> Vec<String> {
+    vec![
+        csv_text(&b.id),
+        csv_text(b.name.as_deref().unwrap_or("")),
+        b.vn_kv.to_string(),
+        csv_num(b.ikss_ka),
+        csv_num(b.skss_mva),
+        csv_num(b.ip_ka),
+        csv_num(b.ith_ka),
+        csv_num(b.rk_ohm),
+        csv_num(b.xk_ohm),
+        csv_num(b.rk0_ohm),
+        csv_num(b.xk0_ohm),
+        csv_num(b.ike_ka),
+        csv_num(b.kappa),
+    ]
+}
+
+fn branch_cells(b: &BranchResult) -> Vec<String> {
+    vec![
+        csv_text(&b.kind),
+        csv_text(&b.id),
+        csv_num(b.ikss_from_ka),
+        csv_num(b.ikss_to_ka),
+        csv_num(b.ikss_lv_ka),
+        csv_num(b.ikss_ka),
+        csv_text(b.fault_bus.as_deref().unwrap_or("")),
+    ]
+}
+
+fn duty_cells(d: &DutyResult) -> Vec<String> {
+    let mut cells = vec![csv_text(&d.switch), csv_text(&d.bus)];
+    cells.extend(
+        [
+            d.ikss_ka,
+            d.ib_ka,
+            d.rated_ib_ka,
+            d.ib_utilisation_percent,
+            d.ip_ka,
+            d.rated_ip_ka,
+            d.ip_utilisation_percent,
+        ]
+        .map(csv_num),
+    );
+    cells.push(csv_text(&d.status));
+    cells
+}
+
+/// A header line, then one line per row.
+fn csv_table<T>(
+    header: &[&str],
+    rows: impl IntoIterator<Item = T>,
+    cells: fn(T) -> Vec<String>,
+) -> String {
     let mut out = String::new();
-    match table {
-        Table::Buses => {
-            csv_line(&mut out, &BUS_HEADER.map(String::from));
-            for b in &res.buses {
-                csv_line(
-                    &mut out,
-                    &[
-                        csv_text(&b.id),
-                        csv_text(b.name.as_deref().unwrap_or("")),
-                        b.vn_kv.to_string(),
-                        csv_num(b.ikss_ka),
-                        csv_num(b.skss_mva),
-                        csv_num(b.ip_ka),
-                        csv_num(b.ith_ka),
-                        csv_num(b.rk_ohm),
-                        csv_num(b.xk_ohm),
-                        csv_num(b.rk0_ohm),
-                        csv_num(b.xk0_ohm),
-                        csv_num(b.ike_ka),
-                        csv_num(b.kappa),
-                    ],
-                );
-            }
-        }
-        Table::Branches => {
-            csv_line(&mut out, &BRANCH_HEADER.map(String::from));
-            for b in &res.branches {
-                csv_line(
-                    &mut out,
-                    &[
-                        csv_text(&b.kind),
-                        csv_text(&b.id),
-                        csv_num(b.ikss_from_ka),
-                        csv_num(b.ikss_to_ka),
-                        csv_num(b.ikss_lv_ka),
-                        csv_num(b.ikss_ka),
-                        csv_text(b.fault_bus.as_deref().unwrap_or("")),
-                    ],
-                );
-            }
-        }
-        Table::Duty => {
-            csv_line(&mut out, &DUTY_HEADER.map(String::from));
-            for d in sorted_duty(&res.duty) {
-                csv_line(
-                    &mut out,
-                    &[
-                        csv_text(&d.switch),
-                        csv_text(&d.bus),
-                        csv_num(d.ikss_ka),
-                        csv_num(d.ib_ka),
-                        csv_num(d.rated_ib_ka),
-                        csv_num(d.ib_utilisation_percent),
-                        csv_num(d.ip_ka),
-                        csv_num(d.rated_ip_ka),
-                        csv_num(d.ip_utilisation_percent),
-                        csv_text(&d.status),
-                    ],
-                );
-            }
-        }
+    csv_line(
+        &mut out,
+        &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+    );
+    for row in rows {
+        csv_line(&mut out, &cells(row));
     }
     out
+}
+
+/// The CSV of one result table (duty: failing breakers first, as on the page).
+pub fn results_csv(res: &ScResults, table: Table) -> String {
+    match table {
+        Table::Buses => csv_table(&BUS_HEADER, &res.buses, bus_cells),
+        Table::Branches => csv_table(&BRANCH_HEADER, &res.branches, branch_cells),
+        Table::Duty => csv_table(&DUTY_HEADER, sorted_duty(&res.duty), duty_cells),
+    }
 }
 
 #[cfg(test)]

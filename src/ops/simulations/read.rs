@@ -39,28 +39,18 @@ pub fn load(conn: &mut DbConn, actor: &Actor, id: i64) -> OpResult<Loaded> {
     Ok(Loaded { ctx, sim })
 }
 
-/// Loads a completed simulation with its stored result; `refusal` when it is not completed.
-fn load_completed(
-    conn: &mut DbConn,
-    actor: &Actor,
-    id: i64,
-    refusal: SimulationRefusal,
-) -> OpResult<(Loaded, StoredResult)> {
-    let loaded = load(conn, actor, id)?;
-    if loaded.sim.status != "completed" {
-        return Err(refusal.into());
-    }
-    let result = sims::stored_result(conn, loaded.sim.id)?;
-    Ok((loaded, result))
-}
-
 /// The result of a completed simulation (the bus table alone); `NoResults` before.
 pub fn completed_result(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
 ) -> OpResult<(Loaded, StoredResult)> {
-    load_completed(conn, actor, id, SimulationRefusal::NoResults)
+    let loaded = load(conn, actor, id)?;
+    if loaded.sim.status != "completed" {
+        return Err(SimulationRefusal::NoResults.into());
+    }
+    let result = sims::stored_result(conn, loaded.sim.id)?;
+    Ok((loaded, result))
 }
 
 /// One page of the project's simulations.

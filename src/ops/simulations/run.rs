@@ -458,3 +458,39 @@ fn validate(conn: &mut DbConn, project_id: i64, f: &RunSimulation) -> OpResult<R
         _ => Err(OpError::Invalid(errors)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_read_as_engineers_write_them_within_their_range() {
+        assert_eq!(parse_number("0,5", &TK_RANGE), Some(0.5));
+        assert_eq!(parse_number(" 10 ", &TK_RANGE), Some(10.0));
+        assert_eq!(parse_number("0", &TK_RANGE), None);
+        assert_eq!(parse_number("0", &FAULT_Z_RANGE), Some(0.0));
+        assert_eq!(parse_number("1.5", &TMIN_RANGE), None);
+        assert_eq!(parse_number("NaN", &FAULT_Z_RANGE), None);
+        assert_eq!(parse_number("abc", &FAULT_Z_RANGE), None);
+    }
+
+    #[test]
+    fn defaults_and_trimming() {
+        let d = RunSimulation::defaults(Some(3), None);
+        assert_eq!(
+            (
+                d.simulation_type.as_str(),
+                d.version.as_str(),
+                d.case.as_str()
+            ),
+            ("short_circuit", "3", "max")
+        );
+        let t = RunSimulation {
+            fault: " 3ph\n".into(),
+            buses: " B1, B2 ".into(),
+            ..RunSimulation::default()
+        }
+        .trimmed();
+        assert_eq!((t.fault.as_str(), t.buses.as_str()), ("3ph", "B1, B2"));
+    }
+}
