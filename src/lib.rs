@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod mail;
 pub mod models;
 pub mod ops;
+pub mod report;
 pub mod sc;
 pub mod sc_cli;
 pub mod util;

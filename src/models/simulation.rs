@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::db::json::JsonValue;
-use crate::db::schema::{circuit_versions, project_members, projects, simulations, users};
+use crate::db::schema::{circuit_versions, projects, simulations, users};
 use crate::models::circuit_version::CircuitVersion;
 use crate::models::job::{self, Job, NewJob};
 use crate::models::project::Project;
@@ -46,6 +46,11 @@ impl Simulation {
     /// Still waiting for or inside a worker.
     pub fn is_active(&self) -> bool {
         matches!(self.status.as_str(), "pending" | "running")
+    }
+
+    /// The options it was run with (defaults where they cannot be read).
+    pub fn sc_options(&self) -> crate::sc::ScOptions {
+        serde_json::from_value(self.options.0.clone()).unwrap_or_default()
     }
 
     pub fn audit_snapshot(&self) -> serde_json::Value {
@@ -102,31 +107,20 @@ pub fn create_with_job(conn: &mut DbConn, new: NewSimulation) -> QueryResult<(Si
     Ok((sim, job))
 }
 
-/// A simulation of the company (through its project) with the project and the user's role in
-/// it, or `None` (another tenant's id is simply not found).
+/// A simulation of the company (through its project) with its project, or `None` (another
+/// tenant's id is simply not found).
 pub fn find_in_company(
     conn: &mut DbConn,
     company_id: i64,
     id: i64,
-    user_id: i64,
-) -> QueryResult<Option<(Simulation, Project, Option<String>)>> {
-    let found: Option<(Simulation, Project)> = simulations::table
+) -> QueryResult<Option<(Simulation, Project)>> {
+    simulations::table
         .inner_join(projects::table)
         .filter(simulations::id.eq(id))
         .filter(projects::company_id.eq(company_id))
         .select((Simulation::as_select(), Project::as_select()))
         .first(conn)
-        .optional()?;
-    let Some((sim, project)) = found else {
-        return Ok(None);
-    };
-    let role = project_members::table
-        .filter(project_members::project_id.eq(project.id))
-        .filter(project_members::user_id.eq(user_id))
-        .select(project_members::role)
-        .first(conn)
-        .optional()?;
-    Ok(Some((sim, project, role)))
+        .optional()
 }
 
 /// Any simulation by id (for the worker, which has no user).
@@ -146,6 +140,25 @@ pub fn result_json(conn: &mut DbConn, id: i64) -> QueryResult<Option<JsonValue>>
         .first::<Option<JsonValue>>(conn)
         .optional()?
         .flatten())
+}
+
+/// Why a completed simulation's result cannot be shown (a database read error: the row is
+/// there but its `result_json` is missing or not of the stored format).
+#[derive(Debug, thiserror::Error)]
+#[error("simulation {id}: the stored result cannot be read")]
+pub struct UnreadableResult {
+    pub id: i64,
+    #[source]
+    pub source: Option<serde_json::Error>,
+}
+
+/// The stored result of a simulation (a completed one has one; anything else is an error).
+pub fn stored_result(conn: &mut DbConn, id: i64) -> QueryResult<StoredResult> {
+    let unreadable = |source| {
+        diesel::result::Error::DeserializationError(Box::new(UnreadableResult { id, source }))
+    };
+    let value = result_json(conn, id)?.ok_or_else(|| unreadable(None))?;
+    serde_json::from_value(value.0).map_err(|e| unreadable(Some(e)))
 }
 
 /// The simulation's list data (version number, user name).
@@ -267,6 +280,14 @@ pub fn version(conn: &mut DbConn, id: i64) -> QueryResult<Option<CircuitVersion>
         .select(CircuitVersion::as_select())
         .first(conn)
         .optional()
+}
+
+/// The circuit of a version as the engine reads it; `None` when the version is gone or its
+/// document cannot be read any more.
+pub fn version_circuit(conn: &mut DbConn, id: i64) -> QueryResult<Option<crate::sc::Circuit>> {
+    // Stored versions are circuit documents: read straight from the loaded JSON.
+    Ok(version(conn, id)?
+        .and_then(|v| <crate::sc::Circuit as serde::Deserialize>::deserialize(&v.data_json.0).ok()))
 }
 
 /// The company that owns a project (the worker's audit entries need it).

@@ -8,6 +8,7 @@ pub mod branch_currents;
 pub mod calc;
 pub mod circuit;
 pub mod duty;
+pub mod findings;
 pub mod formulas;
 pub mod meshing;
 pub mod model;

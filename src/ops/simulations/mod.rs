@@ -1,0 +1,23 @@
+//! Simulations: run one (`run`), and what the pages read (`read`): a simulation with its
+//! project, the project's list, the results, a comparison, the exports. A simulation is read
+//! through its project: one the actor may not read is not found.
+
+pub mod read;
+pub mod run;
+
+pub use read::{
+    CompareInputs, ListInputs, Live, Loaded, ResultInputs, ShowInputs, compare, completed_result,
+    export_csv, export_json, list, load, show, status,
+};
+pub use run::{RunChoices, RunSimulation, run, run_choices, run_form};
+
+/// Why a simulation request is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulationRefusal {
+    #[error("This simulation has no results yet.")]
+    NoResults,
+    #[error("Only completed simulations can be compared.")]
+    NotComparable,
+    #[error("This simulation has no results to export.")]
+    NothingToExport,
+}

@@ -1,0 +1,96 @@
+//! The results part of a simulation's page: calculation details, findings, the three tables,
+//! what to compare with and the diagram.
+
+use crate::models::simulation::{Simulation, StoredResult};
+use crate::sc::findings::Thresholds;
+
+use super::diagram::DiagramView;
+use super::findings::{Finding, describe_thresholds, findings};
+use super::format::duration_label;
+use super::tables::{BranchRow, BusTable, DutyRow, Sort, branch_rows, bus_table, duty_rows};
+
+/// Another completed run of the project to compare with.
+pub struct CompareChoice {
+    pub id: i64,
+    pub label: String,
+}
+
+pub struct ResultsView {
+    pub sim_id: i64,
+    pub is_duty: bool,
+    pub facts: Vec<(&'static str, String)>,
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<String>,
+    pub table: BusTable,
+    pub branches: Vec<BranchRow>,
+    pub branch_results: bool,
+    pub duty: Vec<DutyRow>,
+    pub duty_failures: usize,
+    pub compare: Vec<CompareChoice>,
+    pub diagram: Option<DiagramView>,
+}
+
+/// The bus table of a stored result with its findings' thresholds.
+pub fn result_bus_table(sim_id: i64, r: &StoredResult, sort: Sort) -> BusTable {
+    let limits = Thresholds::new(&r.results.buses, &r.results.duty);
+    bus_table(sim_id, &r.results, sort, &limits)
+}
+
+/// What was calculated, by what, how long it took and with which options.
+fn facts(sim: &Simulation, r: &StoredResult, limits: &Thresholds) -> Vec<(&'static str, String)> {
+    let o = &r.results.options;
+    vec![
+        (
+            "Engine",
+            format!(
+                "{} {} ({})",
+                r.engine.name, r.engine.version, r.engine.standard
+            ),
+        ),
+        (
+            "Buses calculated",
+            format!("{} of {}", r.results.buses.len(), r.circuit.buses),
+        ),
+        ("Calculation time", duration_label(Some(r.duration_ms))),
+        (
+            "Queued to completed",
+            duration_label(
+                sim.completed_at
+                    .map(|c| (c - sim.queued_at).num_milliseconds().max(0)),
+            ),
+        ),
+        ("Thresholds for findings", describe_thresholds(limits)),
+        (
+            "Options",
+            format!(
+                "LV tolerance {} %, κ method {:?}, Tk {} s, tmin {} s, fault impedance {} + j{} Ω",
+                o.lv_tol_percent, o.kappa_method, o.tk_s, o.tmin_s, o.r_fault_ohm, o.x_fault_ohm
+            ),
+        ),
+    ]
+}
+
+pub fn results_view(
+    sim: &Simulation,
+    r: &StoredResult,
+    sort: Sort,
+    compare: Vec<CompareChoice>,
+    diagram: Option<DiagramView>,
+) -> ResultsView {
+    let res = &r.results;
+    let limits = Thresholds::new(&res.buses, &res.duty);
+    ResultsView {
+        sim_id: sim.id,
+        is_duty: sim.simulation_type == "duty_check",
+        facts: facts(sim, r, &limits),
+        findings: findings(res, &limits),
+        warnings: res.warnings.clone(),
+        table: bus_table(sim.id, res, sort, &limits),
+        branches: branch_rows(&res.branches),
+        branch_results: res.options.branch_results,
+        duty: duty_rows(&res.duty),
+        duty_failures: res.duty.iter().filter(|d| d.status == "fail").count(),
+        compare,
+        diagram,
+    }
+}
