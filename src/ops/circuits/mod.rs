@@ -78,7 +78,7 @@ fn plural(n: &usize) -> &'static str {
 }
 
 /// What a refused row edit tells the user above the form.
-fn edit_message(error: &EditError) -> String {
+pub fn edit_message(error: &EditError) -> String {
     match error {
         EditError::Fields(f) => format!(
             "Nothing was changed: correct the field{} marked below.",
