@@ -12,6 +12,7 @@ use actix_web::http::StatusCode;
 use super::super::{html, html_status};
 use super::diagram::{DiagramView, PageQuery, diagram_view};
 use super::forms::Editing;
+use super::run;
 use super::tables::{TableCtx, Tables, tables};
 use crate::circuit_edit::edit;
 use crate::circuit_edit::problems::ProblemIndex;
@@ -93,10 +94,7 @@ pub(super) async fn render_editor(
     access: &ProjectAccess,
     input: PageInput,
 ) -> AppResult<String> {
-    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
-    let loaded = state
-        .op(move |conn| circuits::editor_state(conn, &actor, &ctx))
-        .await?;
+    let loaded = run(state, access, circuits::editor_state).await?;
     let ctx = &access.ctx;
     let page = Page::new(
         session,

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::Value;
 
+use super::run;
 use crate::ops::circuits;
 use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
@@ -27,10 +28,7 @@ pub async fn export_draft(
     state: web::Data<AppState>,
     access: ProjectAccess,
 ) -> AppResult<HttpResponse> {
-    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
-    let draft = state
-        .op(move |conn| circuits::draft(conn, &actor, &ctx))
-        .await?;
+    let draft = run(&state, &access, circuits::draft).await?;
     json_download(
         &draft.data_json.0,
         &format!("{}-draft.circuit.json", access.ctx.project.slug),

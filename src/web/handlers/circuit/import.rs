@@ -3,8 +3,8 @@
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::done;
 use super::editor::{ImportView, PageInput, refused_page};
+use super::{done, run};
 use crate::circuit_edit::edit;
 use crate::ops::OpError;
 use crate::ops::circuits::{self, CircuitRefusal, ImportSource, MAX_IMPORT_BYTES};
@@ -123,11 +123,7 @@ pub async fn import(
         Ok(None) => (ImportSource::Missing, None),
         Err(e) => (ImportSource::Unreadable(e), None),
     };
-    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
-    let imported = match state
-        .op(move |conn| circuits::import(conn, &actor, &ctx, source))
-        .await
-    {
+    let imported = match run(&state, &access, |c, a, p| circuits::import(c, a, p, source)).await {
         Ok(imported) => imported,
         Err(OpError::Circuit(refusal)) => {
             let text = match refusal {

@@ -24,9 +24,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{is_htmx, redirect};
 use crate::circuit_edit::KindDef;
+use crate::db::DbConn;
+use crate::ops::{Actor, OpError, ProjectCtx};
+use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
+use crate::web::project_access::ProjectAccess;
 
-pub use crate::ops::circuits::{MAX_IMPORT_BYTES, MAX_MESSAGE};
+pub use crate::ops::circuits::MAX_IMPORT_BYTES;
 pub(crate) use diagram::{DiagramView, PageQuery, bus_matches_response, diagram_view};
 pub(crate) use export::json_download;
 pub(crate) use forms::Editing;
@@ -96,6 +100,16 @@ pub(crate) fn row_dom_id(kind: &str, id: &str) -> String {
 
 fn kind_or_404(key: &str) -> AppResult<&'static KindDef> {
     crate::circuit_edit::kind(key).ok_or(AppError::NotFound)
+}
+
+/// Runs an operation as the request's user in the request's project (on the blocking pool).
+async fn run<T, F>(state: &AppState, access: &ProjectAccess, op: F) -> Result<T, OpError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, &Actor, &ProjectCtx) -> Result<T, OpError> + Send + 'static,
+{
+    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
+    state.op(move |conn| op(conn, &actor, &ctx)).await
 }
 
 /// Form fields as a map (the first value of each name).

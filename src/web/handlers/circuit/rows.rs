@@ -13,11 +13,11 @@ use super::editor::{PageInput, refused_page, render_editor};
 use super::forms::{Editing, FormState, form_view};
 use super::fragments::{RowFragment, refused_fragment, rename_notice, row_done_fragment};
 use super::tables::{TableCtx, row_view};
-use super::{form_map, kind_or_404, row_dom_id};
+use super::{form_map, kind_or_404, row_dom_id, run};
 use crate::circuit_edit::KindDef;
 use crate::circuit_edit::edit::{self, EditError, FieldErrors};
+use crate::ops::OpError;
 use crate::ops::circuits::{self, AddRow, CircuitRefusal, DeleteRow, RowChanged, RowOp, UpdateRow};
-use crate::ops::{OpError, ProjectCtx};
 use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
 use crate::web::page::flash;
@@ -46,10 +46,7 @@ pub async fn add_row(
         kind: kind.key.to_string(),
         values: values.clone(),
     };
-    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
-    let result = state
-        .op(move |conn| circuits::add_row(conn, &actor, &ctx, input))
-        .await;
+    let result = run(&state, &access, |c, a, p| circuits::add_row(c, a, p, input)).await;
     let asked = Asked {
         kind,
         op: RowOp::Add,
@@ -75,10 +72,10 @@ pub async fn update_row(
         element: element.clone(),
         values: values.clone(),
     };
-    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
-    let result = state
-        .op(move |conn| circuits::update_row(conn, &actor, &ctx, input))
-        .await;
+    let result = run(&state, &access, |c, a, p| {
+        circuits::update_row(c, a, p, input)
+    })
+    .await;
     let asked = Asked {
         kind,
         op: RowOp::Update,
@@ -101,10 +98,10 @@ pub async fn delete_row(
         kind: kind.key.to_string(),
         element: element.clone(),
     };
-    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
-    let result = state
-        .op(move |conn| circuits::delete_row(conn, &actor, &ctx, input))
-        .await;
+    let result = run(&state, &access, |c, a, p| {
+        circuits::delete_row(c, a, p, input)
+    })
+    .await;
     let asked = Asked {
         kind,
         op: RowOp::Delete,
@@ -216,12 +213,7 @@ async fn draft_row(
     kind: &'static KindDef,
     element: &str,
 ) -> AppResult<(serde_json::Value, serde_json::Value)> {
-    let (actor, ctx): (_, ProjectCtx) = (access.me.actor(), access.ctx.clone());
-    let circuit = state
-        .op(move |conn| circuits::draft(conn, &actor, &ctx))
-        .await?
-        .data_json
-        .0;
+    let circuit = run(state, access, circuits::draft).await?.data_json.0;
     let el = edit::find(&circuit, kind, element)
         .cloned()
         .ok_or(AppError::NotFound)?;

@@ -5,8 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::super::redirect;
-use super::done;
 use super::editor::{PageInput, SaveView, refused_page};
+use super::{done, run};
 use crate::ops::OpError;
 use crate::ops::circuits::{self, SaveDraft};
 use crate::web::AppState;
@@ -35,11 +35,7 @@ pub async fn save(
         message: message.clone(),
         confirm_base: form.confirm_base.trim().parse().ok(),
     };
-    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
-    let error = match state
-        .op(move |conn| circuits::save(conn, &actor, &ctx, input))
-        .await
-    {
+    let error = match run(&state, &access, |c, a, p| circuits::save(c, a, p, input)).await {
         Ok(v) => {
             flash(
                 &session,
@@ -73,10 +69,7 @@ pub async fn discard(
     session: Session,
     access: ProjectAccess,
 ) -> AppResult<HttpResponse> {
-    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
-    let number = state
-        .op(move |conn| circuits::discard(conn, &actor, &ctx))
-        .await?;
+    let number = run(&state, &access, circuits::discard).await?;
     let message = match number {
         Some(n) => format!("Draft discarded: it is version {n} again."),
         None => "Draft discarded: the circuit is empty again.".into(),

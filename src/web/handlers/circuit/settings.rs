@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 
 use super::super::redirect;
 use super::editor::{PageInput, refused_page};
-use super::form_map;
+use super::{form_map, run};
 use crate::ops::OpError;
 use crate::ops::circuits::{self, CircuitSettings};
 use crate::web::AppState;
@@ -26,10 +26,10 @@ pub async fn update_settings(
         name: name.clone(),
         frequency_hz: frequency_hz.clone(),
     };
-    let (actor, ctx) = (access.me.actor(), access.ctx.clone());
-    match state
-        .op(move |conn| circuits::update_settings(conn, &actor, &ctx, input))
-        .await
+    match run(&state, &access, |c, a, p| {
+        circuits::update_settings(c, a, p, input)
+    })
+    .await
     {
         Ok(()) => {
             flash(
