@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::Value;
 
 use super::super::{html, is_htmx, redirect};
 use super::diagram::PageQuery;
@@ -32,6 +33,24 @@ struct Asked {
     values: HashMap<String, String>,
 }
 
+impl Asked {
+    /// 404 for a kind that does not exist.
+    fn new(
+        kind: &str,
+        op: RowOp,
+        element: String,
+        values: HashMap<String, String>,
+    ) -> AppResult<Asked> {
+        let kind = kind_or_404(kind)?;
+        Ok(Asked {
+            kind,
+            op,
+            element,
+            values,
+        })
+    }
+}
+
 pub async fn add_row(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -40,19 +59,13 @@ pub async fn add_row(
     path: web::Path<(i64, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let kind = kind_or_404(&path.1)?;
     let values = form_map(form.into_inner());
+    let asked = Asked::new(&path.1, RowOp::Add, String::new(), values)?;
     let input = AddRow {
-        kind: kind.key.to_string(),
-        values: values.clone(),
+        kind: asked.kind.key.to_string(),
+        values: asked.values.clone(),
     };
     let result = run(&state, &access, |c, a, p| circuits::add_row(c, a, p, input)).await;
-    let asked = Asked {
-        kind,
-        op: RowOp::Add,
-        element: String::new(),
-        values,
-    };
     answer(&req, &state, &session, &access, asked, result).await
 }
 
@@ -64,24 +77,17 @@ pub async fn update_row(
     path: web::Path<(i64, String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let (_, kind_key, element) = path.into_inner();
-    let kind = kind_or_404(&kind_key)?;
-    let values = form_map(form.into_inner());
+    let (_, kind, element) = path.into_inner();
+    let asked = Asked::new(&kind, RowOp::Update, element, form_map(form.into_inner()))?;
     let input = UpdateRow {
-        kind: kind.key.to_string(),
-        element: element.clone(),
-        values: values.clone(),
+        kind: asked.kind.key.to_string(),
+        element: asked.element.clone(),
+        values: asked.values.clone(),
     };
     let result = run(&state, &access, |c, a, p| {
         circuits::update_row(c, a, p, input)
     })
     .await;
-    let asked = Asked {
-        kind,
-        op: RowOp::Update,
-        element,
-        values,
-    };
     answer(&req, &state, &session, &access, asked, result).await
 }
 
@@ -92,22 +98,16 @@ pub async fn delete_row(
     access: ProjectAccess,
     path: web::Path<(i64, String, String)>,
 ) -> AppResult<HttpResponse> {
-    let (_, kind_key, element) = path.into_inner();
-    let kind = kind_or_404(&kind_key)?;
+    let (_, kind, element) = path.into_inner();
+    let asked = Asked::new(&kind, RowOp::Delete, element, HashMap::new())?;
     let input = DeleteRow {
-        kind: kind.key.to_string(),
-        element: element.clone(),
+        kind: asked.kind.key.to_string(),
+        element: asked.element.clone(),
     };
     let result = run(&state, &access, |c, a, p| {
         circuits::delete_row(c, a, p, input)
     })
     .await;
-    let asked = Asked {
-        kind,
-        op: RowOp::Delete,
-        element,
-        values: HashMap::new(),
-    };
     answer(&req, &state, &session, &access, asked, result).await
 }
 
@@ -206,18 +206,54 @@ async fn done(
     Ok(html(body))
 }
 
-/// The draft (404 without the row `element` of `kind`), for the edit and display rows.
-async fn draft_row(
-    state: &AppState,
-    access: &ProjectAccess,
+/// A row of the draft, for the edit and display rows.
+struct DraftRow {
     kind: &'static KindDef,
-    element: &str,
-) -> AppResult<(serde_json::Value, serde_json::Value)> {
-    let circuit = run(state, access, circuits::draft).await?.data_json.0;
-    let el = edit::find(&circuit, kind, element)
-        .cloned()
-        .ok_or(AppError::NotFound)?;
-    Ok((circuit, el))
+    id: String,
+    circuit: Value,
+    element: Value,
+}
+
+impl DraftRow {
+    /// The row the path names (404 for an unknown kind or a row that is not there).
+    async fn load(
+        state: &AppState,
+        access: &ProjectAccess,
+        path: web::Path<(i64, String, String)>,
+    ) -> AppResult<DraftRow> {
+        let (_, kind, id) = path.into_inner();
+        let kind = kind_or_404(&kind)?;
+        let circuit = run(state, access, circuits::draft).await?.data_json.0;
+        let element = edit::find(&circuit, kind, &id)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        Ok(DraftRow {
+            kind,
+            id,
+            circuit,
+            element,
+        })
+    }
+
+    /// The row with its problems (as an htmx fragment), with its edit form when `form` is
+    /// given.
+    fn fragment(
+        &self,
+        session: &Session,
+        access: &ProjectAccess,
+        form: Option<&FormState>,
+    ) -> AppResult<HttpResponse> {
+        let (kind, el) = (self.kind, &self.element);
+        let t = TableCtx::editor(access.project_id(), true, "");
+        let idx = circuits::check(&self.circuit);
+        let probs = idx.row(kind.key, &self.id);
+        let mut r = row_view(&t, kind, el, probs, &self.circuit, None);
+        if let Some(form) = form {
+            r.form = Some(form_view(&t, kind, Some(el), form, probs));
+        }
+        let csrf = crate::auth::csrf::token(session);
+        Ok(html(RowFragment::alone(csrf, r)?))
+    }
 }
 
 /// The edit form of a row (htmx), or the editor page with that row being edited.
@@ -228,32 +264,24 @@ pub async fn edit_row(
     access: ProjectAccess,
     path: web::Path<(i64, String, String)>,
 ) -> AppResult<HttpResponse> {
-    let (_, kind_key, element) = path.into_inner();
-    let kind = kind_or_404(&kind_key)?;
-    let (circuit, el) = draft_row(&state, &access, kind, &element).await?;
-    let form_state = FormState {
+    let row = DraftRow::load(&state, &access, path).await?;
+    let form = FormState {
         values: None,
         errors: FieldErrors::new(),
         message: None,
     };
-    if !is_htmx(&req) {
-        let input = PageInput {
-            editing: Some(Editing::Row {
-                kind,
-                id: element,
-                state: form_state,
-            }),
-            ..Default::default()
-        };
-        return Ok(html(render_editor(&state, &session, &access, input).await?));
+    if is_htmx(&req) {
+        return row.fragment(&session, &access, Some(&form));
     }
-    let idx = circuits::check(&circuit);
-    let t = TableCtx::editor(access.project_id(), true, "");
-    let probs = idx.row(kind.key, &element);
-    let mut r = row_view(&t, kind, &el, probs, &circuit, None);
-    r.form = Some(form_view(&t, kind, Some(&el), &form_state, probs));
-    let csrf = crate::auth::csrf::token(&session);
-    Ok(html(RowFragment::alone(csrf, r)?))
+    let input = PageInput {
+        editing: Some(Editing::Row {
+            kind: row.kind,
+            id: row.id,
+            state: form,
+        }),
+        ..Default::default()
+    };
+    Ok(html(render_editor(&state, &session, &access, input).await?))
 }
 
 /// A row as displayed (htmx: Cancel of an edit form); without htmx, back to the editor.
@@ -264,19 +292,13 @@ pub async fn show_row(
     access: ProjectAccess,
     path: web::Path<(i64, String, String)>,
 ) -> AppResult<HttpResponse> {
-    let (_, kind_key, element) = path.into_inner();
-    let kind = kind_or_404(&kind_key)?;
-    let (circuit, el) = draft_row(&state, &access, kind, &element).await?;
-    if !is_htmx(&req) {
-        return Ok(redirect(&format!(
-            "/projects/{}/editor#{}",
-            access.project_id(),
-            row_dom_id(kind.key, &element)
-        )));
+    let row = DraftRow::load(&state, &access, path).await?;
+    if is_htmx(&req) {
+        return row.fragment(&session, &access, None);
     }
-    let idx = circuits::check(&circuit);
-    let t = TableCtx::editor(access.project_id(), true, "");
-    let r = row_view(&t, kind, &el, idx.row(kind.key, &element), &circuit, None);
-    let csrf = crate::auth::csrf::token(&session);
-    Ok(html(RowFragment::alone(csrf, r)?))
+    Ok(redirect(&format!(
+        "/projects/{}/editor#{}",
+        access.project_id(),
+        row_dom_id(row.kind.key, &row.id)
+    )))
 }
