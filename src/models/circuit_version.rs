@@ -172,6 +172,32 @@ pub fn author_name(conn: &mut DbConn, version: &CircuitVersion) -> QueryResult<S
         .first(conn)
 }
 
+/// Version `number` of the project with its author's name.
+pub fn with_author(
+    conn: &mut DbConn,
+    project_id: i64,
+    number: i32,
+) -> QueryResult<Option<(CircuitVersion, String)>> {
+    let Some(v) = find_by_number(conn, project_id, number)? else {
+        return Ok(None);
+    };
+    let author = author_name(conn, &v)?;
+    Ok(Some((v, author)))
+}
+
+/// Version `number` of the project with its author's name, and the project's newest version.
+pub fn with_author_and_latest(
+    conn: &mut DbConn,
+    project_id: i64,
+    number: i32,
+) -> QueryResult<Option<(CircuitVersion, String, Option<CircuitVersion>)>> {
+    let Some((v, author)) = with_author(conn, project_id, number)? else {
+        return Ok(None);
+    };
+    let latest = latest(conn, project_id)?;
+    Ok(Some((v, author, latest)))
+}
+
 /// A version for lists: everything but the circuit, with its author's name and the number
 /// of elements of each kind (counted by the database, without loading the circuit).
 #[derive(Debug, Clone, Serialize)]

@@ -72,15 +72,7 @@ pub fn create(
         ))
         .returning(projects::all_columns)
         .get_result(conn)?;
-    diesel::insert_into(project_members::table)
-        .values((
-            project_members::project_id.eq(project.id),
-            project_members::user_id.eq(creator_id),
-            project_members::role.eq("owner"),
-            project_members::created_at.eq(t),
-            project_members::updated_at.eq(t),
-        ))
-        .execute(conn)?;
+    insert_membership(conn, project.id, creator_id, "owner", t)?;
     Ok(project)
 }
 
@@ -358,45 +350,33 @@ pub fn members(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<Member>> {
     Ok(members)
 }
 
-/// Why a membership change is refused.
-#[derive(Debug, thiserror::Error)]
-pub enum MemberError {
-    #[error("{0}")]
-    Refused(&'static str),
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
-}
-
-/// Adds an active user of the same company as a member.
-pub fn add_member(
+/// Adds a member (the caller checks who may be added: see `ops::members`).
+pub fn insert_member(
     conn: &mut DbConn,
-    project: &Project,
+    project_id: i64,
     user_id: i64,
     role: &str,
-) -> Result<Member, MemberError> {
-    // One message for a missing, inactive or other tenant's user: an id never confirms that
-    // a user of another company exists.
-    let refused = || MemberError::Refused("Choose an active user of your company.");
-    let user = super::user::find(conn, user_id)?.ok_or_else(refused)?;
-    if user.company_id != project.company_id || !user.is_active {
-        return Err(refused());
-    }
-    if member_role(conn, project.id, user_id)?.is_some() {
-        return Err(MemberError::Refused(
-            "This user is already a member; change their role instead.",
-        ));
-    }
-    let t = crate::util::now();
+) -> QueryResult<()> {
+    insert_membership(conn, project_id, user_id, role, crate::util::now())
+}
+
+fn insert_membership(
+    conn: &mut DbConn,
+    project_id: i64,
+    user_id: i64,
+    role: &str,
+    t: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(project_members::table)
         .values((
-            project_members::project_id.eq(project.id),
+            project_members::project_id.eq(project_id),
             project_members::user_id.eq(user_id),
             project_members::role.eq(role),
             project_members::created_at.eq(t),
             project_members::updated_at.eq(t),
         ))
-        .execute(conn)?;
-    find_member(conn, project.id, user_id)?.ok_or(MemberError::Refused("The member was not added."))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn find_member(
@@ -412,7 +392,7 @@ pub fn find_member(
 /// Locks the project row until the end of the caller's transaction (PostgreSQL; SQLite's
 /// write transaction already excludes other writers), so that membership checks such as the
 /// last-owner rule see every concurrent change.
-fn lock(conn: &mut DbConn, project_id: i64) -> QueryResult<()> {
+pub fn lock(conn: &mut DbConn, project_id: i64) -> QueryResult<()> {
     if conn.kind() == crate::db::BackendKind::Postgres {
         diesel::sql_query("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
             .bind::<diesel::sql_types::BigInt, _>(project_id)
@@ -421,7 +401,8 @@ fn lock(conn: &mut DbConn, project_id: i64) -> QueryResult<()> {
     Ok(())
 }
 
-fn owner_count(conn: &mut DbConn, project_id: i64) -> QueryResult<i64> {
+/// How many owners the project has.
+pub fn owner_count(conn: &mut DbConn, project_id: i64) -> QueryResult<i64> {
     project_members::table
         .filter(project_members::project_id.eq(project_id))
         .filter(project_members::role.eq("owner"))
@@ -429,24 +410,13 @@ fn owner_count(conn: &mut DbConn, project_id: i64) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Changes a member's role; the last owner cannot stop being one. Call inside a write
-/// transaction: the project row is locked, so two owners demoting each other at once cannot
-/// both succeed.
-pub fn set_member_role(
+/// Sets a member's role (the last-owner rule is the caller's: see `ops::members`).
+pub fn update_member_role(
     conn: &mut DbConn,
     project_id: i64,
     user_id: i64,
     role: &str,
-) -> Result<(Member, Member), MemberError> {
-    lock(conn, project_id)?;
-    let before = find_member(conn, project_id, user_id)?.ok_or(MemberError::Refused(
-        "This user is not a member of the project.",
-    ))?;
-    if before.role == "owner" && role != "owner" && owner_count(conn, project_id)? <= 1 {
-        return Err(MemberError::Refused(
-            "A project always keeps at least one owner: make someone else owner first.",
-        ));
-    }
+) -> QueryResult<()> {
     diesel::update(
         project_members::table
             .filter(project_members::project_id.eq(project_id))
@@ -456,41 +426,23 @@ pub fn set_member_role(
         project_members::role.eq(role),
         project_members::updated_at.eq(crate::util::now()),
     ))
-    .execute(conn)?;
-    let after = Member {
-        role: role.to_string(),
-        ..before.clone()
-    };
-    Ok((before, after))
+    .execute(conn)
+    .map(|_| ())
 }
 
-/// Removes a member; the last owner cannot be removed. Call inside a write transaction (the
-/// project row is locked, as for [`set_member_role`]).
-pub fn remove_member(
-    conn: &mut DbConn,
-    project_id: i64,
-    user_id: i64,
-) -> Result<Member, MemberError> {
-    lock(conn, project_id)?;
-    let before = find_member(conn, project_id, user_id)?.ok_or(MemberError::Refused(
-        "This user is not a member of the project.",
-    ))?;
-    if before.role == "owner" && owner_count(conn, project_id)? <= 1 {
-        return Err(MemberError::Refused(
-            "A project always keeps at least one owner: make someone else owner first.",
-        ));
-    }
+/// Removes a member (the last-owner rule is the caller's: see `ops::members`).
+pub fn delete_member(conn: &mut DbConn, project_id: i64, user_id: i64) -> QueryResult<()> {
     diesel::delete(
         project_members::table
             .filter(project_members::project_id.eq(project_id))
             .filter(project_members::user_id.eq(user_id)),
     )
-    .execute(conn)?;
-    Ok(before)
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Active users of the company who are not members yet (for the add-member form).
-pub fn candidates(conn: &mut DbConn, project: &Project) -> QueryResult<Vec<(i64, String, String)>> {
+pub fn candidates(conn: &mut DbConn, project: &Project) -> QueryResult<Vec<Candidate>> {
     use crate::db::schema::users;
     users::table
         .filter(users::company_id.eq(project.company_id))
@@ -506,4 +458,23 @@ pub fn candidates(conn: &mut DbConn, project: &Project) -> QueryResult<Vec<(i64,
         .order(users::name.asc())
         .select((users::id, users::name, users::username))
         .load(conn)
+}
+
+/// A user who could be added: id, name, username.
+pub type Candidate = (i64, String, String);
+
+/// The members, and the users who could be added when `with_candidates` (for those who manage
+/// the project).
+pub fn members_and_candidates(
+    conn: &mut DbConn,
+    project: &Project,
+    with_candidates: bool,
+) -> QueryResult<(Vec<Member>, Vec<Candidate>)> {
+    let members = members(conn, project.id)?;
+    let candidates = if with_candidates {
+        candidates(conn, project)?
+    } else {
+        Vec::new()
+    };
+    Ok((members, candidates))
 }

@@ -23,6 +23,8 @@ pub enum OpError {
     #[error(transparent)]
     Circuit(#[from] super::circuits::CircuitRefusal),
     #[error(transparent)]
+    Version(#[from] super::versions::VersionRefusal),
+    #[error(transparent)]
     Simulation(#[from] super::simulations::SimulationRefusal),
     #[error(transparent)]
     Account(#[from] super::accounts::AccountRefusal),

@@ -7,15 +7,16 @@ use askama::Template;
 use super::audit::{EntryView, view};
 use super::html;
 use crate::auth::permissions;
+use crate::models::dashboard::{self, DashboardQuery};
 use crate::models::license::LicenseState;
-use crate::models::{audit, project};
+use crate::models::project::Viewer;
 use crate::web::AppState;
 use crate::web::errors::AppResult;
 use crate::web::extractors::CurrentUser;
-use crate::web::page::Page;
+use crate::web::page::{Page, local_time};
 
 #[derive(Template)]
-#[template(path = "dashboard.html")]
+#[template(path = "dashboard/show.html")]
 struct DashboardPage {
     page: Page,
     company_name: String,
@@ -39,29 +40,20 @@ pub async fn show(
     me: CurrentUser,
 ) -> AppResult<HttpResponse> {
     let can_audit = me.can(permissions::AUDIT_READ);
-    let (company_id, user_id) = (me.company_id(), me.user.id);
     let can_read_projects = me.can(permissions::PROJECTS_READ);
-    let viewer = project::Viewer {
-        company_id,
-        user_id,
-        read_all: me.can(permissions::PROJECTS_READ_ALL),
+    // Readers of the audit trail see the company's activity; others their own.
+    let query = DashboardQuery {
+        company_id: me.company_id(),
+        user_id: me.user.id,
+        own_activity_only: !can_audit,
+        projects: can_read_projects.then(|| Viewer {
+            company_id: me.company_id(),
+            user_id: me.user.id,
+            read_all: me.can(permissions::PROJECTS_READ_ALL),
+        }),
     };
-    let (rows, roles, (projects, project_total)) = state
-        .db(move |conn| {
-            // Readers of the audit trail see the company's activity; others their own.
-            let filter = audit::Filter {
-                user_id: (!can_audit).then_some(user_id),
-                ..Default::default()
-            };
-            let (rows, _) = audit::page(conn, company_id, &filter, None, 10)?;
-            let roles = crate::models::role::role_names_for_user(conn, user_id)?;
-            let projects = if can_read_projects {
-                project::list(conn, viewer, &project::ListQuery::default())?
-            } else {
-                (Vec::new(), 0)
-            };
-            Ok((rows, roles, projects))
-        })
+    let data = state
+        .db(move |conn| Ok(dashboard::load(conn, &query)?))
         .await?;
     let (license_line, license_ok) = match me.license_state() {
         LicenseState::Active { plan, days_left } => (
@@ -81,11 +73,16 @@ pub async fn show(
         company_code: me.company.code.clone(),
         license_line,
         license_ok,
-        roles: roles.into_iter().map(|r| r.replace('_', " ")).collect(),
-        activity: rows.iter().map(|r| view(r, &tz)).collect(),
+        roles: data
+            .roles
+            .into_iter()
+            .map(|r| r.replace('_', " "))
+            .collect(),
+        activity: data.activity.iter().map(|r| view(r, &tz)).collect(),
         activity_is_company: can_audit,
         can_audit,
-        projects: projects
+        projects: data
+            .projects
             .into_iter()
             .take(5)
             .map(|l| {
@@ -93,11 +90,11 @@ pub async fn show(
                     l.project.id,
                     l.project.name,
                     l.project.status,
-                    crate::web::page::local_time(&l.project.updated_at, &tz),
+                    local_time(&l.project.updated_at, &tz),
                 )
             })
             .collect(),
-        project_total,
+        project_total: data.project_total,
         can_read_projects,
         can_create_projects: me.can(permissions::PROJECTS_WRITE),
     };

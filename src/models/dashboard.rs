@@ -1,0 +1,46 @@
+//! The dashboard as a read model: recent audit entries, the user's roles and the most recently
+//! changed projects they may see.
+
+use diesel::QueryResult;
+
+use super::{audit, project, role};
+use crate::db::DbConn;
+
+/// What the dashboard shows of the company.
+pub struct Dashboard {
+    /// The ten newest audit entries (the company's, or only the user's own).
+    pub activity: Vec<audit::Listed>,
+    pub roles: Vec<String>,
+    /// The first page of the project list (newest change first) and how many there are.
+    pub projects: Vec<project::Listed>,
+    pub project_total: i64,
+}
+
+/// What to read.
+pub struct DashboardQuery {
+    pub company_id: i64,
+    pub user_id: i64,
+    /// Only the user's own activity (they may not read the company's audit trail).
+    pub own_activity_only: bool,
+    /// Whose projects, when the user may read projects at all.
+    pub projects: Option<project::Viewer>,
+}
+
+pub fn load(conn: &mut DbConn, q: &DashboardQuery) -> QueryResult<Dashboard> {
+    let filter = audit::Filter {
+        user_id: q.own_activity_only.then_some(q.user_id),
+        ..Default::default()
+    };
+    let (activity, _) = audit::page(conn, q.company_id, &filter, None, 10)?;
+    let roles = role::role_names_for_user(conn, q.user_id)?;
+    let (projects, project_total) = match q.projects {
+        Some(viewer) => project::list(conn, viewer, &project::ListQuery::default())?,
+        None => (Vec::new(), 0),
+    };
+    Ok(Dashboard {
+        activity,
+        roles,
+        projects,
+        project_total,
+    })
+}
