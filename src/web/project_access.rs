@@ -9,7 +9,6 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 pub use crate::ops::access::{Capability, ProjectCtx, ProjectFlags};
 
-use crate::models::audit::Entry;
 use crate::web::AppState;
 use crate::web::errors::AppError;
 use crate::web::extractors::CurrentUser;
@@ -60,23 +59,5 @@ pub async fn load(
     let actor = me.actor();
     Ok(state
         .op(move |conn| ProjectCtx::load(conn, &actor, project_id))
-        .await?)
-}
-
-/// Denies a change the user may not make here, recording the denial (transitional: operations
-/// check this themselves).
-pub async fn require_to_change(
-    state: &AppState,
-    me: &CurrentUser,
-    ctx: &ProjectCtx,
-    cap: Capability,
-    entry: Entry,
-) -> Result<(), AppError> {
-    if ctx.can(cap) {
-        return Ok(());
-    }
-    let (actor, ctx) = (me.actor(), ctx.clone());
-    Ok(state
-        .op(move |conn| ctx.require(conn, &actor, cap, entry))
         .await?)
 }
