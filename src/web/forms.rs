@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::ops::input::FieldErrors as FormErrors;
 pub use crate::ops::input::{
     has_control, name_problem, valid_email, valid_timezone, valid_username,
 };

@@ -18,9 +18,9 @@ use crate::circuit_edit::edit;
 use crate::circuit_edit::problems::ProblemIndex;
 use crate::models::project::Project;
 use crate::ops::circuits::{self, EditorState};
+use crate::ops::input::FieldErrors;
 use crate::web::AppState;
 use crate::web::errors::AppResult;
-use crate::web::forms::FormErrors;
 use crate::web::page::{Page, local_time};
 use crate::web::project_access::{ProjectAccess, ProjectCtx, ProjectFlags};
 
@@ -39,7 +39,7 @@ struct EditorPage {
     has_circuit: bool,
     circuit_name: String,
     frequency: String,
-    settings_errors: FormErrors,
+    settings_errors: FieldErrors,
     status: StatusView,
     tables: Tables,
     save: SaveView,
@@ -80,7 +80,7 @@ pub(super) struct ImportView {
 #[derive(Default)]
 pub(super) struct PageInput {
     pub editing: Option<Editing>,
-    pub settings_errors: FormErrors,
+    pub settings_errors: FieldErrors,
     pub settings_values: Option<(String, String)>,
     pub save: SaveView,
     pub import: ImportView,

@@ -9,11 +9,12 @@ use askama::Template;
 use crate::auth::permissions as perm;
 use crate::examples::{EXAMPLES, Example};
 use crate::ops::OpError;
+use crate::ops::input::FieldErrors;
 use crate::ops::projects::{self, CircuitFile, CreateProject, ProjectRefusal};
 use crate::web::AppState;
 use crate::web::errors::AppResult;
 use crate::web::extractors::CurrentUser;
-use crate::web::forms::{FormErrors, UploadForm, read_upload};
+use crate::web::forms::{UploadForm, read_upload};
 use crate::web::handlers::{html, html_status, redirect};
 use crate::web::page::{Page, flash};
 
@@ -34,7 +35,7 @@ struct NewProjectForm {
 struct NewPage {
     page: Page,
     form: NewProjectForm,
-    errors: FormErrors,
+    errors: FieldErrors,
     examples: &'static [Example],
     /// Problems of an uploaded circuit, listed under the form.
     problems: Vec<String>,
@@ -45,7 +46,7 @@ impl NewPage {
         session: &Session,
         me: &CurrentUser,
         form: NewProjectForm,
-        errors: FormErrors,
+        errors: FieldErrors,
         problems: Vec<String>,
     ) -> Self {
         NewPage {
@@ -65,7 +66,7 @@ pub async fn new_form(session: Session, me: CurrentUser) -> AppResult<HttpRespon
         example: EXAMPLES[0].id.into(),
         ..Default::default()
     };
-    let view = NewPage::new(&session, &me, form, FormErrors::default(), Vec::new());
+    let view = NewPage::new(&session, &me, form, FieldErrors::default(), Vec::new());
     Ok(html(view.render()?))
 }
 
@@ -133,7 +134,7 @@ pub async fn create(
             message,
             problems,
         })) => {
-            let mut errors = FormErrors::default();
+            let mut errors = FieldErrors::default();
             errors.add(field, message);
             (errors, problems)
         }

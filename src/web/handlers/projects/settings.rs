@@ -10,10 +10,10 @@ use serde::Deserialize;
 use super::tab_page;
 use crate::models::project::{self, Project};
 use crate::ops::OpError;
+use crate::ops::input::FieldErrors;
 use crate::ops::projects::{self as ops, ProjectRefusal, ProjectSettings};
 use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
-use crate::web::forms::FormErrors;
 use crate::web::handlers::{html, html_status, redirect};
 use crate::web::page::{Page, flash};
 use crate::web::project_access::{Capability, ProjectAccess, ProjectFlags};
@@ -38,7 +38,7 @@ struct SettingsPage {
     tab: &'static str,
     flags: ProjectFlags,
     form: SettingsForm,
-    errors: FormErrors,
+    errors: FieldErrors,
     statuses: &'static [&'static str],
 }
 
@@ -47,7 +47,7 @@ impl SettingsPage {
         session: &Session,
         access: ProjectAccess,
         form: SettingsForm,
-        errors: FormErrors,
+        errors: FieldErrors,
     ) -> Self {
         let ProjectAccess { me, ctx } = access;
         SettingsPage {
@@ -72,7 +72,7 @@ pub async fn form(session: Session, access: ProjectAccess) -> AppResult<HttpResp
         description: p.description.clone(),
         status: p.status.clone(),
     };
-    let view = SettingsPage::new(&session, access, form, FormErrors::default());
+    let view = SettingsPage::new(&session, access, form, FieldErrors::default());
     Ok(html(view.render()?))
 }
 

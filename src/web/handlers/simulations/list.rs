@@ -11,11 +11,11 @@ use super::run::RunFormView;
 use crate::models::module::{self, OfferedType};
 use crate::models::project::Project;
 use crate::models::simulation::Listed;
+use crate::ops::input::FieldErrors;
 use crate::ops::simulations::{self as sims, RunSimulation};
 use crate::report::format::{case_short, duration_label, status_label};
 use crate::web::AppState;
 use crate::web::errors::AppResult;
-use crate::web::forms::FormErrors;
 use crate::web::page::{Page, local_time};
 use crate::web::project_access::{ProjectAccess, ProjectFlags};
 
@@ -133,7 +133,7 @@ pub async fn list(
     }
     let run = found.run.map(|choices| {
         let form = RunSimulation::defaults(None, None);
-        RunFormView::new(project_id, choices, form, FormErrors::default(), true, &tz)
+        RunFormView::new(project_id, choices, form, FieldErrors::default(), true, &tz)
     });
     let page = ListPage {
         page: super::page(

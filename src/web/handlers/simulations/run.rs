@@ -12,10 +12,10 @@ use super::super::{html, html_status, redirect};
 use crate::models::module::OfferedType;
 use crate::models::project::Project;
 use crate::ops::OpError;
+use crate::ops::input::FieldErrors;
 use crate::ops::simulations::{self as sims, RunChoices, RunSimulation};
 use crate::web::AppState;
 use crate::web::errors::AppResult;
-use crate::web::forms::FormErrors;
 use crate::web::page::{Page, local_time};
 use crate::web::project_access::{ProjectAccess, ProjectFlags};
 
@@ -23,7 +23,7 @@ use crate::web::project_access::{ProjectAccess, ProjectFlags};
 pub struct RunFormView {
     pub action: String,
     pub form: RunSimulation,
-    pub errors: FormErrors,
+    pub errors: FieldErrors,
     pub types: Vec<OfferedType>,
     pub versions: Vec<(i32, String)>,
     pub faults: Vec<(&'static str, &'static str)>,
@@ -47,7 +47,7 @@ impl RunFormView {
         project_id: i64,
         choices: RunChoices,
         mut form: RunSimulation,
-        errors: FormErrors,
+        errors: FieldErrors,
         compact: bool,
         tz: &str,
     ) -> RunFormView {
@@ -144,7 +144,7 @@ pub async fn new_form(
         access.project_id(),
         choices,
         form,
-        FormErrors::default(),
+        FieldErrors::default(),
         false,
         &access.me.user.timezone,
     );
