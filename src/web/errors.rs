@@ -18,9 +18,6 @@ pub enum AppError {
     SignInRequired { next: String },
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// The request is fine but the data's state refuses it (an archived project ...).
-    #[error("conflict: {0}")]
-    Conflict(String),
     #[error("database error: {0}")]
     Db(#[from] diesel::result::Error),
     #[error("database unavailable: {0}")]
@@ -80,7 +77,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) | AppError::Refused(_) => StatusCode::CONFLICT,
+            AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -106,7 +103,6 @@ impl ResponseError for AppError {
             ),
             AppError::Forbidden => ("Not allowed", "Your role does not allow this.".into()),
             AppError::BadRequest(m) => ("Bad request", m.clone()),
-            AppError::Conflict(m) => ("Not possible now", m.clone()),
             AppError::Refused(e) => ("Not possible now", e.to_string()),
             AppError::Pool(e) => {
                 tracing::error!(error = %e, "database unavailable");
