@@ -65,6 +65,11 @@ pub struct Page {
 }
 
 impl Page {
+    /// A page of the signed-out area (sign-in, sign-up, one-time links): no navigation.
+    pub fn anonymous(session: &Session, title: impl Into<String>) -> Page {
+        Page::new(session, title, None, "")
+    }
+
     /// `section` is the href of the navigation entry to mark as current.
     pub fn new(
         session: &Session,

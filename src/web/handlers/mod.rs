@@ -51,6 +51,14 @@ pub fn html_status(status: actix_web::http::StatusCode, body: String) -> HttpRes
         .body(body)
 }
 
+/// A page or fragment rendered with this status (200, or 422 for a form shown again ...).
+pub fn render(
+    status: actix_web::http::StatusCode,
+    page: &impl askama::Template,
+) -> Result<HttpResponse, AppError> {
+    Ok(html_status(status, page.render()?))
+}
+
 /// Post/redirect/get: 303 to `location`.
 pub fn redirect(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

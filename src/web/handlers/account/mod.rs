@@ -8,20 +8,16 @@ pub mod sessions;
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/account", web::get().to(profile::profile_form))
-        .route("/account/profile", web::post().to(profile::update_profile))
-        .route("/account/password", web::get().to(password::password_form))
-        .route(
-            "/account/password",
-            web::post().to(password::change_password),
-        )
-        .route("/account/sessions", web::get().to(sessions::sessions))
-        .route(
-            "/account/sessions/revoke-others",
-            web::post().to(sessions::revoke_others),
-        )
-        .route(
-            "/account/sessions/{public_id}/revoke",
-            web::post().to(sessions::revoke),
-        );
+    use sessions::{revoke, revoke_others};
+    // Inside the scope an unknown path still gets the app's own 404 page.
+    cfg.service(
+        web::scope("/account")
+            .route("", web::get().to(profile::profile_form))
+            .route("/profile", web::post().to(profile::update_profile))
+            .route("/password", web::get().to(password::password_form))
+            .route("/password", web::post().to(password::change_password))
+            .route("/sessions", web::get().to(sessions::sessions))
+            .route("/sessions/revoke-others", web::post().to(revoke_others))
+            .route("/sessions/{public_id}/revoke", web::post().to(revoke)),
+    );
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::super::{html_status, redirect};
+use super::super::{redirect, render};
 use super::link_refused;
 use crate::models::RequestMeta;
 use crate::ops::OpError;
@@ -25,30 +25,16 @@ struct ForgotPage {
     sent: bool,
 }
 
-fn forgot_page(
-    session: &Session,
-    status: StatusCode,
-    email: String,
-    errors: FieldErrors,
-    sent: bool,
-) -> AppResult<HttpResponse> {
-    let page = ForgotPage {
-        page: Page::new(session, "Reset your password", None, ""),
-        email,
-        errors,
-        sent,
-    };
-    Ok(html_status(status, page.render()?))
-}
+const FORGOT: &str = "Reset your password";
 
 pub async fn forgot_form(session: Session) -> AppResult<HttpResponse> {
-    forgot_page(
-        &session,
-        StatusCode::OK,
-        String::new(),
-        FieldErrors::default(),
-        false,
-    )
+    let page = ForgotPage {
+        page: Page::anonymous(&session, FORGOT),
+        email: String::new(),
+        errors: FieldErrors::default(),
+        sent: false,
+    };
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Deserialize)]
@@ -64,13 +50,13 @@ pub async fn forgot(
 ) -> AppResult<HttpResponse> {
     let request = ResetRequest::new(&form.email);
     if let Err(OpError::Invalid(errors)) = request.check() {
-        return forgot_page(
-            &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            request.email,
+        let page = ForgotPage {
+            page: Page::anonymous(&session, FORGOT),
+            email: request.email,
             errors,
-            false,
-        );
+            sent: false,
+        };
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let email = request.email.clone();
     // The lookup, the token and the mail happen after the answer is sent, so known and unknown
@@ -88,13 +74,13 @@ pub async fn forgot(
             Ok(Some(mail)) => mail.send_later(&state.mailer),
         }
     });
-    forgot_page(
-        &session,
-        StatusCode::OK,
+    let page = ForgotPage {
+        page: Page::anonymous(&session, FORGOT),
         email,
-        FieldErrors::default(),
-        true,
-    )
+        errors: FieldErrors::default(),
+        sent: true,
+    };
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Template)]
@@ -105,18 +91,15 @@ struct ResetPage {
     errors: FieldErrors,
 }
 
-fn reset_page(
-    session: &Session,
-    status: StatusCode,
-    token: String,
-    errors: FieldErrors,
-) -> AppResult<HttpResponse> {
-    let page = ResetPage {
-        page: Page::new(session, "Choose a new password", None, ""),
-        token,
-        errors,
-    };
-    Ok(html_status(status, page.render()?))
+impl ResetPage {
+    fn new(session: &Session, token: String, errors: FieldErrors) -> Self {
+        let page = Page::anonymous(session, "Choose a new password");
+        ResetPage {
+            page,
+            token,
+            errors,
+        }
+    }
 }
 
 const ASK_AGAIN: (&str, &str) = ("/password/forgot", "Reset your password");
@@ -129,7 +112,10 @@ pub async fn reset_form(
     let token = token.into_inner();
     let t = token.clone();
     match state.op(move |conn| reset_op::check_link(conn, &t)).await {
-        Ok(()) => reset_page(&session, StatusCode::OK, token, FieldErrors::default()),
+        Ok(()) => render(
+            StatusCode::OK,
+            &ResetPage::new(&session, token, FieldErrors::default()),
+        ),
         Err(OpError::Account(r)) => link_refused(&session, &r, ASK_AGAIN),
         Err(e) => Err(e.into()),
     }
@@ -161,9 +147,10 @@ pub async fn reset(
             );
             Ok(redirect("/login"))
         }
-        Err(OpError::Invalid(errors)) => {
-            reset_page(&session, StatusCode::UNPROCESSABLE_ENTITY, token, errors)
-        }
+        Err(OpError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ResetPage::new(&session, token, errors),
+        ),
         Err(OpError::Account(r)) => link_refused(&session, &r, ASK_AGAIN),
         Err(e) => Err(e.into()),
     }

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::super::{html_status, redirect};
+use super::super::{redirect, render};
 use crate::models::RequestMeta;
 use crate::ops::OpError;
 use crate::ops::accounts::signup::{self, NewAccount};
@@ -23,30 +23,21 @@ struct RegisterPage {
     errors: FieldErrors,
 }
 
-fn register_page(
-    session: &Session,
-    status: StatusCode,
-    form: NewAccount,
-    errors: FieldErrors,
-) -> AppResult<HttpResponse> {
-    let page = RegisterPage {
-        page: Page::new(session, "Create a company account", None, ""),
-        form: form.without_password(),
-        errors,
-    };
-    Ok(html_status(status, page.render()?))
+impl RegisterPage {
+    /// The form, empty or again with `errors`; the password is never sent back.
+    fn new(session: &Session, form: NewAccount, errors: FieldErrors) -> Self {
+        let page = Page::anonymous(session, "Create a company account");
+        let form = form.without_password();
+        RegisterPage { page, form, errors }
+    }
 }
 
 pub async fn register_form(session: Session) -> AppResult<HttpResponse> {
     if session_user_id(&session).is_some() {
         return Ok(redirect("/"));
     }
-    register_page(
-        &session,
-        StatusCode::OK,
-        NewAccount::default(),
-        FieldErrors::default(),
-    )
+    let page = RegisterPage::new(&session, NewAccount::default(), FieldErrors::default());
+    render(StatusCode::OK, &page)
 }
 
 pub async fn register(
@@ -74,7 +65,8 @@ pub async fn register(
             Ok(redirect("/login"))
         }
         Err(OpError::Invalid(errors)) => {
-            register_page(&session, StatusCode::UNPROCESSABLE_ENTITY, input, errors)
+            let page = RegisterPage::new(&session, input, errors);
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),
     }

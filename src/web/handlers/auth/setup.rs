@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::super::{html_status, redirect};
+use super::super::{redirect, render};
 use crate::models::RequestMeta;
 use crate::ops::OpError;
 use crate::ops::accounts::setup;
@@ -27,20 +27,18 @@ struct SetupPage {
     errors: FieldErrors,
 }
 
-fn setup_page(
-    session: &Session,
-    status: StatusCode,
-    token: String,
-    form: NewAccount,
-    errors: FieldErrors,
-) -> AppResult<HttpResponse> {
-    let page = SetupPage {
-        page: Page::new(session, "Set up AmpFlux", None, ""),
-        token,
-        form: form.without_password(),
-        errors,
-    };
-    Ok(html_status(status, page.render()?))
+impl SetupPage {
+    /// The form, empty or again with `errors`; the password is never sent back.
+    fn new(session: &Session, token: String, form: NewAccount, errors: FieldErrors) -> Self {
+        let page = Page::anonymous(session, "Set up AmpFlux");
+        let form = form.without_password();
+        SetupPage {
+            page,
+            token,
+            form,
+            errors,
+        }
+    }
 }
 
 /// The setup form; a used, expired or unknown setup link is simply not there.
@@ -56,13 +54,8 @@ pub async fn form(
         company_name: "Platform operations".into(),
         ..NewAccount::default()
     };
-    setup_page(
-        &session,
-        StatusCode::OK,
-        token,
-        form,
-        FieldErrors::default(),
-    )
+    let page = SetupPage::new(&session, token, form, FieldErrors::default());
+    render(StatusCode::OK, &page)
 }
 
 pub async fn submit(
@@ -87,12 +80,9 @@ pub async fn submit(
             );
             Ok(redirect("/login"))
         }
-        Err(OpError::Invalid(errors)) => setup_page(
-            &session,
+        Err(OpError::Invalid(errors)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            token,
-            input,
-            errors,
+            &SetupPage::new(&session, token, input, errors),
         ),
         Err(e) => Err(e.into()),
     }
