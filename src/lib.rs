@@ -1,8 +1,8 @@
 //! AmpFlux: multi-tenant web application for IEC 60909 short-circuit studies.
 //!
 //! Data flows one way: `web`/`cli` → `ops` → `models` → `db`. `auth` holds passwords, sessions, CSRF and
-//! permissions; `mail` sends one-time links. `sc` is the IEC 60909 engine (pure, no I/O), and
-//! `sc_cli` its command line.
+//! permissions; `mail` sends one-time links. `sc` is the IEC 60909 engine (pure, no I/O);
+//! `cli::sc` is its command line.
 
 pub mod app;
 pub mod auth;
@@ -18,6 +18,5 @@ pub mod models;
 pub mod ops;
 pub mod report;
 pub mod sc;
-pub mod sc_cli;
 pub mod util;
 pub mod web;

@@ -364,7 +364,7 @@ mod tests {
 
     #[test]
     fn table_and_csv_list_every_bus() {
-        let text = include_str!("../tests/fixtures/sc/examples/substation.circuit.json");
+        let text = include_str!("../../tests/fixtures/sc/examples/substation.circuit.json");
         let parsed = crate::sc::parse_input(text).unwrap();
         let r = calculate(&parsed.circuit, &ScOptions::default()).unwrap();
         let t = table(&r);

@@ -1,4 +1,6 @@
-//! The `ampflux` command line: `serve` (default), `migrate`, `admin`, `audit verify`.
+//! The `ampflux` command line: `serve` (default), `migrate`, `admin`, `audit verify`, `sc`.
+
+pub mod sc;
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -38,7 +40,7 @@ enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
     /// IEC 60909 short-circuit calculation of a circuit or pandapower file.
-    Sc(crate::sc_cli::ScArgs),
+    Sc(sc::ScArgs),
 }
 
 #[derive(Subcommand)]
@@ -80,7 +82,7 @@ pub fn main() -> ExitCode {
         Command::Admin(cmd) => admin(cmd),
         Command::Audit(AuditCommand::Verify { company }) => verify(company),
         // Pure computation: no configuration or database.
-        Command::Sc(args) => Ok(crate::sc_cli::run(&args)),
+        Command::Sc(args) => Ok(sc::run(&args)),
     };
     match result {
         Ok(code) => code,
