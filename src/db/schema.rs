@@ -92,6 +92,7 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        invitation_id -> Nullable<BigInt>,
     }
 }
 
@@ -288,6 +289,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    teams (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, user_id) {
+        team_id -> BigInt,
+        user_id -> BigInt,
+        added_at -> Timestamp,
+        added_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    project_teams (project_id, team_id) {
+        project_id -> BigInt,
+        team_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role_id -> BigInt,
+        invited_by -> Nullable<BigInt>,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_user_id -> Nullable<BigInt>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    license_reminders (license_id, days_before) {
+        license_id -> BigInt,
+        days_before -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> companies (company_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -301,6 +357,14 @@ diesel::joinable!(project_members -> users (user_id));
 diesel::joinable!(circuit_versions -> projects (project_id));
 diesel::joinable!(simulations -> projects (project_id));
 diesel::joinable!(simulations -> circuit_versions (circuit_version_id));
+diesel::joinable!(teams -> companies (company_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(project_teams -> projects (project_id));
+diesel::joinable!(project_teams -> teams (team_id));
+diesel::joinable!(invitations -> roles (role_id));
+diesel::joinable!(invitations -> companies (company_id));
+diesel::joinable!(license_reminders -> licenses (license_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
@@ -321,4 +385,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     modules,
     simulations,
     company_revisions,
+    teams,
+    team_members,
+    project_teams,
+    invitations,
+    license_reminders,
 );

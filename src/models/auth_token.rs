@@ -43,6 +43,8 @@ pub struct AuthToken {
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The invitation an `invitation` token opens.
+    pub invitation_id: Option<i64>,
 }
 
 /// Ends every unused token of this user (or of no user, for setup) and purpose.

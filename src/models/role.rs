@@ -59,3 +59,17 @@ pub fn assign(
         .execute(conn)?;
     Ok(())
 }
+
+/// The permission strings of a role, by name (empty for an unknown role).
+pub fn permissions_of(conn: &mut DbConn, role_name: &str) -> QueryResult<Vec<String>> {
+    let lists: Vec<crate::db::json::JsonValue> = roles::table
+        .filter(roles::name.eq(role_name))
+        .select(roles::permissions)
+        .load(conn)?;
+    Ok(lists
+        .iter()
+        .filter_map(|l| l.as_array())
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_string))
+        .collect())
+}

@@ -130,7 +130,7 @@ impl ProjectCtx {
         entry: Entry,
     ) -> Result<(), OpError> {
         if self.can(cap) {
-            return Ok(());
+            return actor.require_writable(conn, entry.project(self.id()));
         }
         let archived = self.is_archived() && matches!(cap, Capability::Edit | Capability::Run);
         let mut entry = entry.project(self.id());

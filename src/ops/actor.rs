@@ -5,6 +5,7 @@ use crate::auth::permissions;
 use crate::db::{DbConn, write_tx};
 use crate::models::RequestMeta;
 use crate::models::audit::{self, Entry, Outcome};
+use crate::models::license::{self, License, LicenseState};
 
 use super::error::OpError;
 
@@ -15,9 +16,35 @@ pub struct Actor {
     pub company_id: i64,
     pub permissions: Vec<String>,
     pub meta: RequestMeta,
+    /// Why the company may not change anything now (its license is not active), or `None`.
+    /// Every change checks it: see [`Actor::require_to_change`] and [`Actor::require_writable`].
+    pub read_only: Option<String>,
+}
+
+/// Why a company with this license (its newest one) is read-only today, or `None`.
+pub fn read_only_reason(current: Option<&License>) -> Option<String> {
+    match license::state_of(current, crate::util::now().date()) {
+        LicenseState::Active { .. } => None,
+        LicenseState::Inactive { reason } => Some(reason),
+    }
 }
 
 impl Actor {
+    /// A shell command run on the server (`ampflux admin ...`): it acts as nobody, with every
+    /// permission of a company admin, and obeys the company's license like everyone else.
+    pub fn shell(conn: &mut DbConn, company_id: i64, meta: RequestMeta) -> Result<Actor, OpError> {
+        let current = license::current(conn, company_id)?;
+        let permissions =
+            crate::models::role::permissions_of(conn, crate::models::role::COMPANY_ADMIN)?;
+        Ok(Actor {
+            user_id: None,
+            company_id,
+            permissions,
+            meta,
+            read_only: read_only_reason(current.as_ref()),
+        })
+    }
+
     pub fn can(&self, permission: &str) -> bool {
         permissions::grants(&self.permissions, permission)
     }
@@ -41,23 +68,44 @@ impl Actor {
         }
     }
 
-    /// Denies a change unless the actor holds `permission`. A denial is recorded as `entry` with
-    /// outcome `failure`, in a transaction of its own (the change itself never happens).
+    /// Denies a change unless the actor holds `permission` and the company's license allows
+    /// changes. A denial is recorded as `entry` with outcome `failure`, in a transaction of its
+    /// own (the change itself never happens).
     pub fn require_to_change(
         &self,
         conn: &mut DbConn,
         permission: &'static str,
         entry: Entry,
     ) -> Result<(), OpError> {
-        if self.can(permission) {
-            return Ok(());
+        if !self.can(permission) {
+            let mut entry = entry;
+            entry.outcome = Outcome::Failure;
+            entry.details = serde_json::json!({ "denied": permission, "details": entry.details });
+            tracing::warn!(permission, action = entry.action, "change denied");
+            self.record_denial(conn, entry)?;
+            return Err(OpError::Forbidden { permission });
         }
+        self.require_writable(conn, entry)
+    }
+
+    /// Denies a change while the company is read-only (its license is not active), recording
+    /// `entry` as a failure. Changes that need no permission (one's own profile) call this
+    /// directly; `require_to_change` and `ProjectCtx::require` call it for the others.
+    pub fn require_writable(&self, conn: &mut DbConn, entry: Entry) -> Result<(), OpError> {
+        let Some(reason) = &self.read_only else {
+            return Ok(());
+        };
         let mut entry = entry;
         entry.outcome = Outcome::Failure;
-        entry.details = serde_json::json!({ "denied": permission, "details": entry.details });
-        tracing::warn!(permission, action = entry.action, "change denied");
+        entry.details = serde_json::json!({ "read_only": reason, "details": entry.details });
+        tracing::info!(
+            action = entry.action,
+            "change refused: company is read-only"
+        );
         self.record_denial(conn, entry)?;
-        Err(OpError::Forbidden { permission })
+        Err(OpError::ReadOnly {
+            reason: reason.clone(),
+        })
     }
 
     /// Records a refused change (outcome `failure`) in its own transaction.

@@ -13,6 +13,12 @@ pub enum OpError {
     /// The actor may see the thing but lacks the permission (or project role) for this action.
     #[error("permission {permission} required")]
     Forbidden { permission: &'static str },
+    /// The company's license does not allow changes (suspended, cancelled, expired, not yet
+    /// started, or none): everything stays readable, nothing changes. `reason` says why.
+    #[error(
+        "{reason} Your company's data is read-only until the license is renewed: you can read and export everything, but not change anything."
+    )]
+    ReadOnly { reason: String },
     /// The input is not valid: one message per field.
     #[error("the input is not valid")]
     Invalid(FieldErrors),

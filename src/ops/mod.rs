@@ -9,6 +9,7 @@
 pub mod access;
 pub mod accounts;
 pub mod actor;
+pub mod admin;
 pub mod audit;
 pub mod circuits;
 pub mod error;

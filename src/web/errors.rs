@@ -24,6 +24,9 @@ pub enum AppError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The company's license allows no changes now (the message says why).
+    #[error("read-only: {0}")]
+    ReadOnly(String),
     /// An operation refused on the data's state (a typed refusal, shown with its message).
     #[error("refused: {0}")]
     Refused(#[source] OpError),
@@ -39,6 +42,7 @@ impl From<OpError> for AppError {
             OpError::Hash(e) => AppError::Internal(e.to_string()),
             OpError::Unavailable => AppError::Internal("the server is shutting down".into()),
             OpError::Invalid(errors) => AppError::BadRequest(errors.summary()),
+            e @ OpError::ReadOnly { .. } => AppError::ReadOnly(e.to_string()),
             refusal => AppError::Refused(refusal),
         }
     }
@@ -74,7 +78,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::ReadOnly(_) => StatusCode::FORBIDDEN,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Refused(_) => StatusCode::CONFLICT,
@@ -104,6 +108,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => ("Not allowed", "Your role does not allow this.".into()),
             AppError::BadRequest(m) => ("Bad request", m.clone()),
             AppError::Refused(e) => ("Not possible now", e.to_string()),
+            AppError::ReadOnly(m) => ("Read-only", m.clone()),
             AppError::Pool(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 (

@@ -127,6 +127,7 @@ impl CurrentUser {
             company_id: self.company.id,
             permissions: self.permissions.clone(),
             meta: self.meta.clone(),
+            read_only: crate::ops::actor::read_only_reason(self.license.as_ref()),
         }
     }
 

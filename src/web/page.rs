@@ -87,6 +87,9 @@ impl Page {
                 if u.can(permissions::AUDIT_READ) {
                     links.push(("/audit", "Audit trail"));
                 }
+                if u.can(permissions::USERS_MANAGE) || u.can(permissions::LICENSES_READ) {
+                    links.push(("/admin", "Company"));
+                }
                 links.push(("/account", "Account"));
                 links
                     .into_iter()

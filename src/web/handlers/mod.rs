@@ -1,6 +1,7 @@
 //! Routes and handlers, one module per area.
 
 pub mod account;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod circuit;
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
     auth::routes(cfg);
     account::routes(cfg);
+    admin::routes(cfg);
     audit::routes(cfg);
     projects::routes(cfg);
     circuit::routes(cfg);

@@ -1,0 +1,12 @@
+DROP TRIGGER project_teams_revision ON project_teams;
+DROP TRIGGER team_members_revision ON team_members;
+DROP TRIGGER teams_revision ON teams;
+DROP FUNCTION company_revision_by_team();
+DROP INDEX users_company_status_idx;
+DROP TABLE license_reminders;
+DROP INDEX auth_tokens_invitation_idx;
+ALTER TABLE auth_tokens DROP COLUMN invitation_id;
+DROP TABLE invitations;
+DROP TABLE project_teams;
+DROP TABLE team_members;
+DROP TABLE teams;

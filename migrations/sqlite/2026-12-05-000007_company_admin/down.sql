@@ -1,0 +1,17 @@
+DROP TRIGGER project_teams_revision_delete;
+DROP TRIGGER project_teams_revision_update;
+DROP TRIGGER project_teams_revision_insert;
+DROP TRIGGER team_members_revision_delete;
+DROP TRIGGER team_members_revision_update;
+DROP TRIGGER team_members_revision_insert;
+DROP TRIGGER teams_revision_delete;
+DROP TRIGGER teams_revision_update;
+DROP TRIGGER teams_revision_insert;
+DROP INDEX users_company_status_idx;
+DROP TABLE license_reminders;
+DROP INDEX auth_tokens_invitation_idx;
+ALTER TABLE auth_tokens DROP COLUMN invitation_id;
+DROP TABLE invitations;
+DROP TABLE project_teams;
+DROP TABLE team_members;
+DROP TABLE teams;
