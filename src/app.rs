@@ -52,10 +52,11 @@ pub struct Prepared {
     pub jobs: crate::jobs::WorkerConfig,
 }
 
-/// The job handlers this build knows.
-pub fn job_registry() -> crate::jobs::Registry {
+/// The job handlers this build knows; mails go out through `mailer`.
+pub fn job_registry(mailer: Mailer) -> crate::jobs::Registry {
     let mut registry = crate::jobs::Registry::default();
     crate::jobs::simulation::register(&mut registry);
+    crate::jobs::mail::register(&mut registry, mailer);
     registry
 }
 
@@ -98,7 +99,7 @@ impl Prepared {
             let process = format!("{}:{}", addr, crate::util::random_token(4));
             crate::jobs::spawn_registered_workers(
                 self.state.pool.clone(),
-                job_registry(),
+                job_registry(self.state.mailer.clone()),
                 self.jobs.clone(),
                 &process,
             );

@@ -97,20 +97,4 @@ impl Mailer {
                 .map_err(|e| MailError::Send(e.to_string())),
         }
     }
-
-    /// Sends in the background, so the request's answer and timing do not depend on it.
-    /// Failures are logged without the message body (which holds one-time links).
-    pub fn send_later(&self, to_name: String, to_email: String, subject: String, body: String) {
-        let mailer = self.clone();
-        actix_web::rt::spawn(async move {
-            let result =
-                actix_web::web::block(move || mailer.send(&to_name, &to_email, &subject, &body))
-                    .await;
-            match result {
-                Ok(Ok(())) => tracing::info!("mail sent"),
-                Ok(Err(e)) => tracing::error!(error = %e, "mail not sent"),
-                Err(e) => tracing::error!(error = %e, "mail task failed"),
-            }
-        });
-    }
 }

@@ -60,6 +60,20 @@ impl NewJob {
     }
 }
 
+/// The name of the job that sends one mail (`jobs::mail`).
+pub const MAIL_JOB: &str = "mail.send";
+
+/// Replaces a job's payload (the mail job removes a sent message's body).
+pub fn replace_payload(conn: &mut DbConn, id: i64, payload: serde_json::Value) -> QueryResult<()> {
+    diesel::update(jobs::table.find(id))
+        .set((
+            jobs::payload.eq(JsonValue(payload)),
+            jobs::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn enqueue(conn: &mut DbConn, job: NewJob) -> QueryResult<Job> {
     let t = now();
     diesel::insert_into(jobs::table)

@@ -1,7 +1,10 @@
-//! The mails account actions send: composed here, sent by the caller in the background
-//! (`Mail::send_later`), so an answer and its timing never wait on the mail server.
+//! The mails operations send: composed here and queued as a `mail.send` job in the same
+//! transaction as the change that causes them (`Mail::enqueue`), so a mail goes out exactly
+//! when its change commits, retried while the mail server is down, and an answer and its timing
+//! never wait on the mail server.
 
-use crate::mail::Mailer;
+use crate::db::DbConn;
+use crate::models::job::{self, MAIL_JOB, NewJob};
 use crate::models::user::User;
 
 /// A mail to send.
@@ -13,10 +16,30 @@ pub struct Mail {
     pub body: String,
 }
 
+/// Attempts before a mail is given up: with the workers' backoff (doubling from 10 s, at most
+/// an hour apart) about 14 hours of a mail server being down.
+const MAIL_ATTEMPTS: i32 = 18;
+
 impl Mail {
-    /// Sends in the background (inside the server's runtime).
-    pub fn send_later(self, mailer: &Mailer) {
-        mailer.send_later(self.to_name, self.to_email, self.subject, self.body);
+    /// Queues the mail; call it inside the transaction of the change that causes it. The
+    /// workers of this process are woken (a worker that looks before the commit finds the
+    /// job at its next poll).
+    pub fn enqueue(self, conn: &mut DbConn) -> diesel::QueryResult<()> {
+        let mut new = NewJob::new(
+            MAIL_JOB,
+            serde_json::json!({
+                "to_name": self.to_name,
+                "to_email": self.to_email,
+                "subject": self.subject,
+                "body": self.body,
+            }),
+        );
+        new.max_attempts = MAIL_ATTEMPTS;
+        // Mail is what a person waits for at the screen: before long simulations.
+        new.priority = 10;
+        job::enqueue(conn, new)?;
+        crate::jobs::wake();
+        Ok(())
     }
 }
 

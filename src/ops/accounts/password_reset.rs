@@ -12,7 +12,7 @@ use crate::models::user::{self, User};
 use crate::ops::error::OpError;
 use crate::ops::input::valid_email;
 
-use super::mail::{self, Mail};
+use super::mail;
 use super::{AccountRefusal, personal_words};
 
 /// Reset links per account per hour; more requests are answered the same but send nothing.
@@ -48,21 +48,22 @@ impl ResetRequest {
 }
 
 /// Issues a reset link for an active account with this address, unless it had too many in the
-/// last hour, and returns the mail to send. Every request for a known account is recorded.
+/// last hour, and queues its mail (true when one was queued). Every request for a known
+/// account is recorded.
 /// Callers answer before running this, so known and unknown addresses look the same.
 pub fn request_reset(
     conn: &mut DbConn,
     meta: &RequestMeta,
     base_url: &str,
     request: &ResetRequest,
-) -> Result<Option<Mail>, OpError> {
+) -> Result<bool, OpError> {
     request.check()?;
     let lookup = &request.email;
     write_tx(conn, |conn| {
         let Some(u) =
             user::find_by_login(conn, lookup)?.filter(|u| u.is_active && &u.email == lookup)
         else {
-            return Ok(None);
+            return Ok(false);
         };
         let since = crate::util::now() - chrono::Duration::hours(1);
         let recent = security_event::count_for_user_since(conn, u.id, REQUESTED, since)?;
@@ -80,10 +81,11 @@ pub fn request_reset(
             },
         )?;
         if recent >= RESETS_PER_HOUR {
-            return Ok(None);
+            return Ok(false);
         }
         let token = auth_token::issue(conn, Some(u.id), Purpose::PasswordReset)?;
-        Ok(Some(mail::password_reset(base_url, &u, &token)))
+        mail::password_reset(base_url, &u, &token).enqueue(conn)?;
+        Ok(true)
     })
 }
 

@@ -16,7 +16,7 @@ use crate::models::{RequestMeta, company};
 use crate::ops::error::OpError;
 
 use super::AccountRefusal;
-use super::mail::{self, Mail};
+use super::mail;
 
 /// A claimed sign-in attempt: wait `delay`, then `finish` it.
 #[derive(Debug)]
@@ -33,10 +33,10 @@ pub struct Pending {
 #[derive(Debug)]
 pub enum SignedIn {
     /// Start a session for this user.
-    User(User),
-    /// The password was right but the address is not verified: a new link is in `mail`, and
+    User(Box<User>),
+    /// The password was right but the address is not verified: a new link was mailed, and
     /// `refusal` explains.
-    Unverified { refusal: AccountRefusal, mail: Mail },
+    Unverified { refusal: AccountRefusal },
 }
 
 /// Claims an attempt for `login` (email or username). Refused with `Locked` (and recorded as
@@ -150,8 +150,8 @@ pub fn finish(
                     "Sign-in refused: email address not verified",
                 )?;
                 let token = auth_token::issue(conn, Some(u.id), Purpose::VerifyEmail)?;
+                mail::verification(base_url, &u, &token).enqueue(conn)?;
                 Ok(Ok(SignedIn::Unverified {
-                    mail: mail::verification(base_url, &u, &token),
                     refusal: AccountRefusal::EmailUnverified { email: u.email },
                 }))
             }
@@ -163,7 +163,7 @@ pub fn finish(
                     "Signed in",
                 )?;
                 user::record_login(conn, u.id)?;
-                Ok(Ok(SignedIn::User(u)))
+                Ok(Ok(SignedIn::User(Box::new(u))))
             }
         }
     })?;

@@ -14,7 +14,7 @@ use crate::models::{RequestMeta, company, license, role};
 use crate::ops::error::OpError;
 use crate::ops::input::{FieldErrors, has_control, name_problem, valid_email, valid_username};
 
-use super::mail::{self, Mail};
+use super::mail;
 
 /// A company and its first user (the field names are the form's, see README).
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -199,13 +199,13 @@ pub fn create_company_with_user(
 }
 
 /// Self-service sign-up: a company with a trial license and its admin, who is sent a link to
-/// verify their address (the returned mail). Anyone may sign up.
+/// verify their address (a queued mail). Anyone may sign up.
 pub fn sign_up(
     conn: &mut DbConn,
     meta: &RequestMeta,
     base_url: &str,
     input: NewAccount,
-) -> Result<(User, Mail), OpError> {
+) -> Result<User, OpError> {
     let (input, hash) = input.validate(conn, "your company's name")?;
     let created = write_tx(conn, |conn| {
         let how = Creation {
@@ -225,13 +225,11 @@ pub fn sign_up(
             })),
         )?;
         let token = auth_token::issue(conn, Some(user.id), Purpose::VerifyEmail)?;
-        Ok::<_, OpError>((user, token))
+        mail::verification(base_url, &user, &token).enqueue(conn)?;
+        Ok::<_, OpError>(user)
     });
     match created {
-        Ok((user, token)) => {
-            let mail = mail::verification(base_url, &user, &token);
-            Ok((user, mail))
-        }
+        Ok(user) => Ok(user),
         Err(e) if e.is_unique_violation() => Err(just_taken()),
         Err(e) => Err(e),
     }

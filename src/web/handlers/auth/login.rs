@@ -126,8 +126,7 @@ pub async fn login(
             start_session(&session, u.id, &meta)?;
             Ok(redirect(&next))
         }
-        Ok(SignedIn::Unverified { refusal, mail }) => {
-            mail.send_later(&state.mailer);
+        Ok(SignedIn::Unverified { refusal }) => {
             refused(&session, StatusCode::OK, login, next, refusal.to_string())
         }
         Err(OpError::Account(

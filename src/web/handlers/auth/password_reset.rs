@@ -65,13 +65,11 @@ pub async fn forgot(
     actix_web::rt::spawn(async move {
         let state = worker;
         let base_url = state.config.base_url.clone();
-        let to_send = state
+        let queued = state
             .op(move |conn| reset_op::request_reset(conn, &meta, &base_url, &request))
             .await;
-        match to_send {
-            Err(e) => tracing::error!(error = %e, "password reset request failed"),
-            Ok(None) => {}
-            Ok(Some(mail)) => mail.send_later(&state.mailer),
+        if let Err(e) = queued {
+            tracing::error!(error = %e, "password reset request failed");
         }
     });
     let page = ForgotPage {

@@ -52,8 +52,7 @@ pub async fn register(
         .op(move |conn| signup::sign_up(conn, &meta, &base_url, i))
         .await;
     match created {
-        Ok((user, mail)) => {
-            mail.send_later(&state.mailer);
+        Ok(user) => {
             flash(
                 &session,
                 "success",
