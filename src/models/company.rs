@@ -126,6 +126,20 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Company> {
     .ok_or(diesel::result::Error::NotFound)
 }
 
+/// Serializes the changes that count a company's people or projects against a limit (seats,
+/// the last company admin, max_projects) until the transaction ends: call it first inside the
+/// `write_tx`, then count. PostgreSQL locks the company row; SQLite's write transactions
+/// (`BEGIN IMMEDIATE`) already run one at a time.
+pub fn lock_for_limits(conn: &mut DbConn, company_id: i64) -> QueryResult<()> {
+    if conn.kind() == crate::db::BackendKind::Postgres {
+        // The multi-backend query builder has no FOR UPDATE: plain SQL, bound parameter.
+        diesel::sql_query("SELECT id FROM companies WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(company_id)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::slugify;
