@@ -57,6 +57,7 @@ pub fn job_registry(mailer: Mailer) -> crate::jobs::Registry {
     let mut registry = crate::jobs::Registry::default();
     crate::jobs::simulation::register(&mut registry);
     crate::jobs::mail::register(&mut registry, mailer);
+    crate::jobs::audit_verify::register(&mut registry);
     registry
 }
 

@@ -9,8 +9,13 @@ use serde::Serialize;
 
 use super::RequestMeta;
 use crate::db::json::JsonValue;
-use crate::db::schema::{audit_chain_heads, audit_logs, users};
+use crate::db::schema::{audit_chain_heads, audit_logs};
 use crate::db::{BackendKind, DbConn};
+
+pub mod filter;
+pub mod pickers;
+
+pub use filter::{Filter, Listed, find, page};
 
 /// `prev_hash` of the first row of each company.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -205,6 +210,12 @@ pub fn normalize(v: serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// A row's created_at as its hash covers it (and as exports write it): UTC, ISO 8601 with a
+/// `T` and exactly six decimals, e.g. `2026-12-05T09:30:00.123456`.
+pub fn hashed_time(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
 /// The hash of a row: SHA-256 over a canonical JSON array of its content and the previous hash.
 #[allow(clippy::too_many_arguments)]
 fn content_hash(
@@ -235,7 +246,7 @@ fn content_hash(
         details,
         ip_address,
         user_agent,
-        created_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        hashed_time(created_at),
     ]);
     let mut text = String::new();
     write_canonical(&canonical, &mut text);
@@ -271,7 +282,7 @@ impl AuditLog {
 }
 
 /// The company's chain head: (entries, last id, last hash).
-fn head(conn: &mut DbConn, company_id: i64) -> QueryResult<Option<(i64, i64, String)>> {
+pub fn head(conn: &mut DbConn, company_id: i64) -> QueryResult<Option<(i64, i64, String)>> {
     audit_chain_heads::table
         .find(company_id)
         .select((
@@ -362,84 +373,15 @@ pub fn record(conn: &mut DbConn, actor: &Actor, entry: Entry) -> QueryResult<Aud
         })
 }
 
-/// An entry with the name of its actor, for listing.
-#[derive(Debug, Clone, Serialize)]
-pub struct Listed {
-    pub log: AuditLog,
-    pub actor: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Entries whose action starts with this (e.g. `account.` or `account.password_change`).
-    pub action: Option<String>,
-    pub outcome: Option<String>,
-    /// Only this actor's entries.
-    pub user_id: Option<i64>,
-}
-
-/// One page of a company's entries, newest first, strictly older than `before_id`.
-/// Returns the rows and whether more exist.
-pub fn page(
-    conn: &mut DbConn,
-    company_id: i64,
-    filter: &Filter,
-    before_id: Option<i64>,
-    limit: i64,
-) -> QueryResult<(Vec<Listed>, bool)> {
-    let mut q = audit_logs::table
-        .left_join(users::table)
-        .filter(audit_logs::company_id.eq(company_id))
-        .into_boxed();
-    if let Some(before) = before_id {
-        q = q.filter(audit_logs::id.lt(before));
-    }
-    if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
-        q = q.filter(
-            audit_logs::action
-                .like(format!("{}%", crate::util::escape_like(action)))
-                .escape('\\'),
-        );
-    }
-    if let Some(user_id) = filter.user_id {
-        q = q.filter(audit_logs::user_id.eq(user_id));
-    }
-    if let Some(outcome) = filter.outcome.as_deref().filter(|o| !o.is_empty()) {
-        q = q.filter(audit_logs::outcome.eq(outcome.to_string()));
-    }
-    let mut rows: Vec<(AuditLog, Option<String>)> = q
-        .order(audit_logs::id.desc())
-        .limit(limit + 1)
-        .select((AuditLog::as_select(), users::username.nullable()))
-        .load(conn)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok((
-        rows.into_iter()
-            .map(|(log, actor)| Listed { log, actor })
-            .collect(),
-        more,
-    ))
-}
-
-/// One entry of the company (tenant scope), with its actor's username.
-pub fn find(conn: &mut DbConn, company_id: i64, id: i64) -> QueryResult<Option<Listed>> {
-    audit_logs::table
-        .left_join(users::table)
-        .filter(audit_logs::company_id.eq(company_id))
-        .filter(audit_logs::id.eq(id))
-        .select((AuditLog::as_select(), users::username.nullable()))
-        .first::<(AuditLog, Option<String>)>(conn)
-        .optional()
-        .map(|row| row.map(|(log, actor)| Listed { log, actor }))
-}
-
 /// The result of walking the chains.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainReport {
     pub rows_checked: u64,
     pub companies_checked: u64,
     pub first_broken: Option<BrokenLink>,
+    /// The last row that matched (id and hash): with one company checked and nothing broken,
+    /// the head of its chain, which an offline check of an export should end at.
+    pub last_intact: Option<(i64, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -452,6 +394,20 @@ pub struct BrokenLink {
 /// Walks every company's chain (or one company's) in id order and reports the first row whose
 /// link or content does not match.
 pub fn verify_chain(conn: &mut DbConn, only_company: Option<i64>) -> QueryResult<ChainReport> {
+    verify_chain_with_progress(conn, only_company, &mut |_, _| {})
+}
+
+/// Reports progress while walking the chains: the connection (free between batches) and the
+/// rows checked so far.
+pub type Progress<'a> = &'a mut dyn FnMut(&mut DbConn, u64);
+
+/// [`verify_chain`], calling `progress` after each batch of rows (the `audit.verify` job
+/// shows it on the page).
+pub fn verify_chain_with_progress(
+    conn: &mut DbConn,
+    only_company: Option<i64>,
+    progress: Progress<'_>,
+) -> QueryResult<ChainReport> {
     // Every company with entries or with a chain head (a head without entries means they were
     // all removed).
     let mut rows_q = audit_logs::table
@@ -473,10 +429,11 @@ pub fn verify_chain(conn: &mut DbConn, only_company: Option<i64>) -> QueryResult
         rows_checked: 0,
         companies_checked: 0,
         first_broken: None,
+        last_intact: None,
     };
     for company_id in companies {
         report.companies_checked += 1;
-        if let Some(broken) = verify_company(conn, company_id, &mut report.rows_checked)? {
+        if let Some(broken) = verify_company(conn, company_id, &mut report, progress)? {
             report.first_broken = Some(broken);
             return Ok(report);
         }
@@ -487,7 +444,8 @@ pub fn verify_chain(conn: &mut DbConn, only_company: Option<i64>) -> QueryResult
 fn verify_company(
     conn: &mut DbConn,
     company_id: i64,
-    rows_checked: &mut u64,
+    report: &mut ChainReport,
+    progress: Progress<'_>,
 ) -> QueryResult<Option<BrokenLink>> {
     let broken = |id: i64, reason: &str| {
         Some(BrokenLink {
@@ -496,13 +454,21 @@ fn verify_company(
             reason: reason.to_string(),
         })
     };
+    // The head first: entries appended while the walk runs (a live trail) are after it and
+    // left for the next check, instead of looking like a chain that outgrew its head.
+    let head = head(conn, company_id)?;
     let mut expected_prev = GENESIS_HASH.to_string();
     let mut after_id = 0i64;
     let mut entries = 0i64;
     loop {
-        let batch: Vec<AuditLog> = audit_logs::table
+        let mut q = audit_logs::table
             .filter(audit_logs::company_id.eq(company_id))
             .filter(audit_logs::id.gt(after_id))
+            .into_boxed();
+        if let Some((_, last_id, _)) = &head {
+            q = q.filter(audit_logs::id.le(*last_id));
+        }
+        let batch: Vec<AuditLog> = q
             .order(audit_logs::id.asc())
             .limit(1000)
             .select(AuditLog::as_select())
@@ -510,7 +476,7 @@ fn verify_company(
         let Some(last) = batch.last() else { break };
         after_id = last.id;
         for row in &batch {
-            *rows_checked += 1;
+            report.rows_checked += 1;
             entries += 1;
             if row.prev_hash != expected_prev {
                 return Ok(broken(
@@ -525,10 +491,12 @@ fn verify_company(
                 ));
             }
             expected_prev = row.hash.clone();
+            report.last_intact = Some((row.id, row.hash.clone()));
         }
+        progress(conn, report.rows_checked);
     }
     // The newest entries: the chain must end where its head says.
-    match head(conn, company_id)? {
+    match head {
         Some((count, last_id, last_hash))
             if count == entries && last_id == after_id && last_hash == expected_prev =>
         {

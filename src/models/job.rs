@@ -268,6 +268,26 @@ pub fn complete(
     Ok(n == 1)
 }
 
+/// Records how far a running job has got, in `result` until the final result replaces it
+/// (a page polls it); false when `worker` no longer holds the job.
+pub fn report_progress(
+    conn: &mut DbConn,
+    id: i64,
+    worker: &str,
+    progress: serde_json::Value,
+) -> QueryResult<bool> {
+    let n = diesel::update(jobs::table)
+        .filter(jobs::id.eq(id))
+        .filter(jobs::status.eq("running"))
+        .filter(jobs::locked_by.eq(worker))
+        .set((
+            jobs::result.eq(Some(JsonValue(progress))),
+            jobs::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Delay before attempt `attempts + 1`: `base` doubled per attempt made, at most one hour.
 pub fn backoff(base: Duration, attempts: i32) -> Duration {
     let factor = 2u32.saturating_pow(u32::try_from(attempts.max(1) - 1).unwrap_or(0));

@@ -4,22 +4,31 @@
 use crate::auth::permissions;
 use crate::db::{DbConn, write_tx};
 use crate::models::RequestMeta;
-use crate::models::audit::{self, ChainReport, Entry, Filter, Listed};
+use crate::models::audit::pickers::{self, Pickers};
+use crate::models::audit::{self, ChainReport, Entry, Listed};
 use crate::models::security_event::{self, NewEvent, Severity};
 use crate::models::user;
 
 use super::actor::Actor;
 use super::error::OpError;
+use super::input::FieldErrors;
+
+pub mod export;
+mod query;
+pub mod verify;
+
+pub use query::{Applied, ListQuery, day_start_utc};
 
 /// Entries per page.
 pub const PAGE_SIZE: i64 = 50;
 
-/// What the list is asked for: filters as typed, and the id to continue below.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct ListQuery {
-    pub action: Option<String>,
-    pub outcome: Option<String>,
-    pub before: Option<i64>,
+/// A request for the list: the query as typed, the reader's time zone (dates are their days),
+/// and whether the pickers are wanted (a full page; not the next rows for htmx).
+#[derive(Debug, Clone, Default)]
+pub struct ListInput {
+    pub query: ListQuery,
+    pub timezone: String,
+    pub pickers: bool,
 }
 
 /// One page of entries, with the filters as applied.
@@ -28,40 +37,47 @@ pub struct EntryPage {
     pub rows: Vec<Listed>,
     /// Older entries exist.
     pub more: bool,
-    /// The action prefix applied (lowercase, without control characters, at most 100).
-    pub action: String,
-    /// `success`, `failure` or empty (any).
-    pub outcome: String,
+    pub applied: Applied,
+    /// Filters that could not be read (nothing is listed then), shown beside their fields.
+    pub errors: FieldErrors,
+    /// The choices of the filter form, when asked for.
+    pub pickers: Option<Pickers>,
 }
 
 /// The actor's company's entries, newest first (`audit:read`).
-pub fn list(conn: &mut DbConn, actor: &Actor, query: ListQuery) -> Result<EntryPage, OpError> {
+pub fn list(conn: &mut DbConn, actor: &Actor, input: ListInput) -> Result<EntryPage, OpError> {
     actor.require(permissions::AUDIT_READ)?;
-    // Actions are lowercase ASCII like `user.update`: compare the same way on both databases.
-    let action: String = query
-        .action
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect::<String>()
-        .to_lowercase();
-    let outcome = match query.outcome.as_deref() {
-        Some(o @ ("success" | "failure")) => o.to_string(),
-        _ => String::new(),
+    let pickers = if input.pickers {
+        Some(pickers::load(conn, actor.company_id)?)
+    } else {
+        None
     };
-    let filter = Filter {
-        action: Some(action.clone()),
-        outcome: Some(outcome.clone()),
-        user_id: None,
+    let (applied, filter) = query::parse(&input.query, &input.timezone);
+    let filter = match filter {
+        Ok(filter) => filter,
+        Err(errors) => {
+            return Ok(EntryPage {
+                rows: Vec::new(),
+                more: false,
+                applied,
+                errors,
+                pickers,
+            });
+        }
     };
-    let (rows, more) = audit::page(conn, actor.company_id, &filter, query.before, PAGE_SIZE)?;
+    let (rows, more) = audit::page(
+        conn,
+        actor.company_id,
+        &filter,
+        input.query.before,
+        PAGE_SIZE,
+    )?;
     Ok(EntryPage {
         rows,
         more,
-        action,
-        outcome,
+        applied,
+        errors: FieldErrors::default(),
+        pickers,
     })
 }
 

@@ -1,0 +1,12 @@
+DROP INDEX security_events_company_created_idx;
+DROP INDEX security_events_company_user_idx;
+DROP INDEX security_events_company_severity_idx;
+DROP INDEX security_events_company_type_idx;
+DROP INDEX security_events_company_idx;
+DROP INDEX audit_logs_company_created_idx;
+DROP INDEX audit_logs_company_outcome_idx;
+DROP INDEX audit_logs_company_entity_type_idx;
+DROP INDEX audit_logs_company_project_idx;
+DROP INDEX audit_logs_company_user_idx;
+DROP INDEX audit_logs_action_idx;
+CREATE INDEX audit_logs_action_idx ON audit_logs (company_id, action);
