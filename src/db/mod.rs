@@ -3,6 +3,7 @@
 //! the write-transaction helper.
 
 pub mod json;
+pub mod loose_scan;
 pub mod schema;
 
 use std::path::Path;

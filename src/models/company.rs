@@ -22,6 +22,15 @@ pub struct Company {
     pub updated_at: NaiveDateTime,
 }
 
+impl Company {
+    /// The fields an audit entry's before/after shows.
+    pub fn audit_snapshot(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name, "slug": self.slug, "code": self.code, "contact_email": self.contact_email,
+        })
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = companies)]
 struct NewCompany<'a> {
@@ -138,6 +147,47 @@ pub fn lock_for_limits(conn: &mut DbConn, company_id: i64) -> QueryResult<()> {
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Whether another company than `except` has this slug or code: (slug taken, code taken).
+pub fn taken_by_other(
+    conn: &mut DbConn,
+    except: i64,
+    slug: &str,
+    code: &str,
+) -> QueryResult<(bool, bool)> {
+    let others = || companies::table.filter(companies::id.ne(except));
+    Ok((
+        diesel::select(diesel::dsl::exists(
+            others().filter(companies::slug.eq(slug)),
+        ))
+        .get_result(conn)?,
+        diesel::select(diesel::dsl::exists(
+            others().filter(companies::code.eq(code)),
+        ))
+        .get_result(conn)?,
+    ))
+}
+
+/// The profile's fields as edited by the company's admin.
+pub struct Profile<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub code: &'a str,
+    pub contact_email: &'a str,
+}
+
+pub fn update_profile(conn: &mut DbConn, id: i64, p: Profile<'_>) -> QueryResult<Company> {
+    diesel::update(companies::table.find(id))
+        .set((
+            companies::name.eq(p.name),
+            companies::slug.eq(p.slug),
+            companies::code.eq(p.code),
+            companies::contact_email.eq(p.contact_email),
+            companies::updated_at.eq(crate::util::now()),
+        ))
+        .returning(companies::all_columns)
+        .get_result(conn)
 }
 
 #[cfg(test)]

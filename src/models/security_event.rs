@@ -150,3 +150,107 @@ pub fn recent_for_user(
         .select(SecurityEvent::as_select())
         .load(conn)
 }
+
+/// What the company's security events page lists. Empty strings count as "any".
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub severity: Option<String>,
+    pub event_type: Option<String>,
+    pub user_id: Option<i64>,
+    /// At or after (UTC).
+    pub since: Option<NaiveDateTime>,
+    /// Before (UTC).
+    pub until: Option<NaiveDateTime>,
+}
+
+/// An event with the username of the person it is about.
+#[derive(Debug, Clone)]
+pub struct ListedEvent {
+    pub event: SecurityEvent,
+    pub username: Option<String>,
+}
+
+/// One page of a company's events, newest first, strictly older than `before_id`; and
+/// whether more exist. Each filter has an index ending in the id (migration 000011); a time
+/// range becomes id bounds first (see `models::audit::filter`, whose trail works alike),
+/// widened by its `CLOCK_SLACK` since concurrent writers may store times slightly out of id
+/// order.
+pub fn page(
+    conn: &mut DbConn,
+    company_id: i64,
+    f: &EventFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<ListedEvent>, bool)> {
+    use super::audit::filter::CLOCK_SLACK;
+    use crate::db::schema::users;
+    let of_company = || security_events::table.filter(security_events::company_id.eq(company_id));
+    let mut q = of_company().into_boxed();
+    if let Some(since) = f.since {
+        let Some(min_id) = of_company()
+            .filter(security_events::created_at.ge(since - CLOCK_SLACK))
+            .order((security_events::created_at.asc(), security_events::id.asc()))
+            .select(security_events::id)
+            .first::<i64>(conn)
+            .optional()?
+        else {
+            return Ok((Vec::new(), false));
+        };
+        q = q
+            .filter(security_events::id.ge(min_id))
+            .filter(security_events::created_at.ge(since));
+    }
+    if let Some(until) = f.until {
+        let Some(max_id) = of_company()
+            .filter(security_events::created_at.lt(until + CLOCK_SLACK))
+            .order((
+                security_events::created_at.desc(),
+                security_events::id.desc(),
+            ))
+            .select(security_events::id)
+            .first::<i64>(conn)
+            .optional()?
+        else {
+            return Ok((Vec::new(), false));
+        };
+        q = q
+            .filter(security_events::id.le(max_id))
+            .filter(security_events::created_at.lt(until));
+    }
+    if let Some(severity) = f.severity.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(security_events::severity.eq(severity.to_string()));
+    }
+    if let Some(t) = f.event_type.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(security_events::event_type.eq(t.to_string()));
+    }
+    if let Some(user_id) = f.user_id {
+        q = q.filter(security_events::user_id.eq(user_id));
+    }
+    if let Some(before) = before_id {
+        q = q.filter(security_events::id.lt(before));
+    }
+    let mut rows: Vec<SecurityEvent> = q
+        .order(security_events::id.desc())
+        .limit(limit + 1)
+        .select(SecurityEvent::as_select())
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    let mut ids: Vec<i64> = rows.iter().filter_map(|e| e.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<i64, String> = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::username))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let listed = rows
+        .into_iter()
+        .map(|event| ListedEvent {
+            username: event.user_id.and_then(|id| names.get(&id).cloned()),
+            event,
+        })
+        .collect();
+    Ok((listed, more))
+}

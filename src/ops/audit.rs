@@ -14,10 +14,10 @@ use super::error::OpError;
 use super::input::FieldErrors;
 
 pub mod export;
-mod query;
+pub mod query;
 pub mod verify;
 
-pub use query::{Applied, ListQuery, day_start_utc};
+pub use query::{Applied, Days, ListQuery, day_start_utc, days};
 
 /// Entries per page.
 pub const PAGE_SIZE: i64 = 50;

@@ -4,7 +4,7 @@
 //! one ordered index range that stops after a page of rows, also at 1,000,000 entries:
 //!
 //! - an action prefix (`user.`) is first turned into the company's actions that start with it
-//!   (a loose index scan, one index step per distinct action); a page over a few actions reads
+//!   (`db::loose_scan`, one index step per distinct action); a page over a few actions reads
 //!   each action's own newest rows and merges them, instead of sorting every match;
 //! - a time range is turned into id bounds through the `(company_id, created_at, id)` index.
 //!   Entries of a company are written one at a time (the chain's lock), so ids follow
@@ -18,8 +18,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::AuditLog;
+use crate::db::loose_scan::{Indexed, distinct_values};
 use crate::db::schema::{audit_logs, users};
-use crate::db::{BackendKind, DbConn, MultiBackend};
+use crate::db::{DbConn, MultiBackend};
 
 /// An entry with the name of its actor, for listing.
 #[derive(Debug, Clone, Serialize)]
@@ -80,7 +81,7 @@ pub fn resolve(
     let actions = match non_empty(&filter.action) {
         None => None,
         Some(prefix) => {
-            let matching: Vec<String> = distinct_values(conn, company_id, Column::Action)?
+            let matching: Vec<String> = distinct_values(conn, company_id, Indexed::AuditAction)?
                 .into_iter()
                 .filter(|a| a.starts_with(prefix))
                 .collect();
@@ -309,47 +310,4 @@ pub fn find(conn: &mut DbConn, company_id: i64, id: i64) -> QueryResult<Option<L
         Some(log) => with_actors(conn, vec![log])?.pop(),
         None => None,
     })
-}
-
-/// A column whose distinct values the filters offer.
-#[derive(Debug, Clone, Copy)]
-pub enum Column {
-    Action,
-    EntityType,
-}
-
-#[derive(QueryableByName)]
-struct Value {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    v: String,
-}
-
-/// The company's distinct values of `column`, sorted (at most 500): a loose index scan that
-/// jumps from one value to the next through the `(company_id, column, id)` index, so it costs
-/// one index step per value however many entries there are.
-pub fn distinct_values(
-    conn: &mut DbConn,
-    company_id: i64,
-    column: Column,
-) -> QueryResult<Vec<String>> {
-    let c = match column {
-        Column::Action => "action",
-        Column::EntityType => "entity_type",
-    };
-    let sql = format!(
-        "WITH RECURSIVE t(v, n) AS (\
-           SELECT MIN({c}), 1 FROM audit_logs WHERE company_id = $1 \
-           UNION ALL \
-           SELECT (SELECT MIN({c}) FROM audit_logs WHERE company_id = $1 AND {c} > t.v), n + 1 \
-           FROM t WHERE t.v IS NOT NULL AND n < 500) \
-         SELECT v FROM t WHERE v IS NOT NULL"
-    );
-    let sql = match conn.kind() {
-        BackendKind::Postgres => sql,
-        BackendKind::Sqlite => sql.replace("$1", "?1"),
-    };
-    let rows: Vec<Value> = diesel::sql_query(sql)
-        .bind::<diesel::sql_types::BigInt, _>(company_id)
-        .load(conn)?;
-    Ok(rows.into_iter().map(|r| r.v).collect())
 }

@@ -3,8 +3,8 @@
 
 use diesel::prelude::*;
 
-use super::filter::{Column, distinct_values};
 use crate::db::DbConn;
+use crate::db::loose_scan::{Indexed, distinct_values};
 use crate::db::schema::{projects, users};
 
 /// One choice of a picker: the id and what the reader sees.
@@ -54,7 +54,7 @@ pub fn load(conn: &mut DbConn, company_id: i64) -> QueryResult<Pickers> {
     Ok(Pickers {
         users,
         projects,
-        actions: distinct_values(conn, company_id, Column::Action)?,
-        entity_types: distinct_values(conn, company_id, Column::EntityType)?,
+        actions: distinct_values(conn, company_id, Indexed::AuditAction)?,
+        entity_types: distinct_values(conn, company_id, Indexed::AuditEntityType)?,
     })
 }

@@ -64,7 +64,7 @@ impl Applied {
 /// Lowercase, trimmed, without control characters, at most 100 characters: actions and
 /// entity types are lowercase ASCII like `user.update`, compared the same way on both
 /// databases.
-fn word(s: Option<String>) -> String {
+pub(crate) fn word(s: Option<String>) -> String {
     s.unwrap_or_default()
         .trim()
         .chars()
@@ -107,6 +107,45 @@ pub fn day_start_utc(day: NaiveDate, timezone: &str) -> NaiveDateTime {
         .unwrap_or(midnight)
 }
 
+/// A range of days as typed (`from`, `to`, the last day included), in a time zone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Days {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// When `from` starts (UTC).
+    pub since: Option<NaiveDateTime>,
+    /// When the day after `to` starts (UTC).
+    pub until: Option<NaiveDateTime>,
+}
+
+/// Reads `from` and `to` (`YYYY-MM-DD`, empty for open), adding errors beside those fields.
+pub fn days(
+    from: Option<&str>,
+    to: Option<&str>,
+    timezone: &str,
+    errors: &mut FieldErrors,
+) -> Days {
+    let mut d = Days::default();
+    match date(from) {
+        Ok(v) => d.from = v,
+        Err(()) => errors.add("from", "Enter a date like 2026-12-31."),
+    }
+    match date(to) {
+        Ok(v) => d.to = v,
+        Err(()) => errors.add("to", "Enter a date like 2026-12-31."),
+    }
+    if let (Some(from), Some(to)) = (d.from, d.to) {
+        if to < from {
+            errors.add("to", "The last day must not be before the first.");
+        }
+    }
+    d.since = d.from.map(|day| day_start_utc(day, timezone));
+    d.until =
+        d.to.and_then(|day| day.succ_opt())
+            .map(|day| day_start_utc(day, timezone));
+    d
+}
+
 /// Checks the query. Returns the filters as applied, and the model's filter or the errors per
 /// field (`user`, `project`, `from`, `to`).
 pub fn parse(query: &ListQuery, timezone: &str) -> (Applied, Result<Filter, FieldErrors>) {
@@ -128,19 +167,13 @@ pub fn parse(query: &ListQuery, timezone: &str) -> (Applied, Result<Filter, Fiel
         Ok(p) => applied.project = p,
         Err(()) => errors.add("project", "Choose a project from the list."),
     }
-    match date(query.from.as_deref()) {
-        Ok(d) => applied.from = d,
-        Err(()) => errors.add("from", "Enter a date like 2026-12-31."),
-    }
-    match date(query.to.as_deref()) {
-        Ok(d) => applied.to = d,
-        Err(()) => errors.add("to", "Enter a date like 2026-12-31."),
-    }
-    if let (Some(from), Some(to)) = (applied.from, applied.to) {
-        if to < from {
-            errors.add("to", "The last day must not be before the first.");
-        }
-    }
+    let days = days(
+        query.from.as_deref(),
+        query.to.as_deref(),
+        timezone,
+        &mut errors,
+    );
+    (applied.from, applied.to) = (days.from, days.to);
     if !errors.is_empty() {
         return (applied, Err(errors));
     }
@@ -150,11 +183,8 @@ pub fn parse(query: &ListQuery, timezone: &str) -> (Applied, Result<Filter, Fiel
         user_id: applied.user,
         project_id: applied.project,
         entity_type: Some(applied.entity_type.clone()),
-        since: applied.from.map(|d| day_start_utc(d, timezone)),
-        until: applied
-            .to
-            .and_then(|d| d.succ_opt())
-            .map(|d| day_start_utc(d, timezone)),
+        since: days.since,
+        until: days.until,
     };
     (applied, Ok(filter))
 }

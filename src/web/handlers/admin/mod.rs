@@ -11,8 +11,13 @@ use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
 use crate::web::page::Page;
 
+pub mod company;
+pub mod security;
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(home));
+    company::routes(cfg);
+    security::routes(cfg);
 }
 
 /// `/admin` opens the first admin page the user may see.

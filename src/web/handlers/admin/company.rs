@@ -1,0 +1,135 @@
+//! `/admin/company`: the company's profile (name, contact email, code, slug), saved in place
+//! through htmx or as a plain form. The rules are `ops::admin::company`'s.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{AdminTab, admin_page};
+use crate::ops::OpError;
+use crate::ops::admin::company::{self as company_op, CompanyProfile};
+use crate::ops::input::FieldErrors;
+use crate::web::AppState;
+use crate::web::errors::AppResult;
+use crate::web::extractors::CurrentUser;
+use crate::web::handlers::{html_status, is_htmx, redirect};
+use crate::web::page::{Page, flash};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/company", web::get().to(show))
+        .route("/admin/company", web::post().to(update));
+}
+
+#[derive(Template)]
+#[template(path = "admin/company.html")]
+struct CompanyPage {
+    page: Page,
+    tabs: Vec<AdminTab>,
+    profile: CompanyProfile,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+/// The form alone, for htmx.
+#[derive(Template)]
+#[template(path = "admin/_company_form.html")]
+struct CompanyForm {
+    page_csrf: String,
+    profile: CompanyProfile,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+pub struct CompanyFields {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    slug: String,
+}
+
+fn page(
+    session: &Session,
+    me: &CurrentUser,
+    status: StatusCode,
+    profile: CompanyProfile,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    let (page, tabs) = admin_page(session, me, "Company", "/admin/company");
+    let body = CompanyPage {
+        page,
+        tabs,
+        profile,
+        errors,
+        saved: false,
+    }
+    .render()?;
+    Ok(html_status(status, body))
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    me: CurrentUser,
+) -> AppResult<HttpResponse> {
+    let actor = me.actor();
+    let company = state.op(move |conn| company_op::show(conn, &actor)).await?;
+    page(
+        &session,
+        &me,
+        StatusCode::OK,
+        CompanyProfile::of(&company),
+        FieldErrors::default(),
+    )
+}
+
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    me: CurrentUser,
+    form: web::Form<CompanyFields>,
+) -> AppResult<HttpResponse> {
+    let f = form.into_inner();
+    let input = CompanyProfile {
+        name: f.name,
+        contact_email: f.contact_email,
+        code: f.code,
+        slug: f.slug,
+    };
+    let (actor, typed) = (me.actor(), input.clone());
+    let (profile, errors) = match state
+        .op(move |conn| company_op::update(conn, &actor, typed))
+        .await
+    {
+        Ok(company) => (CompanyProfile::of(&company), FieldErrors::default()),
+        Err(OpError::Invalid(errors)) => (input.normalized(), errors),
+        Err(e) => return Err(e.into()),
+    };
+    let saved = errors.is_empty();
+    let status = if saved {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    if is_htmx(&req) {
+        let fragment = CompanyForm {
+            page_csrf: crate::auth::csrf::token(&session),
+            profile,
+            errors,
+            saved,
+        };
+        return Ok(html_status(status, fragment.render()?));
+    }
+    if saved {
+        flash(&session, "success", "The company's profile is saved.");
+        return Ok(redirect("/admin/company"));
+    }
+    page(&session, &me, status, profile, errors)
+}
