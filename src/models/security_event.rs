@@ -172,9 +172,8 @@ pub struct ListedEvent {
 
 /// One page of a company's events, newest first, strictly older than `before_id`; and
 /// whether more exist. Each filter has an index ending in the id (migration 000011); a time
-/// range becomes id bounds first (see `models::audit::filter`, whose trail works alike),
-/// widened by its `CLOCK_SLACK` since concurrent writers may store times slightly out of id
-/// order.
+/// range becomes id bounds first, as on the audit trail (`models::audit::filter`): concurrent
+/// writers may store times slightly out of id order, never by `CLOCK_SLACK`.
 pub fn page(
     conn: &mut DbConn,
     company_id: i64,
@@ -186,36 +185,33 @@ pub fn page(
     use crate::db::schema::users;
     let of_company = || security_events::table.filter(security_events::company_id.eq(company_id));
     let mut q = of_company().into_boxed();
+    // Time ranges become id bounds as on the audit trail (`models::audit::filter`).
     if let Some(since) = f.since {
-        let Some(min_id) = of_company()
-            .filter(security_events::created_at.ge(since - CLOCK_SLACK))
-            .order((security_events::created_at.asc(), security_events::id.asc()))
-            .select(security_events::id)
-            .first::<i64>(conn)
-            .optional()?
-        else {
-            return Ok((Vec::new(), false));
-        };
-        q = q
-            .filter(security_events::id.ge(min_id))
-            .filter(security_events::created_at.ge(since));
-    }
-    if let Some(until) = f.until {
-        let Some(max_id) = of_company()
-            .filter(security_events::created_at.lt(until + CLOCK_SLACK))
+        let last_before: Option<i64> = of_company()
+            .filter(security_events::created_at.lt(since - CLOCK_SLACK))
             .order((
                 security_events::created_at.desc(),
                 security_events::id.desc(),
             ))
             .select(security_events::id)
-            .first::<i64>(conn)
-            .optional()?
-        else {
-            return Ok((Vec::new(), false));
-        };
-        q = q
-            .filter(security_events::id.le(max_id))
-            .filter(security_events::created_at.lt(until));
+            .first(conn)
+            .optional()?;
+        if let Some(after) = last_before {
+            q = q.filter(security_events::id.gt(after));
+        }
+        q = q.filter(security_events::created_at.ge(since));
+    }
+    if let Some(until) = f.until {
+        let first_from: Option<i64> = of_company()
+            .filter(security_events::created_at.ge(until + CLOCK_SLACK))
+            .order((security_events::created_at.asc(), security_events::id.asc()))
+            .select(security_events::id)
+            .first(conn)
+            .optional()?;
+        if let Some(before) = first_from {
+            q = q.filter(security_events::id.lt(before));
+        }
+        q = q.filter(security_events::created_at.lt(until));
     }
     if let Some(severity) = f.severity.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(security_events::severity.eq(severity.to_string()));

@@ -5,6 +5,7 @@ mod common;
 
 mod account;
 mod audit;
+mod audit_export;
 mod auth;
 mod circuit;
 mod cli;

@@ -8,8 +8,10 @@
 //!   each action's own newest rows and merges them, instead of sorting every match;
 //! - a time range is turned into id bounds through the `(company_id, created_at, id)` index.
 //!   Entries of a company are written one at a time (the chain's lock), so ids follow
-//!   created_at; the bounds are widened by [`CLOCK_SLACK`] against a clock that stepped back,
-//!   and the exact created_at condition is applied as well.
+//!   created_at: every entry older than the last one written before `since - CLOCK_SLACK`,
+//!   and every entry newer than the first one written at `until + CLOCK_SLACK` or later, is
+//!   outside the range, as long as the clock never stepped back by more than [`CLOCK_SLACK`].
+//!   The exact created_at condition is applied as well.
 
 use std::collections::HashMap;
 
@@ -63,8 +65,9 @@ pub struct Resolved {
     filter: Filter,
     /// `None`: any action.
     actions: Option<Vec<String>>,
-    min_id: Option<i64>,
-    max_id: Option<i64>,
+    /// Exclusive id bounds that a time range stands for.
+    after_id: Option<i64>,
+    before_id: Option<i64>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<&str> {
@@ -72,7 +75,7 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 }
 
 /// Prepares `filter` for the company; `None` when nothing can match (no action with that
-/// prefix, no entry in that time range).
+/// prefix).
 pub fn resolve(
     conn: &mut DbConn,
     company_id: i64,
@@ -91,30 +94,27 @@ pub fn resolve(
             Some(matching)
         }
     };
-    let min_id = match filter.since {
+    // Rows before the last one written before `since` (less the slack), and after the first
+    // one written from `until` (plus the slack) on, are outside the range.
+    let after_id = match filter.since {
+        Some(t) => last_before(conn, company_id, t - CLOCK_SLACK)?,
         None => None,
-        Some(t) => match first_id_from(conn, company_id, t - CLOCK_SLACK)? {
-            None => return Ok(None),
-            some => some,
-        },
     };
-    let max_id = match filter.until {
+    let before_id = match filter.until {
+        Some(t) => first_from(conn, company_id, t + CLOCK_SLACK)?,
         None => None,
-        Some(t) => match last_id_before(conn, company_id, t + CLOCK_SLACK)? {
-            None => return Ok(None),
-            some => some,
-        },
     };
     Ok(Some(Resolved {
         company_id,
         filter: filter.clone(),
         actions,
-        min_id,
-        max_id,
+        after_id,
+        before_id,
     }))
 }
 
-fn first_id_from(conn: &mut DbConn, company_id: i64, t: NaiveDateTime) -> QueryResult<Option<i64>> {
+/// The id of the first entry written at or after `t`.
+fn first_from(conn: &mut DbConn, company_id: i64, t: NaiveDateTime) -> QueryResult<Option<i64>> {
     audit_logs::table
         .filter(audit_logs::company_id.eq(company_id))
         .filter(audit_logs::created_at.ge(t))
@@ -124,11 +124,8 @@ fn first_id_from(conn: &mut DbConn, company_id: i64, t: NaiveDateTime) -> QueryR
         .optional()
 }
 
-fn last_id_before(
-    conn: &mut DbConn,
-    company_id: i64,
-    t: NaiveDateTime,
-) -> QueryResult<Option<i64>> {
+/// The id of the last entry written before `t`.
+fn last_before(conn: &mut DbConn, company_id: i64, t: NaiveDateTime) -> QueryResult<Option<i64>> {
     audit_logs::table
         .filter(audit_logs::company_id.eq(company_id))
         .filter(audit_logs::created_at.lt(t))
@@ -169,11 +166,11 @@ fn matching<'a>(r: &'a Resolved, actions: Actions<'a>) -> audit_logs::BoxedQuery
     if let Some(outcome) = non_empty(&f.outcome) {
         q = q.filter(audit_logs::outcome.eq(outcome));
     }
-    if let Some(min_id) = r.min_id {
-        q = q.filter(audit_logs::id.ge(min_id));
+    if let Some(after) = r.after_id {
+        q = q.filter(audit_logs::id.gt(after));
     }
-    if let Some(max_id) = r.max_id {
-        q = q.filter(audit_logs::id.le(max_id));
+    if let Some(before) = r.before_id {
+        q = q.filter(audit_logs::id.lt(before));
     }
     if let Some(since) = f.since {
         q = q.filter(audit_logs::created_at.ge(since));
