@@ -533,7 +533,8 @@ async fn each_filter_narrows_and_filters_combine(app: TestApp) {
     let t = trail(&app, "Filters").await;
     let c = t.company_id;
     let admin = &t.admin;
-    let cases: Vec<(String, Box<dyn Fn(&audit::AuditLog) -> bool>)> = vec![
+    type Keep<'a> = Box<dyn Fn(&audit::AuditLog) -> bool + 'a>;
+    let cases: Vec<(String, Keep)> = vec![
         (
             format!("user={}", t.engineer_id),
             Box::new(|r| r.user_id == Some(t.engineer_id)),
