@@ -4,6 +4,7 @@
 mod common;
 
 mod account;
+mod admin_company;
 mod audit;
 mod audit_export;
 mod auth;
