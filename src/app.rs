@@ -96,6 +96,7 @@ impl Prepared {
             .map(|a| a.to_string())
             .unwrap_or_default();
         spawn_session_cleanup(self.state.clone());
+        spawn_statistics_refresh(self.state.clone());
         if self.jobs.workers > 0 {
             let process = format!("{}:{}", addr, crate::util::random_token(4));
             crate::jobs::spawn_registered_workers(
@@ -115,6 +116,21 @@ pub fn bind(addr: &str) -> Result<TcpListener, StartError> {
         addr: addr.to_string(),
         source,
     })
+}
+
+/// Hourly: the query planner's statistics (`db::refresh_statistics`; start-up did the first).
+fn spawn_statistics_refresh(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let refreshed = state.db(|conn| Ok(db::refresh_statistics(conn)?)).await;
+            if let Err(e) = refreshed {
+                tracing::warn!(error = %e, "could not refresh the query planner's statistics");
+            }
+        }
+    });
 }
 
 fn spawn_session_cleanup(state: web::Data<AppState>) {

@@ -175,27 +175,9 @@ fn csv_rows(body: &str) -> Vec<CsvRow> {
     let mut records = parse_csv(body);
     assert!(!records.is_empty(), "a header row");
     let header: Vec<String> = records.remove(0).into_iter().map(Option::unwrap).collect();
-    assert_eq!(
-        header,
-        [
-            "id",
-            "company_id",
-            "user_id",
-            "username",
-            "project_id",
-            "action",
-            "entity_type",
-            "entity_id",
-            "outcome",
-            "changes",
-            "details",
-            "ip_address",
-            "user_agent",
-            "created_at",
-            "prev_hash",
-            "hash"
-        ]
-    );
+    let columns = "id,company_id,user_id,username,project_id,action,entity_type,entity_id,\
+                   outcome,changes,details,ip_address,user_agent,created_at,prev_hash,hash";
+    assert_eq!(header.join(","), columns);
     records
         .into_iter()
         .map(|r| {
