@@ -68,7 +68,6 @@ SMALL = dict(users=20, projects=40)
 def bulk_sql(rows, first_company, companies, now_sql, backend):
     """The statements that add companies, people, projects and `rows` entries."""
     pg = backend == "pg"
-    ts = (lambda expr: expr) if pg else (lambda expr: expr)
     out = []
     # Action ranges: an entry's action is the first whose cumulative weight exceeds r.
     out.append("CREATE TABLE bench_actions (hi INTEGER PRIMARY KEY, action TEXT NOT NULL, entity_type TEXT NOT NULL)")
@@ -114,7 +113,7 @@ SELECT t.c,
     ('{"after": {"name": "Feeder ' || (t.i %% 97) || '", "vn_kv": 20.0}, "before": {"name": "Feeder", "vn_kv": 10.0}}')::jsonb,
     '{}'::jsonb, '10.0.' || (t.i %% 250) || '.' || (t.i %% 200),
     'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
-    now() - interval '365 days' + (t.i * interval '1 second' * 31536000 / %(rows)d),
+    now() - interval '365 days' + interval '1 second' * (t.i * 31536000.0 / %(rows)d),
     lpad(to_hex(t.i - 1), 64, '0'), lpad(to_hex(t.i), 64, '0')
 FROM (SELECT i, CASE WHEN i %% 20 < 17 THEN %(big)d ELSE %(big)d + 1 + i %% %(small)d END AS c,
              floor(random() * 10000)::int AS r

@@ -235,6 +235,24 @@ pub fn refresh_statistics(conn: &mut DbConn) -> QueryResult<()> {
     }
 }
 
+/// Runs `f` (reads) with PostgreSQL planning every statement for its actual values. Diesel
+/// keeps prepared statements, and after five runs PostgreSQL may settle on a generic plan
+/// that cannot see how rare a value is: a filtered page of a large audit trail then reads the
+/// wrong index (130 ms instead of 5; docs/PERFORMANCE.md). Planning costs well under a
+/// millisecond. SQLite plans each statement anew with its statistics anyway.
+pub fn with_custom_plans<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> QueryResult<T> {
+    match conn.kind() {
+        BackendKind::Sqlite => f(conn),
+        BackendKind::Postgres => conn.transaction(|conn| {
+            diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(conn)?;
+            f(conn)
+        }),
+    }
+}
+
 impl DbConn {
     pub fn kind(&self) -> BackendKind {
         match self {

@@ -181,6 +181,18 @@ pub fn page(
     before_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<(Vec<ListedEvent>, bool)> {
+    crate::db::with_custom_plans(conn, |conn| {
+        page_unplanned(conn, company_id, f, before_id, limit)
+    })
+}
+
+fn page_unplanned(
+    conn: &mut DbConn,
+    company_id: i64,
+    f: &EventFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<ListedEvent>, bool)> {
     use super::audit::filter::CLOCK_SLACK;
     use crate::db::schema::users;
     let of_company = || security_events::table.filter(security_events::company_id.eq(company_id));

@@ -204,6 +204,18 @@ pub fn page(
     before_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<(Vec<Listed>, bool)> {
+    crate::db::with_custom_plans(conn, |conn| {
+        page_unplanned(conn, company_id, filter, before_id, limit)
+    })
+}
+
+fn page_unplanned(
+    conn: &mut DbConn,
+    company_id: i64,
+    filter: &Filter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<Listed>, bool)> {
     let Some(r) = resolve(conn, company_id, filter)? else {
         return Ok((Vec::new(), false));
     };
@@ -234,6 +246,18 @@ pub fn page(
 
 /// Up to `limit` entries with ids in `(after_id, up_to]`, oldest first (the export's batches).
 pub fn batch_after(
+    conn: &mut DbConn,
+    r: &Resolved,
+    after_id: i64,
+    up_to: i64,
+    limit: i64,
+) -> QueryResult<Vec<Listed>> {
+    crate::db::with_custom_plans(conn, |conn| {
+        batch_after_unplanned(conn, r, after_id, up_to, limit)
+    })
+}
+
+fn batch_after_unplanned(
     conn: &mut DbConn,
     r: &Resolved,
     after_id: i64,
