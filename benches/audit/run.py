@@ -291,7 +291,7 @@ def main():
             ("project + failure", "project=%d&outcome=failure" % project),
             ("user + a month", "user=%d&from=%s&to=%s" % (user, month_from, month_to)),
             ("action prefix + failure + a month", "action=user.&outcome=failure&from=%s&to=%s" % (month_from, month_to)),
-            ("rare action + user (no match)", "action=license.update&user=%d" % user),
+            ("rare action + user", "action=license.update&user=%d" % user),
             ("all seven", "user=%d&project=%d&action=circuit.&entity_type=circuit&outcome=success&from=%s&to=%s"
              % (user, project, month_from, month_to)),
         ]
