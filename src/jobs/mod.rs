@@ -7,6 +7,7 @@
 //! next poll (`idle_poll`, which finds jobs enqueued by other processes), whichever comes
 //! first. The server's pool claims only the jobs named in its registry.
 
+pub mod license_check;
 pub mod mail;
 pub mod simulation;
 

@@ -11,8 +11,11 @@ use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
 use crate::web::page::Page;
 
+pub mod license;
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(home));
+    license::routes(cfg);
 }
 
 /// `/admin` opens the first admin page the user may see.
