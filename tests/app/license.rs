@@ -268,6 +268,12 @@ async fn an_inactive_license_makes_the_company_read_only(app: TestApp) {
         let editor = s.client.get(&format!("/projects/{}/editor", s.pid)).await;
         assert_eq!(editor.status, 200);
         assert!(draft(&app, s.pid, s.user_id).is_none(), "no draft created");
+        let members = s.client.get(&format!("/projects/{}/members", s.pid)).await;
+        assert_eq!(members.status, 200);
+        assert!(
+            !members.body.contains("method=\"post\" action=\"/projects/"),
+            "no forms offered"
+        );
 
         // Signing out and in works.
         let out = s.client.post("/logout", &[]).await;

@@ -520,6 +520,12 @@ async fn every_mutating_route_refuses_a_read_only_company(app: TestApp) {
             eprintln!("exempt: {method} {pattern} ({why})");
             continue;
         }
+        if pattern.contains("{token}") {
+            // A one-time link, used signed out with a live token (an invitation's): its own
+            // tests check what it does for a read-only company.
+            eprintln!("not walked (one-time link): {method} {pattern}");
+            continue;
+        }
         let path = o.fill(pattern);
         let fields = plausible_fields(&o);
         let fields: Vec<(&str, &str)> = fields
