@@ -12,7 +12,7 @@ use crate::sc;
 
 use super::access::{Capability, ProjectCtx};
 use super::actor::Actor;
-use super::admin::license::check_project_limit;
+use super::admin::license::{check_project_limit, refused_by_license};
 use super::error::OpError;
 use super::input::{FieldErrors, has_control};
 
@@ -356,21 +356,4 @@ fn save(
     refused_by_license(conn, actor, saved, || {
         Entry::success(action, "project", Some(pid)).project(pid)
     })
-}
-
-/// Passes `result` on; a refusal of the license's limits is also recorded as a failed `entry`
-/// (the change's transaction was rolled back, so in a transaction of its own).
-fn refused_by_license<T>(
-    conn: &mut DbConn,
-    actor: &Actor,
-    result: Result<T, OpError>,
-    entry: impl FnOnce() -> Entry,
-) -> Result<T, OpError> {
-    if let Err(OpError::License(refusal)) = &result {
-        let mut entry = entry();
-        entry.outcome = audit::Outcome::Failure;
-        entry.details = serde_json::json!({ "refused": refusal.to_string() });
-        actor.record_denial(conn, entry)?;
-    }
-    result
 }

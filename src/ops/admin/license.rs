@@ -2,10 +2,9 @@
 //! changes: `max_projects` caps the projects that are not archived. (Seats are checked where
 //! people are invited or reactivated; the read-only gate is `Actor::require_writable`.)
 
-use chrono::NaiveDate;
-
 use crate::auth::permissions as perm;
 use crate::db::DbConn;
+use crate::models::audit::{Entry, Outcome};
 use crate::models::company;
 use crate::models::license::{self, License, LicenseState};
 
@@ -30,7 +29,6 @@ pub struct Overview {
     pub projects_used: i64,
     /// Newest first.
     pub history: Vec<License>,
-    pub today: NaiveDate,
 }
 
 /// The actor's company's license and its history (`licenses:read`).
@@ -45,7 +43,6 @@ pub fn overview(conn: &mut DbConn, actor: &Actor) -> Result<Overview, OpError> {
         seats_used: license::seats_used(conn, actor.company_id)?,
         projects_used: license::projects_used(conn, actor.company_id)?,
         history,
-        today,
     })
 }
 
@@ -61,4 +58,21 @@ pub fn check_project_limit(conn: &mut DbConn, company_id: i64) -> Result<(), OpE
         return Err(LicenseRefusal::ProjectLimit { used, max }.into());
     }
     Ok(())
+}
+
+/// Passes `result` on; a refusal of the license's limits is also recorded as a failed `entry`
+/// (the change's transaction was rolled back, so in a transaction of its own).
+pub fn refused_by_license<T>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    result: Result<T, OpError>,
+    entry: impl FnOnce() -> Entry,
+) -> Result<T, OpError> {
+    if let Err(OpError::License(refusal)) = &result {
+        let mut entry = entry();
+        entry.outcome = Outcome::Failure;
+        entry.details = serde_json::json!({ "refused": refusal.to_string() });
+        actor.record_denial(conn, entry)?;
+    }
+    result
 }
