@@ -1,5 +1,6 @@
 //! Start-up wiring shared by `ampflux serve` and the tests: configuration → database (with
-//! migrations) → mailer → cookie key → setup link → HTTP server and background job workers.
+//! migrations) → mailer → cookie key → setup link → HTTP server and background job workers
+//! (with the daily license check, also run once at start-up).
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -52,12 +53,14 @@ pub struct Prepared {
     pub jobs: crate::jobs::WorkerConfig,
 }
 
-/// The job handlers this build knows; mails go out through `mailer`.
-pub fn job_registry(mailer: Mailer) -> crate::jobs::Registry {
+/// The job handlers this build knows; mails go out through `mailer`, links in them start with
+/// `base_url`.
+pub fn job_registry(mailer: Mailer, base_url: &str) -> crate::jobs::Registry {
     let mut registry = crate::jobs::Registry::default();
     crate::jobs::simulation::register(&mut registry);
     crate::jobs::mail::register(&mut registry, mailer);
     crate::jobs::audit_verify::register(&mut registry);
+    crate::jobs::license_check::register(&mut registry, base_url.to_string());
     registry
 }
 
@@ -72,6 +75,8 @@ pub fn prepare(config: Config) -> Result<Prepared, StartError> {
         let mut conn = pool
             .get()
             .map_err(|e| StartError::Other(format!("database: {e}")))?;
+        // The daily license check is always pending, however many processes start.
+        crate::jobs::license_check::ensure_scheduled(&mut conn).map_err(db::DbError::from)?;
         crate::ops::accounts::setup::setup_link_if_needed(&mut conn, &config.base_url)?
     };
     let state = web::Data::new(AppState::new(pool, Arc::new(config), mailer));
@@ -99,12 +104,15 @@ impl Prepared {
         spawn_statistics_refresh(self.state.clone());
         if self.jobs.workers > 0 {
             let process = format!("{}:{}", addr, crate::util::random_token(4));
+            let base_url = &self.state.config.base_url;
             crate::jobs::spawn_registered_workers(
                 self.state.pool.clone(),
-                job_registry(self.state.mailer.clone()),
+                job_registry(self.state.mailer.clone(), base_url),
                 self.jobs.clone(),
                 &process,
             );
+            // Catches up a day missed while no server ran (the daily run is queued).
+            crate::jobs::license_check::run_now(self.state.pool.clone(), base_url.clone());
         }
         crate::web::server(self.state, self.key, listener)
             .map_err(|source| StartError::Bind { addr, source })

@@ -3,10 +3,12 @@
 (function () {
   "use strict";
 
-  // An htmx request that fails (403, 404, 429, 5xx) swaps nothing: say so in the page.
+  // An htmx request that fails (403, 404, 409, 429, 5xx) swaps nothing: say so in the page,
+  // in the server's words when its error page has them (a read-only company, a refusal).
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    var message = status === 403
+    var told = serverMessage(event.detail.xhr);
+    var message = (told && (status === 403 || status === 409)) ? told : status === 403
       ? "Not allowed, or the page expired: reload it and try again."
       : status === 404
         ? "This item no longer exists."
@@ -19,6 +21,14 @@
   document.addEventListener("htmx:sendError", function () {
     showNotice("The server cannot be reached. Check your connection and try again.", "error");
   });
+
+  // The message of an error page (`#error-message`), read as text only.
+  function serverMessage(xhr) {
+    if (!xhr || !xhr.responseText) return "";
+    var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var p = doc.getElementById("error-message");
+    return p ? p.textContent.trim() : "";
+  }
 
   function showNotice(message, level) {
     var main = document.querySelector("main");

@@ -8,6 +8,7 @@
 //! first. The server's pool claims only the jobs named in its registry.
 
 pub mod audit_verify;
+pub mod license_check;
 pub mod mail;
 pub mod simulation;
 

@@ -288,6 +288,32 @@ pub fn report_progress(
     Ok(n == 1)
 }
 
+/// Makes sure a job named like `new` is pending (a recurring job's next run): enqueues `new`
+/// unless one is pending already, other than `except` (the run that asks). Several processes
+/// may ask at once: on PostgreSQL a transaction-level advisory lock on the name makes them take
+/// turns, SQLite's write transaction does the same. Returns true when it enqueued.
+pub fn ensure_pending(conn: &mut DbConn, new: NewJob, except: Option<i64>) -> QueryResult<bool> {
+    write_tx(conn, |conn| {
+        if conn.kind() == BackendKind::Postgres {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<diesel::sql_types::Text, _>(&new.name)
+                .execute(conn)?;
+        }
+        let mut pending = jobs::table
+            .filter(jobs::name.eq(&new.name))
+            .filter(jobs::status.eq("pending"))
+            .into_boxed();
+        if let Some(id) = except {
+            pending = pending.filter(jobs::id.ne(id));
+        }
+        if pending.count().get_result::<i64>(conn)? > 0 {
+            return Ok(false);
+        }
+        enqueue(conn, new)?;
+        Ok(true)
+    })
+}
+
 /// Delay before attempt `attempts + 1`: `base` doubled per attempt made, at most one hour.
 pub fn backoff(base: Duration, attempts: i32) -> Duration {
     let factor = 2u32.saturating_pow(u32::try_from(attempts.max(1) - 1).unwrap_or(0));

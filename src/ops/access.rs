@@ -55,6 +55,8 @@ pub struct ProjectCtx {
     can_write: bool,
     can_run: bool,
     can_read: bool,
+    /// The company's license allows no changes (see `Actor::read_only`).
+    read_only: bool,
 }
 
 impl ProjectCtx {
@@ -84,6 +86,7 @@ impl ProjectCtx {
             can_write: actor.can(perm::PROJECTS_WRITE),
             can_run: actor.can(perm::SIMULATIONS_RUN),
             can_read: actor.can(perm::PROJECTS_READ),
+            read_only: actor.read_only.is_some(),
         }
     }
 
@@ -120,6 +123,12 @@ impl ProjectCtx {
         }
     }
 
+    /// Whether a page should offer `cap` (its buttons and forms, a draft to edit): the actor may
+    /// do it and the company is not read-only. Operations check with `require`.
+    pub fn offers(&self, cap: Capability) -> bool {
+        self.can(cap) && (cap == Capability::Read || !self.read_only)
+    }
+
     /// Denies a change the actor may not make here, recording the denial as a failed audit
     /// entry (`entry` names the change). An archived project is its own refusal.
     pub fn require(
@@ -154,9 +163,9 @@ impl ProjectCtx {
     /// The capabilities as booleans for pages.
     pub fn flags(&self) -> ProjectFlags {
         ProjectFlags {
-            edit: self.can(Capability::Edit),
-            run: self.can(Capability::Run),
-            manage: self.can(Capability::Manage),
+            edit: self.offers(Capability::Edit),
+            run: self.offers(Capability::Run),
+            manage: self.offers(Capability::Manage),
         }
     }
 }

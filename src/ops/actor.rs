@@ -1,5 +1,24 @@
 //! Who acts: the signed-in user (or an API key's user, or a shell command) with their company,
 //! permissions and where the request came from. Every operation takes one.
+//!
+//! # The read-only gate
+//! A company whose license is not active (suspended, cancelled, expired, not started, or none)
+//! is read-only: every operation that changes its data calls [`Actor::require_to_change`],
+//! [`crate::ops::ProjectCtx::require`] or [`Actor::require_writable`] before anything else,
+//! so the refusal (`OpError::ReadOnly`) changes nothing and is audited as a failure. That
+//! covers the profile, projects, circuits, versions, simulations, members and every admin
+//! change. Reading, exports and the audit trail stay open.
+//!
+//! Exempt, on purpose (`tests/app/route_walk.rs` lists the same routes): account security must
+//! keep working while a renewal is sorted out, and none of these changes the company's data.
+//! - signing in and out, email verification and the password-reset links (`sign_in`,
+//!   `verify_email`, `password_reset`): anonymous, and a locked-out admin could not renew;
+//! - changing one's own password (`password_change`) and ending one's own sessions
+//!   (`sessions`): the answer to a stolen password or a lost laptop cannot wait for a renewal;
+//! - sign-up and the first platform admin (`signup`, `setup`) create a new company or the
+//!   operator, outside any read-only company;
+//! - what the system does on its own: jobs finishing simulations queued before the license
+//!   ended, mails, the license check itself, and the audit entries of refused requests.
 
 use crate::auth::permissions;
 use crate::db::{DbConn, write_tx};

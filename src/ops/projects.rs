@@ -1,5 +1,6 @@
 //! Projects: create (with version 1 of the circuit: empty, a built-in example or an uploaded
 //! document), update the settings (name, description, status), archive and reactivate.
+//! Creating and reactivating count against the license's `max_projects`.
 
 use crate::auth::permissions as perm;
 use crate::db::{DbConn, write_tx};
@@ -11,6 +12,7 @@ use crate::sc;
 
 use super::access::{Capability, ProjectCtx};
 use super::actor::Actor;
+use super::admin::license::{check_project_limit, refused_by_license};
 use super::error::OpError;
 use super::input::{FieldErrors, has_control};
 
@@ -81,8 +83,9 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: CreateProject) -> Result<
         return Err(OpError::Invalid(errors));
     }
     let start = starting_circuit(&input)?;
-    let actor = actor.audit();
-    let project = write_tx(conn, |conn| {
+    let (ops_actor, actor) = (actor, actor.audit());
+    let created = write_tx(conn, |conn| {
+        check_project_limit(conn, actor.company_id)?;
         let project = project::create(conn, actor.company_id, user_id, name, description)?;
         let version = circuit_version::insert_next_in_tx(
             conn,
@@ -108,6 +111,9 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: CreateProject) -> Result<
                 .details(serde_json::json!({ "message": version.message })),
         )?;
         Ok::<_, OpError>(project)
+    });
+    let project = refused_by_license(conn, ops_actor, created, || {
+        Entry::success("project.create", "project", None)
     })?;
     Ok(Created {
         project,
@@ -331,7 +337,11 @@ fn save(
     status: &str,
 ) -> Result<Project, OpError> {
     let (pid, before) = (ctx.id(), ctx.project.audit_snapshot());
-    write_tx(conn, |conn| {
+    let reactivates = ctx.is_archived() && status != "archived";
+    let saved = write_tx(conn, |conn| {
+        if reactivates {
+            check_project_limit(conn, actor.company_id)?;
+        }
         let updated = project::update(conn, pid, name, description, status)?;
         audit::record(
             conn,
@@ -341,6 +351,9 @@ fn save(
                 .before(before)
                 .after(updated.audit_snapshot()),
         )?;
-        Ok(updated)
+        Ok::<_, OpError>(updated)
+    });
+    refused_by_license(conn, actor, saved, || {
+        Entry::success(action, "project", Some(pid)).project(pid)
     })
 }

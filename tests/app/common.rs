@@ -113,6 +113,16 @@ impl TestApp {
 
     /// Starts the app; `tweak` may change the configuration first.
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_full(backend, tweak, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn_with`]; `jobs` may also change the job workers (a shorter retry
+    /// backoff ...).
+    pub async fn spawn_full(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Config),
+        jobs: impl FnOnce(&mut ampflux::jobs::WorkerConfig),
+    ) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let pg = (backend == Backend::Postgres).then(PgDatabase::create);
         let database_url = match &pg {
@@ -127,7 +137,8 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let mut config = test_config(data_dir.path().to_path_buf(), database_url, base.clone());
         tweak(&mut config);
-        let prepared = ampflux::app::prepare(config.clone()).expect("app starts");
+        let mut prepared = ampflux::app::prepare(config.clone()).expect("app starts");
+        jobs(&mut prepared.jobs);
         let pool = prepared.state.pool.clone();
         let state = prepared.state.clone();
         let server = prepared.serve(listener).expect("serve");
@@ -453,6 +464,25 @@ impl Client {
 }
 
 impl Client {
+    /// Sends a form with any method from our own origin, the CSRF token in its header (as
+    /// htmx does, but without `HX-Request`: the answer is a full page).
+    pub async fn send_form(
+        &self,
+        method: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        token: &str,
+    ) -> Resp {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .insert_header(("Origin", self.base.clone()))
+            .insert_header(("X-CSRF-Token", token.to_string()));
+        self.send(req, Some(url_encode(fields))).await
+    }
+
     /// Posts a multipart form (text fields and an optional file in the field `file`) the way a
     /// plain browser form does: the CSRF token in the action's query.
     pub async fn post_multipart(

@@ -1,4 +1,4 @@
-//! One's own profile: name and time zone.
+//! One's own profile: name and time zone (refused while the company is read-only).
 
 use crate::db::{DbConn, write_tx};
 use crate::models::audit::{self, Entry};
@@ -42,6 +42,7 @@ impl Profile {
 
 /// Saves the actor's own name and time zone.
 pub fn update_profile(conn: &mut DbConn, actor: &Actor, input: Profile) -> Result<User, OpError> {
+    actor.require_writable(conn, Entry::success("user.update", "user", actor.user_id))?;
     let input = input.normalized();
     let errors = input.check();
     if !errors.is_empty() {

@@ -5,3 +5,5 @@
 
 pub mod company;
 pub mod security;
+pub mod license;
+pub mod license_check;

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::auth::permissions;
 use crate::db::DbConn;
-use crate::models::circuit_draft::CircuitDraft;
+use crate::models::circuit_draft::{self, CircuitDraft};
 use crate::models::circuit_version::{self, CircuitVersion};
 use crate::ops::access::{Capability, ProjectCtx};
 use crate::ops::projects::ProjectRefusal;
@@ -21,13 +21,14 @@ pub struct EditorState {
     pub base_data: Option<Value>,
 }
 
-/// The editor page's data; the draft is opened (created) only for an actor who may edit.
+/// The editor page's data; the draft is opened (created) only for an actor who may edit (not
+/// while the company is read-only: then the latest version is shown, as to a viewer).
 pub fn editor_state(
     conn: &mut DbConn,
     actor: &Actor,
     ctx: &ProjectCtx,
 ) -> Result<EditorState, OpError> {
-    let draft = if ctx.can(Capability::Edit) {
+    let draft = if ctx.offers(Capability::Edit) {
         Some(super::open(conn, actor, ctx)?)
     } else {
         None
@@ -64,14 +65,15 @@ pub fn shown_circuit(
     actor: &Actor,
     ctx: &ProjectCtx,
 ) -> Result<Option<Value>, OpError> {
-    if ctx.can(Capability::Edit) {
+    if ctx.offers(Capability::Edit) {
         return Ok(Some(super::open(conn, actor, ctx)?.data_json.0));
     }
     Ok(circuit_version::latest(conn, ctx.id())?.map(|v| v.data_json.0))
 }
 
 /// The actor's draft, for pages that only exist for those who may edit (an edit row, the
-/// draft's download): refused without recording, as a read.
+/// draft's download): refused without recording, as a read. While the company is read-only
+/// a draft that exists is still shown, but none is created.
 pub fn draft(conn: &mut DbConn, actor: &Actor, ctx: &ProjectCtx) -> Result<CircuitDraft, OpError> {
     if !ctx.can(Capability::Edit) {
         return Err(if ctx.is_archived() {
@@ -79,6 +81,13 @@ pub fn draft(conn: &mut DbConn, actor: &Actor, ctx: &ProjectCtx) -> Result<Circu
         } else {
             OpError::Forbidden {
                 permission: permissions::PROJECTS_WRITE,
+            }
+        });
+    }
+    if let Some(reason) = &actor.read_only {
+        return circuit_draft::find(conn, ctx.id(), super::draft_owner(actor)?)?.ok_or_else(|| {
+            OpError::ReadOnly {
+                reason: reason.clone(),
             }
         });
     }

@@ -12,11 +12,13 @@ use crate::web::extractors::CurrentUser;
 use crate::web::page::Page;
 
 pub mod company;
+pub mod license;
 pub mod security;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(home));
     company::routes(cfg);
+    license::routes(cfg);
     security::routes(cfg);
 }
 

@@ -56,7 +56,7 @@ async fn member_list(
     access: &ProjectAccess,
     error: Option<String>,
 ) -> AppResult<MemberList> {
-    let manage = access.ctx.can(Capability::Manage);
+    let manage = access.ctx.offers(Capability::Manage);
     let project = access.ctx.project.clone();
     let (members, candidates) = state
         .db(move |conn| Ok(project::members_and_candidates(conn, &project, manage)?))

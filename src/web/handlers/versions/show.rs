@@ -98,7 +98,7 @@ pub async fn show(
                 .map(edit::value_text)
                 .unwrap_or_else(|| "50".into()),
             latest: latest_number,
-            can_restore: ctx.can(Capability::Edit) && !same_as_latest && !idx.has_errors(),
+            can_restore: ctx.offers(Capability::Edit) && !same_as_latest && !idx.has_errors(),
             can_compare_draft: ctx.can(Capability::Edit),
             tables: editor::tables(&t, circuit, &idx, &Editing::None),
             diagram: editor::diagram_view(
