@@ -360,22 +360,13 @@ pub fn delete_grant(conn: &mut DbConn, team_id: i64, project_id: i64) -> QueryRe
     .map(|_| ())
 }
 
-/// The company's projects not given to the team yet (the give-a-project picker): id, name,
-/// status.
-pub fn project_candidates(
+/// The company's projects by name (for the give-a-project picker): id, name, status.
+pub fn company_projects(
     conn: &mut DbConn,
     company_id: i64,
-    team_id: i64,
 ) -> QueryResult<Vec<(i64, String, String)>> {
     projects::table
         .filter(projects::company_id.eq(company_id))
-        .filter(
-            projects::id.ne_all(
-                project_teams::table
-                    .filter(project_teams::team_id.eq(team_id))
-                    .select(project_teams::project_id),
-            ),
-        )
         .order((lower(projects::name).asc(), projects::id.asc()))
         .select((projects::id, projects::name, projects::status))
         .load(conn)

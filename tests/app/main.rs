@@ -4,6 +4,7 @@
 mod common;
 
 mod account;
+mod admin_teams;
 mod audit;
 mod auth;
 mod circuit;

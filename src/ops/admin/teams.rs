@@ -10,8 +10,17 @@ use crate::db::{DbConn, write_tx};
 use crate::models::audit::{self, Entry};
 use crate::models::team::{self, GRANT_ROLES, Grant, Team, TeamMember};
 use crate::models::{project, user};
-use crate::ops::input::{FieldErrors, has_control};
+use crate::ops::input::{FieldErrors, check_name_and_description};
 use crate::ops::{Actor, OpError};
+
+/// The audit actions of team changes (entity `team`, its id).
+pub const CREATE: &str = "team.create";
+pub const UPDATE: &str = "team.update";
+pub const DELETE: &str = "team.delete";
+pub const MEMBER_ADD: &str = "team.member_add";
+pub const MEMBER_REMOVE: &str = "team.member_remove";
+pub const PROJECT_GRANT: &str = "team.project_grant";
+pub const PROJECT_REVOKE: &str = "team.project_revoke";
 
 const NAME_TAKEN: &str = "Your company already has a team with this name.";
 
@@ -52,11 +61,14 @@ pub struct TeamView {
 pub fn show(conn: &mut DbConn, actor: &Actor, team_id: i64) -> Result<TeamView, OpError> {
     actor.require(perm::USERS_MANAGE)?;
     let team = team::find_in_company(conn, actor.company_id, team_id)?.ok_or(OpError::NotFound)?;
+    let grants = team::grants(conn, team.id)?;
+    let mut project_candidates = team::company_projects(conn, actor.company_id)?;
+    project_candidates.retain(|(id, _, _)| !grants.iter().any(|g| g.project_id == *id));
     Ok(TeamView {
         members: team::members(conn, team.id)?,
-        grants: team::grants(conn, team.id)?,
+        grants,
         user_candidates: team::user_candidates(conn, actor.company_id, team.id)?,
-        project_candidates: team::project_candidates(conn, actor.company_id, team.id)?,
+        project_candidates,
         team,
     })
 }
@@ -68,7 +80,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: TeamInput) -> Result<Team
     actor.require_to_change(
         conn,
         perm::USERS_MANAGE,
-        Entry::success("team.create", "team", None),
+        Entry::success(CREATE, "team", None),
     )?;
     let input = checked(input)?;
     let who = actor.audit();
@@ -80,7 +92,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: TeamInput) -> Result<Team
         audit::record(
             conn,
             &who,
-            Entry::success("team.create", "team", Some(team.id)).after(team.audit_snapshot()),
+            Entry::success(CREATE, "team", Some(team.id)).after(team.audit_snapshot()),
         )?;
         Ok(team)
     })
@@ -94,43 +106,34 @@ pub fn update(
     team_id: i64,
     input: TeamInput,
 ) -> Result<Team, OpError> {
-    let entry = Entry::success("team.update", "team", Some(team_id));
-    actor.require_to_change(conn, perm::USERS_MANAGE, entry.clone())?;
-    let input = checked(input)?;
-    let who = actor.audit();
-    write_tx(conn, |conn| {
-        let before = locked_team(conn, actor, team_id)?;
+    change_team(conn, actor, team_id, UPDATE, |conn, before, entry| {
+        let input = checked(input)?;
         if team::name_taken(conn, actor.company_id, &input.name, Some(team_id))? {
             return Err(OpError::field("name", NAME_TAKEN));
         }
         let after = team::update(conn, team_id, &input.name, &input.description)?;
-        audit::record(
-            conn,
-            &who,
-            entry
-                .before(before.audit_snapshot())
-                .after(after.audit_snapshot()),
-        )?;
-        Ok(after)
+        let entry = entry
+            .before(before.audit_snapshot())
+            .after(after.audit_snapshot());
+        Ok((after, Some(entry)))
     })
     .map_err(name_race)
 }
 
 /// Deletes a team; its memberships and project grants go with it (the audit entry lists them).
 pub fn delete(conn: &mut DbConn, actor: &Actor, team_id: i64) -> Result<Team, OpError> {
-    let entry = Entry::success("team.delete", "team", Some(team_id));
-    actor.require_to_change(conn, perm::USERS_MANAGE, entry.clone())?;
-    let who = actor.audit();
-    write_tx(conn, |conn| {
-        let team = locked_team(conn, actor, team_id)?;
-        let members = team::members(conn, team_id)?;
-        let grants = team::grants(conn, team_id)?;
-        team::delete(conn, team_id)?;
+    change_team(conn, actor, team_id, DELETE, |conn, team, entry| {
         let mut before = team.audit_snapshot();
-        before["members"] = members.iter().map(TeamMember::audit_snapshot).collect();
-        before["projects"] = grants.iter().map(Grant::audit_snapshot).collect();
-        audit::record(conn, &who, entry.before(before))?;
-        Ok(team)
+        before["members"] = team::members(conn, team_id)?
+            .iter()
+            .map(TeamMember::audit_snapshot)
+            .collect();
+        before["projects"] = team::grants(conn, team_id)?
+            .iter()
+            .map(Grant::audit_snapshot)
+            .collect();
+        team::delete(conn, team_id)?;
+        Ok((team.clone(), Some(entry.before(before))))
     })
 }
 
@@ -139,28 +142,7 @@ fn checked(input: TeamInput) -> Result<TeamInput, OpError> {
     let name = input.name.trim().to_string();
     let description = input.description.trim().to_string();
     let mut errors = FieldErrors::default();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.add("name", "Enter a name of up to 100 characters.");
-    } else if has_control(&name) {
-        errors.add(
-            "name",
-            "The name must not contain control characters such as line breaks.",
-        );
-    }
-    if description.chars().count() > 1000 {
-        errors.add(
-            "description",
-            "Keep the description under 1,000 characters.",
-        );
-    } else if description
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        errors.add(
-            "description",
-            "The description contains control characters.",
-        );
-    }
+    check_name_and_description(&name, &description, (100, 1000), &mut errors);
     if errors.is_empty() {
         Ok(TeamInput { name, description })
     } else {
@@ -178,11 +160,31 @@ fn name_race(e: OpError) -> OpError {
     }
 }
 
-/// The actor's company's team, locked for the rest of the transaction; another company's (or
-/// a deleted) team is not found.
-fn locked_team(conn: &mut DbConn, actor: &Actor, team_id: i64) -> Result<Team, OpError> {
-    team::lock(conn, team_id)?;
-    team::find_in_company(conn, actor.company_id, team_id)?.ok_or(OpError::NotFound)
+/// Runs a change of one of the company's teams: checks the permission and the license, then
+/// in one write transaction locks the team (another company's or a deleted team is not found)
+/// and lets `f` check the input, make the change and fill in the audit entry (`action` on the
+/// team, which names it in its details), recorded with it; `None` when nothing changed.
+fn change_team<T>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    team_id: i64,
+    action: &'static str,
+    f: impl FnOnce(&mut DbConn, &Team, Entry) -> Result<(T, Option<Entry>), OpError>,
+) -> Result<T, OpError> {
+    let entry = Entry::success(action, "team", Some(team_id));
+    actor.require_to_change(conn, perm::USERS_MANAGE, entry.clone())?;
+    let who = actor.audit();
+    write_tx(conn, |conn| {
+        team::lock(conn, team_id)?;
+        let team =
+            team::find_in_company(conn, actor.company_id, team_id)?.ok_or(OpError::NotFound)?;
+        let entry = entry.details(serde_json::json!({ "team": team.name }));
+        let (out, entry) = f(conn, &team, entry)?;
+        if let Some(entry) = entry {
+            audit::record(conn, &who, entry)?;
+        }
+        Ok(out)
+    })
 }
 
 // ---------------------------------------------------------------- members
@@ -194,21 +196,15 @@ pub fn add_member(
     team_id: i64,
     user_id: Option<i64>,
 ) -> Result<TeamMember, OpError> {
-    let entry = Entry::success("team.member_add", "team", Some(team_id));
-    actor.require_to_change(conn, perm::USERS_MANAGE, entry.clone())?;
-    let who = actor.audit();
-    write_tx(conn, |conn| {
-        let team = locked_team(conn, actor, team_id)?;
+    change_team(conn, actor, team_id, MEMBER_ADD, |conn, _, entry| {
         // One message whether the user is missing, deactivated, deleted or another company's,
         // so an id never confirms that another tenant's user exists.
         let unavailable = || OpError::field("user_id", "Choose an active user of your company.");
         let user = match user_id {
-            Some(id) => user::find(conn, id)?.ok_or_else(unavailable)?,
-            None => return Err(unavailable()),
+            Some(id) => user::find_in_company(conn, actor.company_id, id)?,
+            None => None,
         };
-        if user.company_id != actor.company_id || !user.is_active || user.deleted_at.is_some() {
-            return Err(unavailable());
-        }
+        let user = user.filter(|u| u.is_active).ok_or_else(unavailable)?;
         if team::find_member(conn, team_id, user.id)?.is_some() {
             return Err(OpError::field(
                 "user_id",
@@ -217,14 +213,8 @@ pub fn add_member(
         }
         team::insert_member(conn, team_id, user.id, actor.user_id)?;
         let added = team::find_member(conn, team_id, user.id)?.ok_or(OpError::NotFound)?;
-        audit::record(
-            conn,
-            &who,
-            entry
-                .after(added.audit_snapshot())
-                .details(serde_json::json!({ "team": team.name })),
-        )?;
-        Ok(added)
+        let entry = entry.after(added.audit_snapshot());
+        Ok((added, Some(entry)))
     })
 }
 
@@ -235,70 +225,52 @@ pub fn remove_member(
     team_id: i64,
     user_id: i64,
 ) -> Result<TeamMember, OpError> {
-    let entry = Entry::success("team.member_remove", "team", Some(team_id));
-    actor.require_to_change(conn, perm::USERS_MANAGE, entry.clone())?;
-    let who = actor.audit();
-    write_tx(conn, |conn| {
-        let team = locked_team(conn, actor, team_id)?;
+    change_team(conn, actor, team_id, MEMBER_REMOVE, |conn, _, entry| {
         let member = team::find_member(conn, team_id, user_id)?.ok_or(OpError::NotFound)?;
         team::delete_member(conn, team_id, user_id)?;
-        audit::record(
-            conn,
-            &who,
-            entry
-                .before(member.audit_snapshot())
-                .details(serde_json::json!({ "team": team.name })),
-        )?;
-        Ok(member)
+        let entry = entry.before(member.audit_snapshot());
+        Ok((member, Some(entry)))
     })
 }
 
 // ---------------------------------------------------------------- projects
 
 /// Gives a project of the company to the team with `editor` or `viewer`, or changes the role
-/// it was given with.
+/// it was given with (the same role again changes nothing and records nothing).
 pub fn grant_project(
     conn: &mut DbConn,
     actor: &Actor,
     team_id: i64,
     input: GrantInput,
 ) -> Result<Grant, OpError> {
-    let entry = Entry::success("team.project_grant", "team", Some(team_id));
-    actor.require_to_change(conn, perm::USERS_MANAGE, entry.clone())?;
-    let mut errors = FieldErrors::default();
-    if input.project_id.is_none() {
-        errors.add("project_id", "Choose a project.");
-    }
-    if !GRANT_ROLES.contains(&input.role.as_str()) {
-        errors.add("role", "Choose editor or viewer.");
-    }
-    let (Some(project_id), true) = (input.project_id, errors.is_empty()) else {
-        return Err(OpError::Invalid(errors));
-    };
-    let who = actor.audit();
-    write_tx(conn, |conn| {
-        let team = locked_team(conn, actor, team_id)?;
-        let Some(project) = project::find_in_company(conn, actor.company_id, project_id)? else {
-            return Err(OpError::field(
-                "project_id",
-                "Choose a project of your company.",
-            ));
+    change_team(conn, actor, team_id, PROJECT_GRANT, |conn, _, entry| {
+        let project = match input.project_id {
+            Some(id) => project::find_in_company(conn, actor.company_id, id)?,
+            None => None,
+        };
+        let mut errors = FieldErrors::default();
+        match (&project, input.project_id) {
+            (Some(_), _) => {}
+            (None, Some(_)) => errors.add("project_id", "Choose a project of your company."),
+            (None, None) => errors.add("project_id", "Choose a project."),
+        }
+        if !GRANT_ROLES.contains(&input.role.as_str()) {
+            errors.add("role", "Choose editor or viewer.");
+        }
+        let (Some(project), true) = (project, errors.is_empty()) else {
+            return Err(OpError::Invalid(errors));
         };
         let before = team::find_grant(conn, team_id, project.id)?;
-        if let Some(b) = before.as_ref().filter(|b| b.role == input.role) {
-            return Ok(b.clone());
+        if let Some(same) = before.as_ref().filter(|b| b.role == input.role) {
+            return Ok((same.clone(), None));
         }
         team::set_grant(conn, team_id, project.id, &input.role)?;
         let after = team::find_grant(conn, team_id, project.id)?.ok_or(OpError::NotFound)?;
-        let mut entry = entry
-            .project(project.id)
-            .after(after.audit_snapshot())
-            .details(serde_json::json!({ "team": team.name }));
+        let mut entry = entry.project(project.id).after(after.audit_snapshot());
         if let Some(b) = &before {
             entry = entry.before(b.audit_snapshot());
         }
-        audit::record(conn, &who, entry)?;
-        Ok(after)
+        Ok((after, Some(entry)))
     })
 }
 
@@ -309,21 +281,10 @@ pub fn revoke_project(
     team_id: i64,
     project_id: i64,
 ) -> Result<Grant, OpError> {
-    let entry = Entry::success("team.project_revoke", "team", Some(team_id));
-    actor.require_to_change(conn, perm::USERS_MANAGE, entry.clone())?;
-    let who = actor.audit();
-    write_tx(conn, |conn| {
-        let team = locked_team(conn, actor, team_id)?;
+    change_team(conn, actor, team_id, PROJECT_REVOKE, |conn, _, entry| {
         let grant = team::find_grant(conn, team_id, project_id)?.ok_or(OpError::NotFound)?;
         team::delete_grant(conn, team_id, project_id)?;
-        audit::record(
-            conn,
-            &who,
-            entry
-                .project(project_id)
-                .before(grant.audit_snapshot())
-                .details(serde_json::json!({ "team": team.name })),
-        )?;
-        Ok(grant)
+        let entry = entry.project(project_id).before(grant.audit_snapshot());
+        Ok((grant, Some(entry)))
     })
 }

@@ -11,10 +11,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{AdminTab, admin_page};
+use crate::db::DbConn;
 use crate::models::team::{self, Grant, Team, TeamMember};
-use crate::ops::OpError;
 use crate::ops::admin::teams::{self as ops, GrantInput, TeamInput, TeamView};
 use crate::ops::input::FieldErrors;
+use crate::ops::{Actor, OpError};
 use crate::web::AppState;
 use crate::web::errors::AppResult;
 use crate::web::extractors::CurrentUser;
@@ -299,138 +300,91 @@ pub async fn delete(
     Ok(redirect("/admin/teams"))
 }
 
-/// The answer to a member or project change: the piece for htmx (422 with the field error),
-/// else a redirect to the team's page, or the page with the error.
-async fn respond<T>(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    me: &CurrentUser,
+/// What a member or project change needs of its request.
+type Cx = (HttpRequest, web::Data<AppState>, Session, CurrentUser);
+
+/// Runs a member or project change as the signed-in user and answers: the piece for htmx (422
+/// with the field error), else a redirect to the team's page, or the page with the error.
+async fn answer<T: Send + 'static>(
+    (req, state, session, me): Cx,
     team_id: i64,
-    outcome: Result<T, OpError>,
     piece: fn(FieldErrors) -> Piece,
+    op: impl FnOnce(&mut DbConn, &Actor) -> Result<T, OpError> + Send + 'static,
 ) -> AppResult<HttpResponse> {
-    let errors = match outcome {
+    let actor = me.actor();
+    let errors = match state.op(move |conn| op(conn, &actor)).await {
         Ok(_) => None,
         Err(OpError::Invalid(errors)) => Some(errors),
         Err(e) => return Err(e.into()),
     };
     let status = match errors {
         Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        None if !is_htmx(req) => return Ok(redirect(&format!("/admin/teams/{team_id}"))),
+        None if !is_htmx(&req) => return Ok(redirect(&format!("/admin/teams/{team_id}"))),
         None => StatusCode::OK,
     };
-    let view = read_view(state, me, team_id).await?;
+    let view = read_view(&state, &me, team_id).await?;
     let piece = piece(errors.unwrap_or_default());
-    let body = if is_htmx(req) {
-        let csrf = crate::auth::csrf::token(session);
+    let body = if is_htmx(&req) {
+        let csrf = crate::auth::csrf::token(&session);
         match piece {
             Piece::Members(e) => members_piece(&csrf, &view, e).render()?,
             Piece::Projects(e) => projects_piece(&csrf, &view, e).render()?,
         }
     } else {
-        team_page(session, me, view, None, FieldErrors::default(), Some(piece)).render()?
+        team_page(
+            &session,
+            &me,
+            view,
+            None,
+            FieldErrors::default(),
+            Some(piece),
+        )
+        .render()?
     };
     Ok(html_status(status, body))
 }
 
 pub async fn add_member(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
+    cx: Cx,
     path: web::Path<i64>,
     form: web::Form<MemberForm>,
 ) -> AppResult<HttpResponse> {
-    let (actor, team_id) = (me.actor(), path.into_inner());
+    let team_id = path.into_inner();
     let user_id = form.user_id.trim().parse::<i64>().ok();
-    let outcome = state
-        .op(move |conn| ops::add_member(conn, &actor, team_id, user_id))
-        .await;
-    respond(
-        &req,
-        &state,
-        &session,
-        &me,
-        team_id,
-        outcome,
-        Piece::Members,
-    )
+    answer(cx, team_id, Piece::Members, move |conn, actor| {
+        ops::add_member(conn, actor, team_id, user_id)
+    })
     .await
 }
 
-pub async fn remove_member(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
-    path: web::Path<(i64, i64)>,
-) -> AppResult<HttpResponse> {
-    let actor = me.actor();
+pub async fn remove_member(cx: Cx, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
     let (team_id, user_id) = path.into_inner();
-    let outcome = state
-        .op(move |conn| ops::remove_member(conn, &actor, team_id, user_id))
-        .await;
-    respond(
-        &req,
-        &state,
-        &session,
-        &me,
-        team_id,
-        outcome,
-        Piece::Members,
-    )
+    answer(cx, team_id, Piece::Members, move |conn, actor| {
+        ops::remove_member(conn, actor, team_id, user_id)
+    })
     .await
 }
 
 pub async fn grant_project(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
+    cx: Cx,
     path: web::Path<i64>,
     form: web::Form<GrantForm>,
 ) -> AppResult<HttpResponse> {
-    let (actor, team_id) = (me.actor(), path.into_inner());
+    let team_id = path.into_inner();
     let input = GrantInput {
         project_id: form.project_id.trim().parse::<i64>().ok(),
         role: form.role.clone(),
     };
-    let outcome = state
-        .op(move |conn| ops::grant_project(conn, &actor, team_id, input))
-        .await;
-    respond(
-        &req,
-        &state,
-        &session,
-        &me,
-        team_id,
-        outcome,
-        Piece::Projects,
-    )
+    answer(cx, team_id, Piece::Projects, move |conn, actor| {
+        ops::grant_project(conn, actor, team_id, input)
+    })
     .await
 }
 
-pub async fn revoke_project(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
-    path: web::Path<(i64, i64)>,
-) -> AppResult<HttpResponse> {
-    let actor = me.actor();
+pub async fn revoke_project(cx: Cx, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
     let (team_id, project_id) = path.into_inner();
-    let outcome = state
-        .op(move |conn| ops::revoke_project(conn, &actor, team_id, project_id))
-        .await;
-    respond(
-        &req,
-        &state,
-        &session,
-        &me,
-        team_id,
-        outcome,
-        Piece::Projects,
-    )
+    answer(cx, team_id, Piece::Projects, move |conn, actor| {
+        ops::revoke_project(conn, actor, team_id, project_id)
+    })
     .await
 }
