@@ -135,6 +135,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_and_descriptions() {
+        let check = |name: &str, description: &str| {
+            let mut errors = FieldErrors::default();
+            check_name_and_description(name, description, (10, 5000), &mut errors);
+            errors
+        };
+        assert!(check("Relays", "two\nlines\tand a tab").is_empty());
+        assert_eq!(
+            check("", "").get("name"),
+            Some("Enter a name of up to 10 characters.")
+        );
+        assert!(check("a\nb", "").get("name").unwrap().contains("control"));
+        assert_eq!(
+            check("ok", &"x".repeat(5001)).get("description"),
+            Some("Keep the description under 5,000 characters.")
+        );
+        assert!(check("ok", "\u{7}").has("description"));
+    }
+
+    #[test]
     fn emails() {
         assert!(valid_email("ada@example.com"));
         assert!(!valid_email("ada@example"));
