@@ -16,6 +16,7 @@ pub mod role;
 pub mod security_event;
 pub mod session;
 pub mod simulation;
+pub mod team;
 pub mod user;
 
 /// Who did something and from where: recorded on audit entries and security events.

@@ -91,7 +91,8 @@ pub fn find_in_company(
     )
 }
 
-/// The user's role in the project, if a member.
+/// The user's direct membership role in the project, if a member (not counting teams: see
+/// [`access_role`]).
 pub fn member_role(
     conn: &mut DbConn,
     project_id: i64,
@@ -104,6 +105,66 @@ pub fn member_role(
             .select(project_members::role)
             .load(conn),
     )
+}
+
+/// The role a user has on a project, and whether it comes through one of their teams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRole {
+    pub role: String,
+    pub through_team: bool,
+}
+
+/// How much a project role allows: owner 0, editor 1, viewer 2 (lower allows more).
+pub fn role_rank(role: &str) -> usize {
+    MEMBER_ROLES
+        .iter()
+        .position(|r| *r == role)
+        .unwrap_or(MEMBER_ROLES.len())
+}
+
+/// The user's role on the project: the higher of their direct membership's and the highest
+/// role given to a team they belong to (team roles are `editor` or `viewer`, never `owner`).
+/// One statement with two indexed subqueries.
+pub fn access_role(
+    conn: &mut DbConn,
+    project_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<AccessRole>> {
+    use crate::db::schema::{project_teams, team_members};
+    let direct = project_members::table
+        .filter(project_members::project_id.eq(project_id))
+        .filter(project_members::user_id.eq(user_id))
+        .select(project_members::role)
+        .single_value();
+    // `editor` sorts before `viewer`: the smallest team role is the highest.
+    let through_teams = project_teams::table
+        .inner_join(team_members::table.on(team_members::team_id.eq(project_teams::team_id)))
+        .filter(project_teams::project_id.eq(project_id))
+        .filter(team_members::user_id.eq(user_id))
+        .select(diesel::dsl::min(project_teams::role))
+        .single_value();
+    let (direct, team): (Option<String>, Option<String>) =
+        diesel::select((direct, through_teams)).get_result(conn)?;
+    Ok(highest(direct, team))
+}
+
+/// The higher of a direct role and a team role (the direct one on a tie).
+fn highest(direct: Option<String>, team: Option<String>) -> Option<AccessRole> {
+    match (direct, team) {
+        (Some(d), Some(t)) if role_rank(&t) < role_rank(&d) => Some(AccessRole {
+            role: t,
+            through_team: true,
+        }),
+        (Some(role), _) => Some(AccessRole {
+            role,
+            through_team: false,
+        }),
+        (None, Some(role)) => Some(AccessRole {
+            role,
+            through_team: true,
+        }),
+        (None, None) => None,
+    }
 }
 
 // ---------------------------------------------------------------- listing
@@ -125,7 +186,8 @@ pub struct ListQuery {
     pub page: i64,
 }
 
-/// Whose projects: the members' own, or all of the company's (`projects:read_all`).
+/// Whose projects: those the user is a member of or reaches through a team, or all of the
+/// company's (`projects:read_all`).
 #[derive(Debug, Clone, Copy)]
 pub struct Viewer {
     pub company_id: i64,
@@ -154,12 +216,23 @@ pub fn list(conn: &mut DbConn, viewer: Viewer, q: &ListQuery) -> QueryResult<(Ve
             .filter(projects::company_id.eq(viewer.company_id))
             .into_boxed();
         if !viewer.read_all {
+            // A member's own projects and those given to one of their teams. Diesel cannot
+            // write a UNION on both databases; two uncorrelated IN subqueries (each read once,
+            // through team_members_user_idx and project_teams_team_idx) do the same.
+            use crate::db::schema::{project_teams, team_members};
+            let direct = project_members::table
+                .filter(project_members::user_id.eq(viewer.user_id))
+                .select(project_members::project_id);
+            let through_teams = project_teams::table
+                .inner_join(
+                    team_members::table.on(team_members::team_id.eq(project_teams::team_id)),
+                )
+                .filter(team_members::user_id.eq(viewer.user_id))
+                .select(project_teams::project_id);
             query = query.filter(
-                projects::id.eq_any(
-                    project_members::table
-                        .filter(project_members::user_id.eq(viewer.user_id))
-                        .select(project_members::project_id),
-                ),
+                projects::id
+                    .eq_any(direct)
+                    .or(projects::id.eq_any(through_teams)),
             );
         }
         match q.status.as_str() {
@@ -336,15 +409,9 @@ pub fn members(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<Member>> {
             },
         )
         .collect();
-    let rank = |r: &str| {
-        MEMBER_ROLES
-            .iter()
-            .position(|x| *x == r)
-            .unwrap_or(MEMBER_ROLES.len())
-    };
     members.sort_by(|a, b| {
-        rank(&a.role)
-            .cmp(&rank(&b.role))
+        role_rank(&a.role)
+            .cmp(&role_rank(&b.role))
             .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
     });
     Ok(members)

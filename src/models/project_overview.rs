@@ -1,5 +1,5 @@
 //! The project overview as a read model: the owner, the recent versions and simulations, the
-//! version count, the latest circuit and the members of one project (already scoped to the
+//! version count, the latest circuit, the members and the teams of one project (already scoped to the
 //! reader's company by the caller).
 
 use chrono::NaiveDateTime;
@@ -35,6 +35,8 @@ pub struct Overview {
     pub latest_circuit: Option<serde_json::Value>,
     pub simulations: Vec<RecentSimulation>,
     pub members: Vec<Member>,
+    /// The teams the project was given to: name and role.
+    pub teams: Vec<(String, String)>,
 }
 
 /// Reads the overview of `project`.
@@ -89,6 +91,10 @@ pub fn load(conn: &mut DbConn, project: &Project) -> QueryResult<Overview> {
         })
         .collect();
     let members = project::members(conn, pid)?;
+    let teams = super::team::of_project(conn, pid)?
+        .into_iter()
+        .map(|t| (t.name, t.role))
+        .collect();
     let owner = super::user::find(conn, project.owner_id)?
         .map(|u| u.name)
         .unwrap_or_default();
@@ -99,5 +105,6 @@ pub fn load(conn: &mut DbConn, project: &Project) -> QueryResult<Overview> {
         latest_circuit,
         simulations,
         members,
+        teams,
     })
 }

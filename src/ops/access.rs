@@ -1,6 +1,7 @@
 //! Who may do what inside a project. The company permission says what kind of thing a user may
 //! do at all (`projects:read`, `projects:write`, `simulations:run`); the project membership
-//! (`owner`, `editor`, `viewer`) narrows it to the projects they belong to. `projects:read_all`
+//! (`owner`, `editor`, `viewer`) narrows it to the projects they belong to, directly or through
+//! a team the project was given to (`editor` or `viewer`; the higher role wins). `projects:read_all`
 //! (reviewers, company admins) reads every project of the company and `projects:admin`
 //! (company admins) acts as owner everywhere. Everything else is denied.
 //!
@@ -12,7 +13,7 @@
 use crate::auth::permissions as perm;
 use crate::db::DbConn;
 use crate::models::audit::{Entry, Outcome};
-use crate::models::project::{self, Project};
+use crate::models::project::{self, AccessRole, Project};
 
 use super::actor::Actor;
 use super::error::OpError;
@@ -46,8 +47,10 @@ impl Capability {
 #[derive(Debug, Clone)]
 pub struct ProjectCtx {
     pub project: Project,
-    /// The actor's membership role, if they are a member.
+    /// The actor's role here, if they are a member or in a team the project was given to.
     pub member_role: Option<String>,
+    /// The role comes through a team (it is higher than any direct membership).
+    pub through_team: bool,
     /// Holds `projects:read_all`.
     read_all: bool,
     /// Holds `projects:admin`.
@@ -64,11 +67,11 @@ impl ProjectCtx {
     pub fn load(conn: &mut DbConn, actor: &Actor, project_id: i64) -> Result<Self, OpError> {
         let project = project::find_in_company(conn, actor.company_id, project_id)?
             .ok_or(OpError::NotFound)?;
-        let member_role = match actor.user_id {
-            Some(user_id) => project::member_role(conn, project.id, user_id)?,
+        let role = match actor.user_id {
+            Some(user_id) => project::access_role(conn, project.id, user_id)?,
             None => None,
         };
-        let ctx = Self::new(actor, project, member_role);
+        let ctx = Self::new(actor, project, role);
         if ctx.can(Capability::Read) {
             Ok(ctx)
         } else {
@@ -76,11 +79,13 @@ impl ProjectCtx {
         }
     }
 
-    /// Builds the context from rows already loaded (for list pages).
-    pub fn new(actor: &Actor, project: Project, member_role: Option<String>) -> Self {
+    /// Builds the context from rows already loaded (`project::access_role`).
+    pub fn new(actor: &Actor, project: Project, role: Option<AccessRole>) -> Self {
+        let through_team = role.as_ref().is_some_and(|r| r.through_team);
         ProjectCtx {
             project,
-            member_role,
+            member_role: role.map(|r| r.role),
+            through_team,
             read_all: actor.can(perm::PROJECTS_READ_ALL),
             admin: actor.can(perm::PROJECTS_ADMIN),
             can_write: actor.can(perm::PROJECTS_WRITE),
@@ -147,6 +152,7 @@ impl ProjectCtx {
         entry.details = serde_json::json!({
             "denied": format!("{cap:?}").to_lowercase(),
             "member_role": self.member_role,
+            "through_team": self.through_team,
             "archived": self.is_archived(),
             "details": entry.details,
         });

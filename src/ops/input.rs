@@ -47,6 +47,46 @@ pub fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
 
+/// Checks the name (required, one line) and the free-text description (line breaks allowed) of
+/// a thing such as a project or a team, each up to the given number of characters.
+pub fn check_name_and_description(
+    name: &str,
+    description: &str,
+    (name_max, description_max): (usize, usize),
+    errors: &mut FieldErrors,
+) {
+    if name.is_empty() || name.chars().count() > name_max {
+        errors.add(
+            "name",
+            format!("Enter a name of up to {name_max} characters."),
+        );
+    } else if has_control(name) {
+        errors.add(
+            "name",
+            "The name must not contain control characters such as line breaks.",
+        );
+    }
+    if description.chars().count() > description_max {
+        let shown = if description_max >= 1000 {
+            format!("{},{:03}", description_max / 1000, description_max % 1000)
+        } else {
+            description_max.to_string()
+        };
+        errors.add(
+            "description",
+            format!("Keep the description under {shown} characters."),
+        );
+    } else if description
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        errors.add(
+            "description",
+            "The description contains control characters.",
+        );
+    }
+}
+
 /// What is wrong with a person's name, if anything.
 pub fn name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() || name.chars().count() > 200 {
@@ -93,6 +133,26 @@ pub fn valid_timezone(tz: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_and_descriptions() {
+        let check = |name: &str, description: &str| {
+            let mut errors = FieldErrors::default();
+            check_name_and_description(name, description, (10, 5000), &mut errors);
+            errors
+        };
+        assert!(check("Relays", "two\nlines\tand a tab").is_empty());
+        assert_eq!(
+            check("", "").get("name"),
+            Some("Enter a name of up to 10 characters.")
+        );
+        assert!(check("a\nb", "").get("name").unwrap().contains("control"));
+        assert_eq!(
+            check("ok", &"x".repeat(5001)).get("description"),
+            Some("Keep the description under 5,000 characters.")
+        );
+        assert!(check("ok", "\u{7}").has("description"));
+    }
 
     #[test]
     fn emails() {

@@ -14,7 +14,7 @@ use super::access::{Capability, ProjectCtx};
 use super::actor::Actor;
 use super::admin::license::{check_project_limit, refused_by_license};
 use super::error::OpError;
-use super::input::{FieldErrors, has_control};
+use super::input::{FieldErrors, check_name_and_description};
 
 /// Why a project refuses a change.
 #[derive(Debug, thiserror::Error)]
@@ -123,28 +123,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: CreateProject) -> Result<
 
 /// What a project's name and description must be.
 fn check_fields(name: &str, description: &str, errors: &mut FieldErrors) {
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.add("name", "Enter a name of up to 200 characters.");
-    } else if has_control(name) {
-        errors.add(
-            "name",
-            "The name must not contain control characters such as line breaks.",
-        );
-    }
-    if description.chars().count() > 5000 {
-        errors.add(
-            "description",
-            "Keep the description under 5,000 characters.",
-        );
-    } else if description
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        errors.add(
-            "description",
-            "The description contains control characters.",
-        );
-    }
+    check_name_and_description(name, description, (200, 5000), errors);
 }
 
 /// Version 1 as stored, the audit entry's details and the import's notes.

@@ -5,6 +5,7 @@ mod common;
 
 mod account;
 mod admin_company;
+mod admin_teams;
 mod audit;
 mod audit_export;
 mod auth;

@@ -7,3 +7,4 @@ pub mod company;
 pub mod security;
 pub mod license;
 pub mod license_check;
+pub mod teams;

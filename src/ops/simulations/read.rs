@@ -28,7 +28,7 @@ pub fn load(conn: &mut DbConn, actor: &Actor, id: i64) -> OpResult<Loaded> {
     let (sim, project) =
         sims::find_in_company(conn, actor.company_id, id)?.ok_or(OpError::NotFound)?;
     let role = match actor.user_id {
-        Some(user_id) => project::member_role(conn, project.id, user_id)?,
+        Some(user_id) => project::access_role(conn, project.id, user_id)?,
         None => None,
     };
     let ctx = ProjectCtx::new(actor, project, role);

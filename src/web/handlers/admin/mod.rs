@@ -2,6 +2,7 @@
 //! company's profile and its security events. Each page asks for its own permission
 //! (`users:manage`, or `licenses:read` for the license); the rules live in `ops::admin`.
 
+
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 
@@ -14,12 +15,14 @@ use crate::web::page::Page;
 pub mod company;
 pub mod license;
 pub mod security;
+pub mod teams;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(home));
     company::routes(cfg);
     license::routes(cfg);
     security::routes(cfg);
+    teams::routes(cfg);
 }
 
 /// `/admin` opens the first admin page the user may see.

@@ -1,5 +1,6 @@
 //! A project's members: the list, and adding, changing the role of and removing a member. htmx
-//! gets the member list back; a refusal is shown above it (422).
+//! gets the member list back; a refusal is shown above it (422). Beside the direct members, the
+//! teams the project was given to (changed under `/admin/teams`) with their role and people.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -8,7 +9,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::tab_page;
+use crate::auth::permissions as perm;
 use crate::models::project::{self, Member, Project};
+use crate::models::team::{self, ProjectTeam};
 use crate::ops::OpError;
 use crate::ops::members::{self as ops, AddMember};
 use crate::web::AppState;
@@ -29,6 +32,10 @@ struct MemberList {
     roles: &'static [&'static str],
     error: Option<String>,
     my_id: i64,
+    /// The teams the project was given to, each with its people.
+    teams: Vec<ProjectTeam>,
+    /// Team names link to their admin page.
+    link_teams: bool,
 }
 
 #[derive(Template)]
@@ -58,8 +65,11 @@ async fn member_list(
 ) -> AppResult<MemberList> {
     let manage = access.ctx.offers(Capability::Manage);
     let project = access.ctx.project.clone();
-    let (members, candidates) = state
-        .db(move |conn| Ok(project::members_and_candidates(conn, &project, manage)?))
+    let (members, candidates, teams) = state
+        .db(move |conn| {
+            let (members, candidates) = project::members_and_candidates(conn, &project, manage)?;
+            Ok((members, candidates, team::of_project(conn, project.id)?))
+        })
         .await?;
     Ok(MemberList {
         project_id: access.project_id(),
@@ -70,6 +80,8 @@ async fn member_list(
         roles: &project::MEMBER_ROLES,
         error,
         my_id: access.me.user.id,
+        teams,
+        link_teams: access.me.can(perm::USERS_MANAGE),
     })
 }
 

@@ -43,6 +43,8 @@ struct OverviewPage {
     counts: Vec<(&'static str, usize)>,
     simulations: Vec<SimulationLine>,
     members: Vec<Member>,
+    /// Teams the project was given to: name and role.
+    teams: Vec<(String, String)>,
 }
 
 pub async fn overview(
@@ -59,10 +61,11 @@ pub async fn overview(
     let view = OverviewPage {
         page: Page::new(&session, ctx.project.name.clone(), Some(&me), "/projects"),
         flags: ctx.flags(),
-        member_role: ctx
-            .member_role
-            .clone()
-            .unwrap_or_else(|| "not a member (company-wide read access)".into()),
+        member_role: match (&ctx.member_role, ctx.through_team) {
+            (Some(role), false) => role.clone(),
+            (Some(role), true) => format!("{role} (through a team)"),
+            (None, _) => "not a member (company-wide read access)".into(),
+        },
         owner: o.owner,
         created: local_time(&ctx.project.created_at, &tz),
         updated: local_time(&ctx.project.updated_at, &tz),
@@ -94,6 +97,7 @@ pub async fn overview(
             })
             .collect(),
         members: o.members,
+        teams: o.teams,
         project: ctx.project,
         tab: "overview",
     };

@@ -1,0 +1,1 @@
+DROP INDEX teams_company_lower_name_idx;
