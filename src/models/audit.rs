@@ -410,7 +410,10 @@ pub fn page(
     let mut rows: Vec<(AuditLog, Option<String>)> = q
         .order(audit_logs::id.desc())
         .limit(limit + 1)
-        .select((AuditLog::as_select(), users::username.nullable()))
+        .select((
+            AuditLog::as_select(),
+            super::user::display_login().nullable(),
+        ))
         .load(conn)?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -422,13 +425,16 @@ pub fn page(
     ))
 }
 
-/// One entry of the company (tenant scope), with its actor's username.
+/// One entry of the company (tenant scope), with its actor (see `user::display_login`).
 pub fn find(conn: &mut DbConn, company_id: i64, id: i64) -> QueryResult<Option<Listed>> {
     audit_logs::table
         .left_join(users::table)
         .filter(audit_logs::company_id.eq(company_id))
         .filter(audit_logs::id.eq(id))
-        .select((AuditLog::as_select(), users::username.nullable()))
+        .select((
+            AuditLog::as_select(),
+            super::user::display_login().nullable(),
+        ))
         .first::<(AuditLog, Option<String>)>(conn)
         .optional()
         .map(|row| row.map(|(log, actor)| Listed { log, actor }))

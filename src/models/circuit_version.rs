@@ -168,7 +168,7 @@ pub fn find_in_project(
 pub fn author_name(conn: &mut DbConn, version: &CircuitVersion) -> QueryResult<String> {
     users::table
         .find(version.created_by)
-        .select(users::name)
+        .select(super::user::display_name())
         .first(conn)
 }
 
@@ -251,7 +251,7 @@ pub fn list_summaries(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<Ver
             circuit_versions::message,
             circuit_versions::content_hash,
             circuit_versions::created_by,
-            users::name,
+            super::user::display_name(),
             circuit_versions::created_at,
             counts,
         ))

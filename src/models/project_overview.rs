@@ -45,7 +45,12 @@ pub fn load(conn: &mut DbConn, project: &Project) -> QueryResult<Overview> {
         .filter(cv::project_id.eq(pid))
         .order(cv::version_number.desc())
         .limit(RECENT)
-        .select((cv::version_number, users::name, cv::created_at, cv::message))
+        .select((
+            cv::version_number,
+            super::user::display_name(),
+            cv::created_at,
+            cv::message,
+        ))
         .load::<(i32, String, NaiveDateTime, String)>(conn)?
         .into_iter()
         .map(|(number, author, created_at, message)| RecentVersion {

@@ -169,7 +169,7 @@ pub fn listed(conn: &mut DbConn, sim: Simulation) -> QueryResult<Listed> {
         .first(conn)?;
     let user_name = users::table
         .find(sim.simulated_by)
-        .select(users::name)
+        .select(super::user::display_name())
         .first(conn)?;
     Ok(Listed {
         sim,
@@ -209,7 +209,7 @@ pub fn page_for_project(
         .select((
             Simulation::as_select(),
             circuit_versions::version_number,
-            users::name,
+            super::user::display_name(),
         ))
         .load(conn)?;
     Ok((to_listed(rows), total))
@@ -234,7 +234,7 @@ pub fn completed_in_project(
         .select((
             Simulation::as_select(),
             circuit_versions::version_number,
-            users::name,
+            super::user::display_name(),
         ))
         .load(conn)?;
     Ok(to_listed(rows))

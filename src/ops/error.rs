@@ -34,6 +34,8 @@ pub enum OpError {
     Simulation(#[from] super::simulations::SimulationRefusal),
     #[error(transparent)]
     Account(#[from] super::accounts::AccountRefusal),
+    #[error(transparent)]
+    People(#[from] super::admin::users::PeopleRefusal),
     #[error("database error")]
     Db(#[from] diesel::result::Error),
     #[error("database unavailable")]

@@ -2,3 +2,7 @@
 //! and its security events. Every change needs `users:manage` (the license page only reads,
 //! with `licenses:read`), acts inside the actor's company only (another company's user or team
 //! is not found), and is refused while the company is read-only.
+
+pub mod invitations;
+pub mod user_changes;
+pub mod users;

@@ -2,6 +2,8 @@
 //! company's profile and its security events. Each page asks for its own permission
 //! (`users:manage`, or `licenses:read` for the license); the rules live in `ops::admin`.
 
+pub mod users;
+
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 
@@ -13,6 +15,7 @@ use crate::web::page::Page;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(home));
+    users::routes(cfg);
 }
 
 /// `/admin` opens the first admin page the user may see.
