@@ -166,10 +166,7 @@ pub fn find_in_project(
 
 /// The name of a version's author.
 pub fn author_name(conn: &mut DbConn, version: &CircuitVersion) -> QueryResult<String> {
-    users::table
-        .find(version.created_by)
-        .select(super::user::display_name())
-        .first(conn)
+    super::user::name_of(conn, version.created_by)
 }
 
 /// Version `number` of the project with its author's name.

@@ -94,9 +94,7 @@ pub fn load(conn: &mut DbConn, project: &Project) -> QueryResult<Overview> {
         })
         .collect();
     let members = project::members(conn, pid)?;
-    let owner = super::user::find(conn, project.owner_id)?
-        .map(|u| u.name)
-        .unwrap_or_default();
+    let owner = super::user::name_of(conn, project.owner_id)?;
     Ok(Overview {
         owner,
         versions,

@@ -167,10 +167,7 @@ pub fn listed(conn: &mut DbConn, sim: Simulation) -> QueryResult<Listed> {
         .find(sim.circuit_version_id)
         .select(circuit_versions::version_number)
         .first(conn)?;
-    let user_name = users::table
-        .find(sim.simulated_by)
-        .select(super::user::display_name())
-        .first(conn)?;
+    let user_name = super::user::name_of(conn, sim.simulated_by)?;
     Ok(Listed {
         sim,
         version_number,

@@ -187,6 +187,12 @@ pub fn display_name() -> _ {
         .otherwise(users::name.concat(deleted))
 }
 
+/// A user's display name by id (deleted users included).
+pub fn name_of(conn: &mut DbConn, id: i64) -> QueryResult<String> {
+    crate::db::unique_row(users::table.find(id).select(display_name()).load(conn))?
+        .ok_or(diesel::result::Error::NotFound)
+}
+
 /// The username, or for a deleted user (whose username was released) the display name.
 #[diesel::dsl::auto_type]
 pub fn display_login() -> _ {

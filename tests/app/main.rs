@@ -4,6 +4,8 @@
 mod common;
 
 mod account;
+mod admin_invitations;
+mod admin_users;
 mod audit;
 mod auth;
 mod circuit;
