@@ -22,12 +22,10 @@ use crate::ops::input::{FieldErrors, name_problem, valid_email, valid_username};
 
 /// An invitation as the form sends it (the field names are the form's).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct InviteInput {
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub role: String,
 }
 
@@ -247,10 +245,9 @@ pub fn open_link(conn: &mut DbConn, token: &str) -> Result<Opened, OpError> {
 
 /// The acceptance form (the field names are the form's).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct AcceptInput {
-    #[serde(default)]
     pub username: String,
-    #[serde(default)]
     pub password: String,
 }
 

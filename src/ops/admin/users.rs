@@ -154,15 +154,12 @@ pub fn find_company(conn: &mut DbConn, name: &str) -> Result<Option<company::Com
 
 /// The list's query as typed (from the URL).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct PeopleQuery {
-    #[serde(default)]
     pub q: String,
-    #[serde(default)]
     pub role: String,
-    #[serde(default)]
     pub status: String,
     /// From 1.
-    #[serde(default)]
     pub page: Option<i64>,
 }
 

@@ -3,43 +3,92 @@
 //! with a redirect (htmx: a full navigation) and a message; a refusal shows the user's page
 //! again with the reason (409, or 422 for a wrong field and for htmx, which swaps it).
 
-use actix_session::Session;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::render_user;
-use crate::ops::OpError;
+use crate::db::DbConn;
 use crate::ops::admin::user_changes as changes;
+use crate::ops::{Actor, OpError};
 use crate::web::AppState;
-use crate::web::errors::AppResult;
+use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
 use crate::web::handlers::circuit::done;
 use crate::web::handlers::is_htmx;
 use crate::web::page::flash;
 
-/// The answer to a change of user `id`: `Ok` carries the message and where to go next.
-async fn respond(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    me: &CurrentUser,
-    id: i64,
-    outcome: Result<(String, String), OpError>,
-) -> AppResult<HttpResponse> {
-    let (status, error) = match outcome {
-        Ok((message, location)) => {
-            flash(session, "success", message);
-            return Ok(done(req, &location));
-        }
-        Err(OpError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors.summary()),
-        Err(OpError::People(refusal)) if is_htmx(req) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, refusal.to_string())
-        }
-        Err(OpError::People(refusal)) => (StatusCode::CONFLICT, refusal.to_string()),
-        Err(e) => return Err(e.into()),
-    };
-    render_user(state, session, me, id, status, Some(error)).await
+/// The request a change answers: the signed-in user (anonymous requests go to the sign-in
+/// page before anything else is read) with what answering needs.
+pub struct Request {
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    me: CurrentUser,
+}
+
+impl FromRequest for Request {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let me = CurrentUser::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let me = me.await?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+            let session = req.get_session();
+            Ok(Request {
+                req,
+                state,
+                session,
+                me,
+            })
+        })
+    }
+}
+
+impl Request {
+    /// Runs `op` on user `id` as the signed-in admin; `said` turns its result into the message
+    /// and the page to go to next.
+    async fn run<T: Send + 'static>(
+        self,
+        id: i64,
+        op: impl FnOnce(&mut DbConn, &Actor) -> Result<T, OpError> + Send + 'static,
+        said: impl FnOnce(T) -> (String, String),
+    ) -> AppResult<HttpResponse> {
+        let actor = self.me.actor();
+        let outcome = self.state.op(move |conn| op(conn, &actor)).await;
+        let (status, error) = match outcome {
+            Ok(result) => {
+                let (message, location) = said(result);
+                flash(&self.session, "success", message);
+                return Ok(done(&self.req, &location));
+            }
+            Err(OpError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors.summary()),
+            Err(OpError::People(refusal)) if is_htmx(&self.req) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, refusal.to_string())
+            }
+            Err(OpError::People(refusal)) => (StatusCode::CONFLICT, refusal.to_string()),
+            Err(e) => return Err(e.into()),
+        };
+        render_user(
+            &self.state,
+            &self.session,
+            &self.me,
+            id,
+            status,
+            Some(error),
+        )
+        .await
+    }
 }
 
 fn back(id: i64) -> String {
@@ -53,123 +102,65 @@ pub struct RoleForm {
 }
 
 pub async fn change_role(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
+    r: Request,
     id: web::Path<i64>,
     form: web::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
-    let (id, actor, role) = (id.into_inner(), me.actor(), form.into_inner().role);
-    let outcome = state
-        .op(move |conn| changes::change_role(conn, &actor, id, &role))
-        .await
-        .map(|roles| (format!("Roles are now: {}.", roles.join(", ")), back(id)));
-    respond(&req, &state, &session, &me, id, outcome).await
+    let (id, role) = (id.into_inner(), form.into_inner().role);
+    let op = move |c: &mut DbConn, a: &Actor| changes::change_role(c, a, id, &role);
+    let said = |roles: Vec<String>| (format!("Roles are now: {}.", roles.join(", ")), back(id));
+    r.run(id, op, said).await
 }
 
-pub async fn deactivate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let (id, actor) = (id.into_inner(), me.actor());
-    let outcome = state
-        .op(move |conn| changes::deactivate(conn, &actor, id))
-        .await
-        .map(|ended| {
-            (
-                format!("The user is deactivated; {ended} session(s) ended."),
-                back(id),
-            )
-        });
-    respond(&req, &state, &session, &me, id, outcome).await
+pub async fn deactivate(r: Request, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let op = move |c: &mut DbConn, a: &Actor| changes::deactivate(c, a, id);
+    let said = |ended| {
+        (
+            format!("The user is deactivated; {ended} session(s) ended."),
+            back(id),
+        )
+    };
+    r.run(id, op, said).await
 }
 
-pub async fn reactivate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let (id, actor) = (id.into_inner(), me.actor());
-    let outcome = state
-        .op(move |conn| changes::reactivate(conn, &actor, id))
-        .await
-        .map(|()| ("The user is active again.".to_string(), back(id)));
-    respond(&req, &state, &session, &me, id, outcome).await
+pub async fn reactivate(r: Request, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let op = move |c: &mut DbConn, a: &Actor| changes::reactivate(c, a, id);
+    let said = |()| ("The user is active again.".to_string(), back(id));
+    r.run(id, op, said).await
 }
 
-pub async fn password_reset(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let (id, actor, base_url) = (id.into_inner(), me.actor(), state.config.base_url.clone());
-    let outcome = state
-        .op(move |conn| changes::send_password_reset(conn, &actor, &base_url, id))
-        .await
-        .map(|u| {
-            (
-                format!("A password reset link was sent to {}.", u.email),
-                back(id),
-            )
-        });
-    respond(&req, &state, &session, &me, id, outcome).await
+pub async fn password_reset(r: Request, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let (id, base_url) = (id.into_inner(), r.state.config.base_url.clone());
+    let op = move |c: &mut DbConn, a: &Actor| changes::send_password_reset(c, a, &base_url, id);
+    let said = |u: crate::models::user::User| {
+        let message = format!("A password reset link was sent to {}.", u.email);
+        (message, back(id))
+    };
+    r.run(id, op, said).await
 }
 
-pub async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let (id, actor) = (id.into_inner(), me.actor());
-    let outcome = state
-        .op(move |conn| changes::delete(conn, &actor, id))
-        .await
-        .map(|u| {
-            (
-                format!("{} was deleted; their seat is free.", u.name),
-                "/admin/users".to_string(),
-            )
-        });
-    respond(&req, &state, &session, &me, id, outcome).await
+pub async fn delete(r: Request, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let op = move |c: &mut DbConn, a: &Actor| changes::delete(c, a, id);
+    let said = |u: crate::models::user::User| {
+        let message = format!("{} was deleted; their seat is free.", u.name);
+        (message, "/admin/users".to_string())
+    };
+    r.run(id, op, said).await
 }
 
-pub async fn revoke_session(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
-    path: web::Path<(i64, String)>,
-) -> AppResult<HttpResponse> {
+pub async fn revoke_session(r: Request, path: web::Path<(i64, String)>) -> AppResult<HttpResponse> {
     let (id, public_id) = path.into_inner();
-    let actor = me.actor();
-    let outcome = state
-        .op(move |conn| changes::revoke_session(conn, &actor, id, &public_id))
-        .await
-        .map(|()| ("The session was ended.".to_string(), back(id)));
-    respond(&req, &state, &session, &me, id, outcome).await
+    let op = move |c: &mut DbConn, a: &Actor| changes::revoke_session(c, a, id, &public_id);
+    let said = |()| ("The session was ended.".to_string(), back(id));
+    r.run(id, op, said).await
 }
 
-pub async fn revoke_all_sessions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    me: CurrentUser,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let (id, actor) = (id.into_inner(), me.actor());
-    let outcome = state
-        .op(move |conn| changes::revoke_all_sessions(conn, &actor, id))
-        .await
-        .map(|ended| (format!("{ended} session(s) ended."), back(id)));
-    respond(&req, &state, &session, &me, id, outcome).await
+pub async fn revoke_all_sessions(r: Request, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let op = move |c: &mut DbConn, a: &Actor| changes::revoke_all_sessions(c, a, id);
+    let said = |ended| (format!("{ended} session(s) ended."), back(id));
+    r.run(id, op, said).await
 }
