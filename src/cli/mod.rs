@@ -61,6 +61,25 @@ enum AdminCommand {
         #[arg(long)]
         login: String,
     },
+    /// Invite a person into a company (as the web page does: seats and license apply); the
+    /// invitation mail is queued and sent by the server.
+    Invite {
+        /// The company's slug or code.
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// company_admin, engineer or reviewer.
+        #[arg(long)]
+        role: String,
+    },
+    /// Deactivate a user (by username or email) and end their sessions at once.
+    Deactivate {
+        #[arg(long)]
+        user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -238,7 +257,56 @@ fn admin(cmd: AdminCommand) -> Result<ExitCode, StartError> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        cmd @ (AdminCommand::Invite { .. } | AdminCommand::Deactivate { .. }) => {
+            people(&mut conn, &config, cmd)
+        }
     }
+}
+
+/// A refusal as the user reads it (field errors in one line).
+fn refused(e: OpError) -> StartError {
+    match e {
+        OpError::Invalid(errors) => StartError::Other(errors.summary()),
+        e @ (OpError::People(_) | OpError::ReadOnly { .. }) => StartError::Other(e.to_string()),
+        e => e.into(),
+    }
+}
+
+/// `admin invite` and `admin deactivate`: the operations of the people pages, acting as the
+/// shell in the company concerned.
+fn people(
+    conn: &mut db::DbConn,
+    config: &Config,
+    cmd: AdminCommand,
+) -> Result<ExitCode, StartError> {
+    use crate::ops::admin::{invitations, user_changes};
+    match cmd {
+        AdminCommand::Invite {
+            company,
+            email,
+            name,
+            role,
+        } => {
+            let Some(found) = crate::ops::admin::users::find_company(conn, &company)? else {
+                return Err(StartError::Other(format!("no company {company:?}")));
+            };
+            let actor = crate::ops::Actor::shell(conn, found.id, shell_meta())?;
+            let input = invitations::InviteInput { email, name, role };
+            let inv =
+                invitations::invite(conn, &actor, &config.base_url, input).map_err(refused)?;
+            println!("Invitation sent to {} (the mail is queued)", inv.email);
+        }
+        AdminCommand::Deactivate { user } => {
+            let Some(target) = accounts::find_by_login(conn, &user)? else {
+                return Err(StartError::Other(format!("no user {user:?}")));
+            };
+            let actor = crate::ops::Actor::shell(conn, target.company_id, shell_meta())?;
+            let ended = user_changes::deactivate(conn, &actor, target.id).map_err(refused)?;
+            println!("{} deactivated; {ended} session(s) ended", target.username);
+        }
+        _ => return Err(StartError::Other("not a people command".into())),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn verify(company: Option<i64>) -> Result<ExitCode, StartError> {

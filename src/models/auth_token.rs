@@ -1,5 +1,5 @@
-//! One-time tokens for the setup link, email verification and password reset. Only the
-//! SHA-256 of a token is stored; a token is consumed at most once, before it expires.
+//! One-time tokens for the setup link, email verification, password reset and invitations. Only
+//! the SHA-256 of a token is stored; a token is consumed at most once, before it expires.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -13,6 +13,8 @@ pub enum Purpose {
     Setup,
     VerifyEmail,
     PasswordReset,
+    /// Opens an invitation (`invitation_id`); no user exists yet.
+    Invitation,
 }
 
 impl Purpose {
@@ -21,6 +23,7 @@ impl Purpose {
             Purpose::Setup => "setup",
             Purpose::VerifyEmail => "verify_email",
             Purpose::PasswordReset => "password_reset",
+            Purpose::Invitation => "invitation",
         }
     }
 
@@ -29,6 +32,7 @@ impl Purpose {
             Purpose::Setup => chrono::Duration::hours(24),
             Purpose::VerifyEmail => chrono::Duration::hours(48),
             Purpose::PasswordReset => chrono::Duration::hours(1),
+            Purpose::Invitation => chrono::Duration::days(7),
         }
     }
 }
@@ -64,11 +68,37 @@ pub fn expire(conn: &mut DbConn, user_id: Option<i64>, purpose: Purpose) -> Quer
 /// user and purpose stop working, so only the newest link is valid.
 pub fn issue(conn: &mut DbConn, user_id: Option<i64>, purpose: Purpose) -> QueryResult<String> {
     expire(conn, user_id, purpose)?;
+    insert(conn, user_id, None, purpose)
+}
+
+/// Issues the link of an invitation (valid 7 days); the invitation's earlier links stop
+/// working. Returns the token in clear.
+pub fn issue_for_invitation(conn: &mut DbConn, invitation_id: i64) -> QueryResult<String> {
+    expire_for_invitation(conn, invitation_id)?;
+    insert(conn, None, Some(invitation_id), Purpose::Invitation)
+}
+
+/// Ends every unused link of an invitation (resent, revoked).
+pub fn expire_for_invitation(conn: &mut DbConn, invitation_id: i64) -> QueryResult<usize> {
+    diesel::update(auth_tokens::table)
+        .filter(auth_tokens::invitation_id.eq(invitation_id))
+        .filter(auth_tokens::used_at.is_null())
+        .set(auth_tokens::expires_at.eq(now()))
+        .execute(conn)
+}
+
+fn insert(
+    conn: &mut DbConn,
+    user_id: Option<i64>,
+    invitation_id: Option<i64>,
+    purpose: Purpose,
+) -> QueryResult<String> {
     let t = now();
     let token = random_token(32);
     diesel::insert_into(auth_tokens::table)
         .values((
             auth_tokens::user_id.eq(user_id),
+            auth_tokens::invitation_id.eq(invitation_id),
             auth_tokens::purpose.eq(purpose.as_str()),
             auth_tokens::token_hash.eq(sha256_hex(token.as_bytes())),
             auth_tokens::expires_at.eq(t + purpose.lifetime()),

@@ -166,10 +166,7 @@ pub fn find_in_project(
 
 /// The name of a version's author.
 pub fn author_name(conn: &mut DbConn, version: &CircuitVersion) -> QueryResult<String> {
-    users::table
-        .find(version.created_by)
-        .select(users::name)
-        .first(conn)
+    super::user::name_of(conn, version.created_by)
 }
 
 /// Version `number` of the project with its author's name.
@@ -251,7 +248,7 @@ pub fn list_summaries(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<Ver
             circuit_versions::message,
             circuit_versions::content_hash,
             circuit_versions::created_by,
-            users::name,
+            super::user::display_name(),
             circuit_versions::created_at,
             counts,
         ))

@@ -135,6 +135,20 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Company> {
     .ok_or(diesel::result::Error::NotFound)
 }
 
+/// A company by its slug or its code (as the shell names it; the code in any case).
+pub fn find_by_slug_or_code(conn: &mut DbConn, name: &str) -> QueryResult<Option<Company>> {
+    let name = name.trim();
+    companies::table
+        .filter(
+            companies::slug
+                .eq(name.to_lowercase())
+                .or(companies::code.eq(name.to_uppercase())),
+        )
+        .select(Company::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Serializes the changes that count a company's people or projects against a limit (seats,
 /// the last company admin, max_projects) until the transaction ends: call it first inside the
 /// `write_tx`, then count. PostgreSQL locks the company row; SQLite's write transactions

@@ -10,9 +10,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::DbConn;
-use crate::db::schema::{
-    invitations, license_reminders, licenses, projects, roles, user_roles, users,
-};
+use crate::db::schema::{license_reminders, licenses, projects, roles, user_roles, users};
 
 pub const TRIAL_DAYS: i64 = 30;
 
@@ -124,20 +122,8 @@ pub fn history(conn: &mut DbConn, company_id: i64) -> QueryResult<Vec<License>> 
 /// Seats in use: active users that are not deleted, plus invitations still open (neither
 /// accepted nor revoked, not expired), since each of those may become a user.
 pub fn seats_used(conn: &mut DbConn, company_id: i64) -> QueryResult<i64> {
-    let people: i64 = users::table
-        .filter(users::company_id.eq(company_id))
-        .filter(users::is_active.eq(true))
-        .filter(users::deleted_at.is_null())
-        .count()
-        .get_result(conn)?;
-    let invited: i64 = invitations::table
-        .filter(invitations::company_id.eq(company_id))
-        .filter(invitations::accepted_at.is_null())
-        .filter(invitations::revoked_at.is_null())
-        .filter(invitations::expires_at.gt(crate::util::now()))
-        .count()
-        .get_result(conn)?;
-    Ok(people + invited)
+    Ok(super::user::active_count(conn, company_id)?
+        + super::invitation::pending_count(conn, company_id)?)
 }
 
 /// Projects that count against `max_projects`: every project that is not archived.

@@ -273,7 +273,7 @@ pub fn list(conn: &mut DbConn, viewer: Viewer, q: &ListQuery) -> QueryResult<(Ve
         .inner_join(users::table.on(users::id.eq(projects::owner_id)))
         .select((
             Project::as_select(),
-            users::name,
+            super::user::display_name(),
             latest_version,
             member_count,
             newest_simulation().select(sims::status).single_value(),
@@ -387,7 +387,7 @@ pub fn members(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<Member>> {
             .filter(project_members::project_id.eq(project_id))
             .select((
                 users::id,
-                users::name,
+                super::user::display_name(),
                 users::username,
                 users::email,
                 project_members::role,

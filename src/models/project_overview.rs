@@ -47,7 +47,12 @@ pub fn load(conn: &mut DbConn, project: &Project) -> QueryResult<Overview> {
         .filter(cv::project_id.eq(pid))
         .order(cv::version_number.desc())
         .limit(RECENT)
-        .select((cv::version_number, users::name, cv::created_at, cv::message))
+        .select((
+            cv::version_number,
+            super::user::display_name(),
+            cv::created_at,
+            cv::message,
+        ))
         .load::<(i32, String, NaiveDateTime, String)>(conn)?
         .into_iter()
         .map(|(number, author, created_at, message)| RecentVersion {
@@ -95,9 +100,7 @@ pub fn load(conn: &mut DbConn, project: &Project) -> QueryResult<Overview> {
         .into_iter()
         .map(|t| (t.name, t.role))
         .collect();
-    let owner = super::user::find(conn, project.owner_id)?
-        .map(|u| u.name)
-        .unwrap_or_default();
+    let owner = super::user::name_of(conn, project.owner_id)?;
     Ok(Overview {
         owner,
         versions,

@@ -167,10 +167,7 @@ pub fn listed(conn: &mut DbConn, sim: Simulation) -> QueryResult<Listed> {
         .find(sim.circuit_version_id)
         .select(circuit_versions::version_number)
         .first(conn)?;
-    let user_name = users::table
-        .find(sim.simulated_by)
-        .select(users::name)
-        .first(conn)?;
+    let user_name = super::user::name_of(conn, sim.simulated_by)?;
     Ok(Listed {
         sim,
         version_number,
@@ -209,7 +206,7 @@ pub fn page_for_project(
         .select((
             Simulation::as_select(),
             circuit_versions::version_number,
-            users::name,
+            super::user::display_name(),
         ))
         .load(conn)?;
     Ok((to_listed(rows), total))
@@ -234,7 +231,7 @@ pub fn completed_in_project(
         .select((
             Simulation::as_select(),
             circuit_versions::version_number,
-            users::name,
+            super::user::display_name(),
         ))
         .load(conn)?;
     Ok(to_listed(rows))

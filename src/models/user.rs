@@ -177,6 +177,83 @@ pub fn update_profile(conn: &mut DbConn, id: i64, name: &str, timezone: &str) ->
         .get_result(conn)
 }
 
+/// How lists and trails name a user: the name, with " (deleted)" once the user is deleted (their
+/// rows stay, so authorship and the audit trail remain readable). Select this instead of
+/// `users::name` wherever a user is shown.
+#[diesel::dsl::auto_type]
+pub fn display_name() -> _ {
+    let deleted: &'static str = " (deleted)";
+    diesel::dsl::case_when(users::deleted_at.is_null(), users::name)
+        .otherwise(users::name.concat(deleted))
+}
+
+/// A user's display name by id (deleted users included).
+pub fn name_of(conn: &mut DbConn, id: i64) -> QueryResult<String> {
+    crate::db::unique_row(users::table.find(id).select(display_name()).load(conn))?
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// The username, or for a deleted user (whose username was released) the display name.
+#[diesel::dsl::auto_type]
+pub fn display_login() -> _ {
+    let deleted: &'static str = " (deleted)";
+    diesel::dsl::case_when(users::deleted_at.is_null(), users::username)
+        .otherwise(users::name.concat(deleted))
+}
+
+/// A case-insensitive `LIKE` pattern for a search (compare with lowercase columns).
+pub fn like_pattern(search: &str) -> String {
+    format!("%{}%", crate::util::escape_like(&search.to_lowercase()))
+}
+
+/// Active users of the company (they hold seats).
+pub fn active_count(conn: &mut DbConn, company_id: i64) -> QueryResult<i64> {
+    users::table
+        .filter(users::company_id.eq(company_id))
+        .filter(users::is_active.eq(true))
+        .filter(users::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Active users of the company who hold the role.
+pub fn active_count_with_role(conn: &mut DbConn, company_id: i64, role: &str) -> QueryResult<i64> {
+    use crate::db::schema::{roles, user_roles};
+    users::table
+        .inner_join(user_roles::table.inner_join(roles::table))
+        .filter(users::company_id.eq(company_id))
+        .filter(users::is_active.eq(true))
+        .filter(users::deleted_at.is_null())
+        .filter(roles::name.eq(role))
+        .count()
+        .get_result(conn)
+}
+
+pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::is_active.eq(active),
+            users::updated_at.eq(crate::util::now()),
+        ))
+        .execute(conn)
+}
+
+/// Soft-deletes a user: inactive, `deleted_at` set, and the email address and username
+/// released (replaced by unique placeholders) so they can be used again. The name stays.
+pub fn soft_delete(conn: &mut DbConn, id: i64) -> QueryResult<User> {
+    let now = crate::util::now();
+    diesel::update(users::table.find(id))
+        .set((
+            users::is_active.eq(false),
+            users::deleted_at.eq(now),
+            users::email.eq(format!("deleted-{id}@deleted.invalid")),
+            users::username.eq(format!("deleted-{id}")),
+            users::updated_at.eq(now),
+        ))
+        .returning(users::all_columns)
+        .get_result(conn)
+}
+
 /// True when at least one active platform admin exists (then no setup link is offered).
 pub fn platform_admin_exists(conn: &mut DbConn) -> QueryResult<bool> {
     use crate::db::schema::{roles, user_roles};

@@ -36,6 +36,8 @@ pub enum OpError {
     Account(#[from] super::accounts::AccountRefusal),
     #[error(transparent)]
     License(#[from] super::admin::license::LicenseRefusal),
+    #[error(transparent)]
+    People(#[from] super::admin::users::PeopleRefusal),
     #[error("database error")]
     Db(#[from] diesel::result::Error),
     #[error("database unavailable")]

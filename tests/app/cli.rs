@@ -297,3 +297,155 @@ fn a_bad_secret_key_is_named() {
         "{err}"
     );
 }
+
+/// `admin invite` and `admin deactivate` run the people pages' operations: the invitation mail
+/// is queued, and the role, address, seat and last-admin rules apply.
+#[test]
+fn admin_invite_and_deactivate_follow_the_rules() {
+    use ampflux::ops::accounts::signup::{NewAccount, sign_up};
+    use diesel::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(ampflux(dir.path()).arg("migrate"), "");
+    assert_eq!(code, 0, "{err}");
+    let db = dir.path().join("ampflux.db");
+    let pool = ampflux::db::connect(&db.to_string_lossy(), 1).unwrap();
+    let (company, admin) = {
+        let mut conn = pool.get().unwrap();
+        let admin = sign_up(
+            &mut conn,
+            &Default::default(),
+            "http://localhost",
+            NewAccount {
+                company_name: "Shell Works".into(),
+                name: "Sheila".into(),
+                username: "sheila".into(),
+                email: "sheila@example.com".into(),
+                password: PASSWORD.into(),
+            },
+        )
+        .unwrap();
+        let company = ampflux::models::company::find(&mut conn, admin.company_id).unwrap();
+        (company, admin)
+    };
+    let invite = |company: &str, email: &str, role: &str| {
+        run(
+            ampflux(dir.path()).args([
+                "admin",
+                "invite",
+                "--company",
+                company,
+                "--email",
+                email,
+                "--name",
+                "Newcomer",
+                "--role",
+                role,
+            ]),
+            "",
+        )
+    };
+    let (code, out, err) = invite(&company.slug, "newcomer@example.com", "engineer");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Invitation sent to newcomer@example.com"),
+        "{out}"
+    );
+    // By code, in any case, too.
+    let (code, _, err) = invite(
+        &company.code.to_lowercase(),
+        "second@example.com",
+        "reviewer",
+    );
+    assert_eq!(code, 0, "{err}");
+
+    let (code, _, err) = invite(&company.slug, "third@example.com", "platform_admin");
+    assert_ne!(code, 0);
+    assert!(err.contains("Choose a company role"), "{err}");
+    let (code, _, err) = invite(&company.slug, "sheila@example.com", "engineer");
+    assert_ne!(code, 0);
+    assert!(err.contains("cannot be invited"), "{err}");
+    let (code, _, err) = invite("no-such-company", "x@example.com", "engineer");
+    assert_ne!(code, 0);
+    assert!(err.contains("no company"), "{err}");
+
+    let mut conn = pool.get().unwrap();
+    let mails: Vec<ampflux::db::json::JsonValue> = {
+        use ampflux::db::schema::jobs;
+        jobs::table
+            .filter(jobs::name.eq(ampflux::models::job::MAIL_JOB))
+            .select(jobs::payload)
+            .load(&mut conn)
+            .unwrap()
+    };
+    let invitation_mails: Vec<_> = mails
+        .iter()
+        .filter(|m| m.0["body"].as_str().unwrap_or("").contains("/invitations/"))
+        .collect();
+    assert_eq!(invitation_mails.len(), 2, "the mails are queued");
+    assert_eq!(invitation_mails[0].0["to_email"], "newcomer@example.com");
+    let (by, invited): (Option<i64>, i64) = {
+        use ampflux::db::schema::invitations;
+        let by = invitations::table
+            .filter(invitations::email.eq("newcomer@example.com"))
+            .select(invitations::invited_by)
+            .first(&mut conn)
+            .unwrap();
+        (
+            by,
+            invitations::table.count().get_result(&mut conn).unwrap(),
+        )
+    };
+    assert_eq!((by, invited), (None, 2), "the shell invites as nobody");
+
+    // The only company admin is not deactivated; an engineer is, once.
+    let (code, _, err) = run(
+        ampflux(dir.path()).args(["admin", "deactivate", "--user", "sheila"]),
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("at least one active company administrator"),
+        "{err}"
+    );
+    let hash = ampflux::auth::password::hash(PASSWORD).unwrap();
+    let eng = ampflux::models::user::create(
+        &mut conn,
+        ampflux::models::user::NewUser {
+            company_id: admin.company_id,
+            name: "Ed",
+            username: "ed",
+            email: "ed@example.com",
+            password_hash: &hash,
+            timezone: "UTC",
+            email_verified: true,
+        },
+    )
+    .unwrap();
+    ampflux::models::role::assign(&mut conn, eng.id, "engineer", None).unwrap();
+    drop(conn);
+    let deactivate = || {
+        run(
+            ampflux(dir.path()).args(["admin", "deactivate", "--user", "ED@example.com"]),
+            "",
+        )
+    };
+    let (code, out, err) = deactivate();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ed deactivated; 0 session(s) ended"), "{out}");
+    let (code, _, err) = deactivate();
+    assert_ne!(code, 0);
+    assert!(err.contains("already deactivated"), "{err}");
+    let mut conn = pool.get().unwrap();
+    let entries = {
+        let filter = ampflux::models::audit::Filter {
+            action: Some("user.deactivate".into()),
+            ..Default::default()
+        };
+        ampflux::models::audit::page(&mut conn, admin.company_id, &filter, None, 10)
+            .unwrap()
+            .0
+    };
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].log.user_id, None, "the shell acts as nobody");
+    assert_eq!(entries[0].log.outcome, "success");
+}

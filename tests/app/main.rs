@@ -5,7 +5,9 @@ mod common;
 
 mod account;
 mod admin_company;
+mod admin_invitations;
 mod admin_teams;
+mod admin_users;
 mod audit;
 mod audit_export;
 mod auth;

@@ -119,3 +119,21 @@ suite.flow('circuit, version and simulation pages pass axe', async () => {
   await audit(page, '/simulations/{id}');
   await visit(page, `/simulations/${ids[1]}/compare?with=${ids[0]}`);
 });
+
+suite.flow('people pages pass axe', async () => {
+  const { app } = suite;
+  const page = await (await suite.newContext('a11y-people')).newPage();
+  await signedInPerson(page, app, 'a11ypeople');
+  await visit(page, '/admin/users/invite');
+  await page.fill('#email', 'not an address');
+  const res = await responseOf(page, 'form[action="/admin/users/invite"] button[type="submit"]', isPost('/admin/users/invite'));
+  assert.equal(res.status(), 422, 'the invitation form comes back with its errors');
+  await page.locator('.field-error').first().waitFor();
+  await audit(page, '/admin/users/invite with errors');
+  await page.fill('#email', 'a11y.invited@example.com');
+  await page.fill('#name', 'Invited Person');
+  await Promise.all([page.waitForURL((u) => u.pathname === '/admin/users'), page.click('form[action="/admin/users/invite"] button[type="submit"]')]);
+  await audit(page, '/admin/users');
+  const href = await page.locator('#people-results a[href^="/admin/users/"]').first().getAttribute('href');
+  await visit(page, href);
+});

@@ -296,19 +296,10 @@ fn with_actors(conn: &mut DbConn, rows: Vec<AuditLog>) -> QueryResult<Vec<Listed
     } else {
         users::table
             .filter(users::id.eq_any(&ids))
-            .select((users::id, users::username, users::deleted_at.is_not_null()))
-            .load::<(i64, String, bool)>(conn)?
+            // A deleted user's username was released: they read as "Name (deleted)".
+            .select((users::id, crate::models::user::display_login()))
+            .load::<(i64, String)>(conn)?
             .into_iter()
-            .map(|(id, name, deleted)| {
-                (
-                    id,
-                    if deleted {
-                        format!("{name} (deleted)")
-                    } else {
-                        name
-                    },
-                )
-            })
             .collect()
     };
     Ok(rows

@@ -4,7 +4,10 @@
 //! is not found), and is refused while the company is read-only.
 
 pub mod company;
-pub mod security;
+pub mod invitations;
 pub mod license;
 pub mod license_check;
+pub mod security;
 pub mod teams;
+pub mod user_changes;
+pub mod users;

@@ -73,11 +73,7 @@ fn team_tables(app: &TestApp) -> String {
 }
 
 /// Every change a team page makes, as plain form posts (the delete last).
-fn team_changes(
-    team: i64,
-    user: i64,
-    pid: i64,
-) -> Vec<(String, Vec<(&'static str, String)>)> {
+fn team_changes(team: i64, user: i64, pid: i64) -> Vec<(String, Vec<(&'static str, String)>)> {
     vec![
         (
             "/admin/teams".into(),
@@ -101,11 +97,7 @@ fn team_changes(
     ]
 }
 
-async fn post_fields(
-    client: &Client,
-    path: &str,
-    fields: &[(&'static str, String)],
-) -> Resp {
+async fn post_fields(client: &Client, path: &str, fields: &[(&'static str, String)]) -> Resp {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     client.post(path, &fields).await
 }

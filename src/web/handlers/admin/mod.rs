@@ -2,6 +2,7 @@
 //! company's profile and its security events. Each page asks for its own permission
 //! (`users:manage`, or `licenses:read` for the license); the rules live in `ops::admin`.
 
+pub mod users;
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     license::routes(cfg);
     security::routes(cfg);
     teams::routes(cfg);
+    users::routes(cfg);
 }
 
 /// `/admin` opens the first admin page the user may see.

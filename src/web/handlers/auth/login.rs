@@ -8,14 +8,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::super::{html, html_status, redirect, safe_next};
-use crate::auth::session_store::{KEY_IP, KEY_PUBLIC_ID, KEY_USER_AGENT, KEY_USER_ID};
+use super::start_session;
 use crate::models::RequestMeta;
 use crate::ops::OpError;
 use crate::ops::accounts::AccountRefusal;
 use crate::ops::accounts::sign_in::{self, SignedIn};
 use crate::ops::input::FieldErrors;
 use crate::web::AppState;
-use crate::web::errors::{AppError, AppResult};
+use crate::web::errors::AppResult;
 use crate::web::extractors::session_user_id;
 use crate::web::page::Page;
 
@@ -134,25 +134,6 @@ pub async fn login(
         )) => refused(&session, StatusCode::OK, login, next, r.to_string()),
         Err(e) => Err(e.into()),
     }
-}
-
-/// A new session for a signed-in user: a fresh key (renew), a public id, a new CSRF token.
-pub fn start_session(session: &Session, user_id: i64, meta: &RequestMeta) -> AppResult<()> {
-    session.renew();
-    session.clear();
-    let insert = |k: &str, v: serde_json::Value| {
-        session
-            .insert(k, v)
-            .map_err(|e| AppError::Internal(format!("session: {e}")))
-    };
-    insert(KEY_USER_ID, serde_json::json!(user_id))?;
-    insert(
-        KEY_PUBLIC_ID,
-        serde_json::json!(crate::util::random_token(16)),
-    )?;
-    insert(KEY_IP, serde_json::json!(meta.ip_address))?;
-    insert(KEY_USER_AGENT, serde_json::json!(meta.user_agent))?;
-    Ok(())
 }
 
 pub async fn logout(

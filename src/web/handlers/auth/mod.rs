@@ -1,6 +1,7 @@
 //! Signing up, in and out; first setup; email verification and password reset by one-time
 //! links. The rules live in `ops::accounts`.
 
+pub mod invitation;
 pub mod login;
 pub mod password_reset;
 pub mod register;
@@ -13,7 +14,9 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::html_status;
-use crate::web::errors::AppResult;
+use crate::auth::session_store::{KEY_IP, KEY_PUBLIC_ID, KEY_USER_AGENT, KEY_USER_ID};
+use crate::models::RequestMeta;
+use crate::web::errors::{AppError, AppResult};
 use crate::web::page::Page;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -37,7 +40,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/password/reset/{token}",
             web::post().to(password_reset::reset),
-        );
+        )
+        .route("/invitations/{token}", web::get().to(invitation::form))
+        .route("/invitations/{token}", web::post().to(invitation::accept));
 }
 
 #[derive(Template)]
@@ -69,7 +74,7 @@ fn message_page(
 /// A one-time link that does not work: 400 with the refusal's message.
 fn link_refused(
     session: &Session,
-    refusal: &crate::ops::accounts::AccountRefusal,
+    refusal: &dyn std::fmt::Display,
     link: (&str, &str),
 ) -> AppResult<HttpResponse> {
     message_page(
@@ -79,4 +84,24 @@ fn link_refused(
         &refusal.to_string(),
         Some(link),
     )
+}
+
+/// A new session for a user who just signed in (by password, or by accepting an invitation): a
+/// fresh key (renew), a public id, a new CSRF token.
+pub fn start_session(session: &Session, user_id: i64, meta: &RequestMeta) -> AppResult<()> {
+    session.renew();
+    session.clear();
+    let insert = |k: &str, v: serde_json::Value| {
+        session
+            .insert(k, v)
+            .map_err(|e| AppError::Internal(format!("session: {e}")))
+    };
+    insert(KEY_USER_ID, serde_json::json!(user_id))?;
+    insert(
+        KEY_PUBLIC_ID,
+        serde_json::json!(crate::util::random_token(16)),
+    )?;
+    insert(KEY_IP, serde_json::json!(meta.ip_address))?;
+    insert(KEY_USER_AGENT, serde_json::json!(meta.user_agent))?;
+    Ok(())
 }
