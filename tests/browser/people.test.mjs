@@ -127,3 +127,24 @@ suite.flow('change their role, deactivate them, and their open session ends', as
   await page.waitForTimeout(200);
   suite.monitor.assertClean(0);
 });
+
+suite.flow('the license page counts the seats and projects in use', async (t) => {
+  if (!colleaguePage) return t.skip('needs the accepted invitation');
+  const { app } = suite;
+  const page = adminPage;
+  await page.goto(`${app.baseUrl}/admin/users`);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/admin/license'),
+    page.click('nav[aria-label="Company administration"] a[href="/admin/license"]'),
+  ]);
+  const facts = await page.locator('#license-facts').innerText();
+  assert.match(facts, /trial/);
+  assert.match(facts, /active/i);
+  // The colleague was deactivated: only the admin holds a seat of the trial's five.
+  assert.match(facts, /1 used of 5/);
+  assert.match(facts, /0 used of 10/);
+  assert.equal(await page.locator('#license-read-only').count(), 0);
+  assert.equal(await page.locator('section[aria-labelledby="license-history"] tbody tr').count(), 1);
+  await suite.monitor.collectFromPage(page);
+  suite.monitor.assertClean(0);
+});
