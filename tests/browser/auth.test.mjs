@@ -157,7 +157,8 @@ suite.flow('no CSP violation or page error on any page', async (t) => {
   }
   // One audit entry's detail page.
   await page.goto(`${app.baseUrl}/audit`);
-  const detail = page.locator('main a[href^="/audit/"]').first();
+  // An entry's link in the table (the page also links the exports).
+  const detail = page.locator('main td a[href^="/audit/"]').first();
   if (await detail.count()) {
     await Promise.all([page.waitForURL(/\/audit\/.+/), detail.click()]);
     await page.waitForLoadState('load');
