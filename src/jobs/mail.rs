@@ -34,18 +34,28 @@ fn send(conn: &mut DbConn, mailer: &Mailer, job: &Job) -> Result<serde_json::Val
         Ok(()) => {}
         // A bad address or message never gets better; a server that refuses may.
         Err(e @ (MailError::Address(_) | MailError::Build(_))) => {
+            remove_body(conn, job, &mail, "(removed: the mail could not be sent)");
             return Err(JobError::permanent(e.to_string()));
         }
-        Err(e @ MailError::Send(_)) => return Err(JobError::retry(e.to_string())),
+        Err(e @ MailError::Send(_)) => {
+            if job.attempts >= job.max_attempts {
+                remove_body(conn, job, &mail, "(removed: the mail was given up)");
+            }
+            return Err(JobError::retry(e.to_string()));
+        }
     }
-    let sent = serde_json::json!({
+    remove_body(conn, job, &mail, "(removed once sent)");
+    Ok(serde_json::json!({ "sent_to": mail.to_email }))
+}
+
+/// Replaces the message body (it may hold a live one-time link) once the job is done with it.
+fn remove_body(conn: &mut DbConn, job: &Job, mail: &Payload, note: &str) {
+    let kept = serde_json::json!({
         "to_email": mail.to_email,
         "subject": mail.subject,
-        "body": "(removed once sent)",
+        "body": note,
     });
-    if let Err(e) = job::replace_payload(conn, job.id, sent) {
-        // The mail is out; a body left in the table is not worth sending it twice.
-        tracing::warn!(error = %e, job = job.id, "mail sent, body not removed");
+    if let Err(e) = job::replace_payload(conn, job.id, kept) {
+        tracing::warn!(error = %e, job = job.id, "mail body not removed");
     }
-    Ok(serde_json::json!({ "sent_to": mail.to_email }))
 }

@@ -153,9 +153,12 @@ pub fn mark_accepted(conn: &mut DbConn, id: i64, user_id: i64) -> QueryResult<us
         .execute(conn)
 }
 
+/// Revokes an open invitation; 0 when it was accepted or revoked meanwhile.
 pub fn mark_revoked(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     let t = crate::util::now();
     diesel::update(invitations::table.find(id))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::revoked_at.is_null())
         .set((invitations::revoked_at.eq(t), invitations::updated_at.eq(t)))
         .execute(conn)
 }
@@ -163,6 +166,8 @@ pub fn mark_revoked(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
 /// A resent invitation expires later.
 pub fn set_expiry(conn: &mut DbConn, id: i64, expires_at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(invitations::table.find(id))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::revoked_at.is_null())
         .set((
             invitations::expires_at.eq(expires_at),
             invitations::updated_at.eq(crate::util::now()),

@@ -249,7 +249,8 @@ fn page_unplanned(
     ids.dedup();
     let names: std::collections::HashMap<i64, String> = users::table
         .filter(users::id.eq_any(&ids))
-        .select((users::id, users::username))
+        // A deleted user's username was released: they read as "Name (deleted)".
+        .select((users::id, super::user::display_login()))
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();

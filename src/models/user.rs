@@ -242,12 +242,15 @@ pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize
 /// released (replaced by unique placeholders) so they can be used again. The name stays.
 pub fn soft_delete(conn: &mut DbConn, id: i64) -> QueryResult<User> {
     let now = crate::util::now();
+    // Random, and in a form sign-up refuses (`.invalid` is reserved, RFC 2606; usernames
+    // have no `~`), so nobody can take a placeholder first and make the delete fail.
+    let tag = crate::util::random_token(6);
     diesel::update(users::table.find(id))
         .set((
             users::is_active.eq(false),
             users::deleted_at.eq(now),
-            users::email.eq(format!("deleted-{id}@deleted.invalid")),
-            users::username.eq(format!("deleted-{id}")),
+            users::email.eq(format!("deleted-{id}-{tag}@deleted.invalid")),
+            users::username.eq(format!("~deleted-{id}-{tag}")),
             users::updated_at.eq(now),
         ))
         .returning(users::all_columns)

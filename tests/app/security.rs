@@ -411,7 +411,7 @@ async fn denied_changes_are_audited_as_failures(app: TestApp) {
             .unwrap(),
         company: ampflux::models::company::find(conn, company_id).unwrap(),
         permissions: role::permissions_for_user(conn, engineer_id).unwrap(),
-        license: None,
+        license: ampflux::models::license::current(conn, company_id).unwrap(),
         revision: None,
         session_public_id: None,
         meta: Default::default(),

@@ -169,7 +169,9 @@ pub fn resend(
             ensure_free_seat(conn, actor.company_id)?;
         }
         let expires_at = crate::util::now() + Purpose::Invitation.lifetime();
-        invitation::set_expiry(conn, id, expires_at)?;
+        if invitation::set_expiry(conn, id, expires_at)? != 1 {
+            return Err(PeopleRefusal::InvitationClosed.into());
+        }
         let after = Invitation {
             expires_at,
             ..before.clone()
@@ -197,8 +199,12 @@ pub fn revoke(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<Invitation, O
         Entry::success("invitation.revoke", "invitation", Some(id)),
     )?;
     write_tx(conn, |conn| {
+        // The same lock as acceptance: a revoke and an accept of one invitation take turns.
+        lock_limits(conn, actor.company_id)?;
         let before = open_invitation(conn, actor, id)?;
-        invitation::mark_revoked(conn, id)?;
+        if invitation::mark_revoked(conn, id)? != 1 {
+            return Err(PeopleRefusal::InvitationClosed.into());
+        }
         auth_token::expire_for_invitation(conn, id)?;
         let after = Invitation {
             revoked_at: Some(crate::util::now()),
@@ -236,8 +242,13 @@ pub fn open_link(conn: &mut DbConn, token: &str) -> Result<Opened, OpError> {
     }
     .filter(|i| i.is_pending(crate::util::now()))
     .ok_or_else(refused)?;
+    // A suspended company takes no one in: its people could not sign in anyway.
+    let company = company::find(conn, inv.company_id)?;
+    if !company.is_active {
+        return Err(refused());
+    }
     Ok(Opened {
-        company_name: company::find(conn, inv.company_id)?.name,
+        company_name: company.name,
         role: role::name_of(conn, inv.role_id)?,
         invitation: inv,
     })
