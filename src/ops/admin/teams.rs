@@ -205,6 +205,10 @@ pub fn add_member(
             None => None,
         };
         let user = user.filter(|u| u.is_active).ok_or_else(unavailable)?;
+        // Platform admins are not a company's to manage (their own organisation included).
+        if crate::models::people::is_platform_admin(conn, user.id)? {
+            return Err(unavailable());
+        }
         if team::find_member(conn, team_id, user.id)?.is_some() {
             return Err(OpError::field(
                 "user_id",

@@ -246,6 +246,15 @@ pub fn revoke_session(
     id: i64,
     public_id: &str,
 ) -> Result<(), OpError> {
+    // Public ids are short URL-safe tokens: anything else (a NUL, say) names no session and
+    // never reaches the database.
+    let well_formed = (1..=64).contains(&public_id.len())
+        && public_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(OpError::NotFound);
+    }
     change_user(conn, actor, id, "session.revoke", |conn, _, _| {
         if !session::revoke(conn, id, public_id)? {
             return Err(OpError::NotFound);
