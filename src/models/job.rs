@@ -60,6 +60,15 @@ impl NewJob {
     }
 }
 
+/// The pending and running jobs of this name (a handful: for reusing one that is under way).
+pub fn active_named(conn: &mut DbConn, name: &str) -> QueryResult<Vec<Job>> {
+    jobs::table
+        .filter(jobs::name.eq(name))
+        .filter(jobs::status.eq_any(["pending", "running"]))
+        .select(Job::as_select())
+        .load(conn)
+}
+
 /// The name of the job that sends one mail (`jobs::mail`).
 pub const MAIL_JOB: &str = "mail.send";
 

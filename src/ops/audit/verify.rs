@@ -89,17 +89,27 @@ pub fn start(conn: &mut DbConn, actor: &Actor, input: VerifyInput) -> Result<Sta
         "user_agent": actor.meta.user_agent,
         "total": total,
     });
-    let queued = write_tx(conn, |conn| {
-        job::enqueue(
+    let company_id = actor.company_id;
+    let job_id = write_tx(conn, |conn| {
+        // A check of this company under way is shown rather than queued again, so repeated
+        // posts cannot fill the queue with walks of the whole trail.
+        let under_way = job::active_named(conn, JOB_NAME)?
+            .into_iter()
+            .find(|j| j.payload.0.get("company_id").and_then(|c| c.as_i64()) == Some(company_id));
+        if let Some(j) = under_way {
+            return Ok::<_, diesel::result::Error>(j.id);
+        }
+        let queued = job::enqueue(
             conn,
             NewJob {
                 max_attempts: 2,
                 ..NewJob::new(JOB_NAME, payload)
             },
-        )
+        )?;
+        Ok(queued.id)
     })?;
     crate::jobs::wake();
-    Ok(Started::Queued { job_id: queued.id })
+    Ok(Started::Queued { job_id })
 }
 
 /// Walks `who`'s company's chain and records the `audit.verify` entry (the page and the job).
