@@ -161,6 +161,17 @@ async fn permission_matrix(app: TestApp) {
     // Nothing changed.
     assert!(user_row(&app, engineer_id).is_active);
     assert_eq!(roles_of(&app, engineer_id), ["engineer"]);
+    let (revoked, expires): (Option<chrono::NaiveDateTime>, chrono::NaiveDateTime) =
+        app.with_conn(|conn| {
+            use ampflux::db::schema::invitations;
+            invitations::table
+                .find(inv)
+                .select((invitations::revoked_at, invitations::expires_at))
+                .first(conn)
+                .unwrap()
+        });
+    assert!(revoked.is_none(), "the invitation is still open");
+    assert!(expires > ampflux::util::now(), "and not expired");
 
     let anonymous = app.client();
     anonymous.get("/login").await;
