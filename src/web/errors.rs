@@ -89,48 +89,19 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        let (title, message): (&str, String) = match self {
-            AppError::SignInRequired { next } => {
-                let location = format!(
-                    "/login?next={}",
-                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-                );
-                return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, location.clone()))
-                    // An htmx request follows this header with a full page load.
-                    .insert_header(("HX-Redirect", location))
-                    .finish();
-            }
-            AppError::NotFound => (
-                "Not found",
-                "There is nothing here, or you may not see it.".into(),
-            ),
-            AppError::Forbidden => ("Not allowed", "Your role does not allow this.".into()),
-            AppError::BadRequest(m) => ("Bad request", m.clone()),
-            AppError::Refused(e) => ("Not possible now", e.to_string()),
-            AppError::ReadOnly(m) => ("Read-only", m.clone()),
-            AppError::Pool(e) => {
-                tracing::error!(error = %e, "database unavailable");
-                (
-                    "Service unavailable",
-                    "The database cannot be reached right now. Try again shortly.".into(),
-                )
-            }
-            AppError::Db(e) => {
-                tracing::error!(error = %e, "database error");
-                (
-                    "Something went wrong",
-                    "The error was logged. Try again, or tell your administrator.".into(),
-                )
-            }
-            AppError::Internal(e) => {
-                tracing::error!(error = %e, "internal error");
-                (
-                    "Something went wrong",
-                    "The error was logged. Try again, or tell your administrator.".into(),
-                )
-            }
-        };
+        if let AppError::SignInRequired { next } = self {
+            let location = format!(
+                "/login?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location.clone()))
+                // An htmx request follows this header with a full page load.
+                .insert_header(("HX-Redirect", location))
+                .finish();
+        }
+        self.log();
+        let (title, message) = self.title_and_message();
         let mut res = HttpResponse::build(status);
         let page = ErrorPage {
             status: status.as_u16(),
@@ -142,6 +113,91 @@ impl ResponseError for AppError {
             Err(_) => res.content_type("text/plain; charset=utf-8").body(message),
         }
     }
+}
+
+/// The JSON form of an error, for clients that ask for `application/json` (scripts, htmx calls
+/// that expect JSON): the same status and message as the page, with a stable `error` code.
+#[derive(serde::Serialize)]
+pub struct ErrorJson<'a> {
+    pub error: &'a str,
+    pub status: u16,
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+impl AppError {
+    /// A stable, machine-readable name of the refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Forbidden => "forbidden",
+            AppError::SignInRequired { .. } => "sign_in_required",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::ReadOnly(_) => "read_only",
+            AppError::Refused(_) => "refused",
+            AppError::Pool(_) => "unavailable",
+            AppError::Db(_) | AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// What a user is told: never a database or internal detail.
+    fn title_and_message(&self) -> (&'static str, String) {
+        match self {
+            AppError::SignInRequired { .. } => ("Sign-in required", "Sign in first.".into()),
+            AppError::NotFound => (
+                "Not found",
+                "There is nothing here, or you may not see it.".into(),
+            ),
+            AppError::Forbidden => ("Not allowed", "Your role does not allow this.".into()),
+            AppError::BadRequest(m) => ("Bad request", m.clone()),
+            AppError::Refused(e) => ("Not possible now", e.to_string()),
+            AppError::ReadOnly(m) => ("Read-only", m.clone()),
+            AppError::Pool(_) => (
+                "Service unavailable",
+                "The database cannot be reached right now. Try again shortly.".into(),
+            ),
+            AppError::Db(_) | AppError::Internal(_) => (
+                "Something went wrong",
+                "The error was logged. Try again, or tell your administrator.".into(),
+            ),
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            AppError::Pool(e) => tracing::error!(error = %e, "database unavailable"),
+            AppError::Db(e) => tracing::error!(error = %e, "database error"),
+            AppError::Internal(e) => tracing::error!(error = %e, "internal error"),
+            _ => {}
+        }
+    }
+
+    /// The JSON body for this error; a missing sign-in is 401 here, not a redirect.
+    pub fn json_body(&self) -> (StatusCode, String) {
+        let status = match self {
+            AppError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
+            other => other.status_code(),
+        };
+        let (title, message) = self.title_and_message();
+        let body = ErrorJson {
+            error: self.code(),
+            status: status.as_u16(),
+            title,
+            message: &message,
+        };
+        let text = serde_json::to_string(&body)
+            .unwrap_or_else(|_| format!("{{\"error\":\"{}\"}}", self.code()));
+        (status, text)
+    }
+}
+
+/// Whether the client asked for JSON rather than a page (`Accept: application/json` without
+/// `text/html`, which browsers always send).
+pub fn wants_json(headers: &header::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
 }
 
 pub type AppResult<T> = Result<T, AppError>;

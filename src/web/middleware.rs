@@ -42,11 +42,15 @@ pub async fn request_context(
         span.record("route", tracing::field::display(route));
     }
     let started = Instant::now();
+    let json = super::errors::wants_json(req.headers());
     let mut res = next
         .call(req)
         .instrument(span.clone())
         .await?
         .map_into_boxed_body();
+    if json {
+        res = error_as_json(res);
+    }
     let status = res.status().as_u16();
     span.in_scope(|| {
         tracing::info!(
@@ -60,6 +64,29 @@ pub async fn request_context(
             .insert(header::HeaderName::from_static("x-request-id"), v);
     }
     Ok(res)
+}
+
+/// Replaces the page of an application error with its JSON form, keeping every header the
+/// inner layers set (security headers, session cookie).
+fn error_as_json(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let Some((status, body)) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+        .map(AppError::json_body)
+    else {
+        return res;
+    };
+    res.map_body(|head, _| {
+        head.status = status;
+        head.headers.remove(header::LOCATION);
+        head.headers.remove("hx-redirect");
+        head.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        BoxBody::new(body)
+    })
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

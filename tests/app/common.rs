@@ -464,6 +464,29 @@ impl Client {
 }
 
 impl Client {
+    /// Posts a form (token in its header) as a script would, asking for JSON.
+    pub async fn post_for_json(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .insert_header(("Accept", "application/json"))
+            .insert_header(("Origin", self.base.clone()));
+        if let Some(t) = self.csrf() {
+            req = req.insert_header(("X-CSRF-Token", t));
+        }
+        self.send(req, Some(url_encode(fields))).await
+    }
+
+    /// Gets a page asking for JSON.
+    pub async fn get_for_json(&self, path: &str) -> Resp {
+        let req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .insert_header(("Accept", "application/json"));
+        self.send(req, None).await
+    }
+
     /// Sends a form with any method from our own origin, the CSRF token in its header (as
     /// htmx does, but without `HX-Request`: the answer is a full page).
     pub async fn send_form(

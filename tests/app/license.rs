@@ -246,6 +246,27 @@ async fn an_inactive_license_makes_the_company_read_only(app: TestApp) {
         );
         assert_eq!(log.details.0["read_only"], *reason);
 
+        // A client that asks for JSON gets the refusal as JSON, with the same status and reason.
+        let js = s
+            .client
+            .post_for_json(
+                &format!("/projects/{}/settings", s.pid),
+                &[
+                    ("name", "Renamed"),
+                    ("description", ""),
+                    ("status", "active"),
+                ],
+            )
+            .await;
+        assert_eq!(js.status, 403, "{}", js.body);
+        assert_eq!(js.header("content-type"), Some("application/json"));
+        let v: serde_json::Value = serde_json::from_str(&js.body).expect("JSON body");
+        assert_eq!(v["error"], "read_only");
+        assert_eq!(v["status"], 403);
+        let message = v["message"].as_str().unwrap_or_default();
+        assert!(message.contains(reason), "{message}");
+        assert!(message.contains(READ_ONLY_MESSAGE), "{message}");
+
         // htmx gets the same answer (app.js shows the message of the error page).
         s.client.get("/account").await;
         let hx_res = hx(
@@ -288,6 +309,12 @@ async fn an_inactive_license_makes_the_company_read_only(app: TestApp) {
             .unwrap()
     });
     assert_eq!(project.name, "Ro substation");
+    let json_refusals = audit_entries(&app, s.company_id, "project.update");
+    assert_eq!(
+        json_refusals.len(),
+        10,
+        "page and JSON refusals are both audited"
+    );
     let profile_refusals = audit_entries(&app, s.company_id, "user.update");
     assert_eq!(profile_refusals.len(), 5);
     assert!(profile_refusals.iter().all(|r| r.log.outcome == "failure"));

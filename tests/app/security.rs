@@ -173,6 +173,54 @@ async fn error_pages_leak_nothing(app: TestApp) {
 }
 on_both_databases!(error_pages_leak_nothing);
 
+async fn errors_answer_json_to_clients_that_ask_for_it(app: TestApp) {
+    let (client, _) = signed_up(&app, "JsonErr").await;
+    let json = |res: &Resp| -> serde_json::Value {
+        assert_eq!(
+            res.header("content-type"),
+            Some("application/json"),
+            "{}",
+            res.body
+        );
+        assert!(
+            res.header("content-security-policy").is_some(),
+            "headers kept"
+        );
+        assert!(res.header("x-request-id").is_some(), "request id kept");
+        serde_json::from_str(&res.body).expect("a JSON body")
+    };
+    let res = client.get_for_json("/audit/not-a-number").await;
+    assert_eq!(res.status, 404);
+    let v = json(&res);
+    assert_eq!(
+        (v["error"].as_str(), v["status"].as_u64()),
+        (Some("not_found"), Some(404))
+    );
+    let res = client.get_for_json("/no/such/page").await;
+    assert_eq!(
+        (res.status, json(&res)["error"].as_str()),
+        (404, Some("not_found"))
+    );
+    let res = client.get_for_json("/audit?before=abc").await;
+    assert_eq!(
+        (res.status, json(&res)["error"].as_str()),
+        (400, Some("bad_request"))
+    );
+    // An anonymous client gets 401 rather than the sign-in redirect a browser follows.
+    let res = app.client().get_for_json("/projects").await;
+    assert_eq!(res.status, 401);
+    assert_eq!(res.header("location"), None);
+    assert_eq!(json(&res)["error"], "sign_in_required");
+    // Browsers (which always accept text/html) keep getting pages.
+    let res = client.get("/audit/not-a-number").await;
+    assert!(
+        res.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
+}
+on_both_databases!(errors_answer_json_to_clients_that_ask_for_it);
+
 async fn permissions_deny_by_default(app: TestApp) {
     let (admin, account) = signed_up(&app, "Rayleigh").await;
     let company_id = user_by_login(&app, &account.email).company_id;
