@@ -116,18 +116,32 @@ pub fn pending_for_email(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
 }
 
 /// Closes the expired open invitations of an address (in any company: they hold no seat and
-/// their links no longer work), so the address can be invited again.
-pub fn close_expired_for_email(conn: &mut DbConn, email: &str) -> QueryResult<usize> {
+/// their links no longer work), so the address can be invited again. Returns them as they
+/// were, for the audit entry each owes its own company.
+pub fn close_expired_for_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<Invitation>> {
     let t = crate::util::now();
-    diesel::update(
-        invitations::table
-            .filter(invitations::email.eq(email))
-            .filter(invitations::accepted_at.is_null())
-            .filter(invitations::revoked_at.is_null())
-            .filter(invitations::expires_at.le(t)),
-    )
-    .set((invitations::revoked_at.eq(t), invitations::updated_at.eq(t)))
-    .execute(conn)
+    let expired: Vec<Invitation> = invitations::table
+        .filter(invitations::email.eq(email))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.le(t))
+        .select(Invitation::as_select())
+        .load(conn)?;
+    let mut closed = Vec::with_capacity(expired.len());
+    for inv in expired {
+        // Guarded: a concurrent invitation of the same address closes each at most once.
+        let n = diesel::update(
+            invitations::table
+                .find(inv.id)
+                .filter(invitations::revoked_at.is_null()),
+        )
+        .set((invitations::revoked_at.eq(t), invitations::updated_at.eq(t)))
+        .execute(conn)?;
+        if n == 1 {
+            closed.push(inv);
+        }
+    }
+    Ok(closed)
 }
 
 /// Pending invitations of the company (they hold seats).

@@ -178,6 +178,48 @@ async fn addresses_in_use_are_refused_without_naming_the_company(app: TestApp) {
 }
 on_both_databases!(addresses_in_use_are_refused_without_naming_the_company);
 
+async fn an_expired_invitation_elsewhere_is_closed_in_its_own_trail(app: TestApp) {
+    let (first, _, first_company, _) = admin_of(&app, "Slow").await;
+    let (second, _, second_company, _) = admin_of(&app, "Quick").await;
+    invite(&first, "wanted@example.com", "Wanted", "engineer")
+        .await
+        .assert_redirect("/admin/users");
+    let old = invitation_id(&app, "wanted@example.com");
+    app.with_conn(|conn| {
+        use ampflux::db::schema::invitations;
+        diesel::update(invitations::table.find(old))
+            .set(invitations::expires_at.eq(ampflux::util::now() - chrono::Duration::hours(1)))
+            .execute(conn)
+            .unwrap();
+    });
+    invite(&second, "wanted@example.com", "Wanted", "reviewer")
+        .await
+        .assert_redirect("/admin/users");
+    // The first company's trail says its invitation was closed, by the system, and names no
+    // other company; the second company's trail does not mention it.
+    let closed = audit_entries(&app, first_company, "invitation.close_expired");
+    assert_eq!(closed.len(), 1);
+    let log = &closed[0].log;
+    assert_eq!(
+        (log.entity_id, log.user_id, log.outcome.as_str()),
+        (Some(old), None, "success")
+    );
+    assert_eq!(log.changes.0["after"]["revoked"], true, "{:?}", log.changes);
+    let text = serde_json::to_string(&log.details.0).unwrap();
+    assert!(
+        !text.contains("Quick") && !text.contains(&second_company.to_string()),
+        "{text}"
+    );
+    assert!(audit_entries(&app, second_company, "invitation.close_expired").is_empty());
+    // The chains of both companies still verify.
+    for company in [first_company, second_company] {
+        let report =
+            app.with_conn(|conn| ampflux::ops::audit::verify(conn, Some(company)).unwrap());
+        assert!(report.first_broken.is_none(), "{report:?}");
+    }
+}
+on_both_databases!(an_expired_invitation_elsewhere_is_closed_in_its_own_trail);
+
 async fn seats_cap_invitations(app: TestApp) {
     let (admin, _, company, _) = admin_of(&app, "Capped").await;
     for name in ["cp.one", "cp.two", "cp.three"] {

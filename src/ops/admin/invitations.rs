@@ -105,7 +105,9 @@ pub fn invite(
             return Err(email_in_use());
         }
         // An expired invitation of the address would block the new one (one open per address).
-        invitation::close_expired_for_email(conn, &input.email)?;
+        for closed in invitation::close_expired_for_email(conn, &input.email)? {
+            audit_expired_closure(conn, &closed)?;
+        }
         ensure_free_seat(conn, actor.company_id)?;
         let role_id = role::id_of(conn, role_name)?;
         let inv = invitation::create(
@@ -189,6 +191,30 @@ pub fn resend(
         )?;
         Ok(after)
     })
+}
+
+/// Audits, in the trail of the company that sent it, that an expired invitation was closed
+/// because the address was invited again (by the system: which company invited it stays
+/// private to that company).
+fn audit_expired_closure(conn: &mut DbConn, before: &Invitation) -> Result<(), OpError> {
+    let role_name = role::name_of(conn, before.role_id)?;
+    let mut after = before.clone();
+    after.revoked_at = Some(crate::util::now());
+    audit::record(
+        conn,
+        &audit::Actor {
+            company_id: before.company_id,
+            user_id: None,
+            meta: Default::default(),
+        },
+        Entry::success("invitation.close_expired", "invitation", Some(before.id))
+            .before(before.audit_snapshot(&role_name))
+            .after(after.audit_snapshot(&role_name))
+            .details(serde_json::json!({
+                "reason": "expired; closed when the address was invited again"
+            })),
+    )?;
+    Ok(())
 }
 
 /// Revokes an open invitation: its link stops working and its seat is free.
