@@ -2,7 +2,6 @@
 //! status filters, pages) and what a user's page shows besides the user (projects). Platform
 //! admins are never listed: a company cannot manage them.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::role::{self, PLATFORM_ADMIN};
@@ -134,33 +133,83 @@ pub fn is_platform_admin(conn: &mut DbConn, user_id: i64) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-/// A project the user is a member of, with their role there.
-#[derive(Debug, Clone, Queryable)]
+/// A project the user can open, with the role they have there and where it comes from: a
+/// direct membership, teams, or both (the highest role wins, as in `project::access_role`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
     pub project_id: i64,
     pub name: String,
     pub status: String,
+    /// The role that applies.
     pub role: String,
-    pub since: NaiveDateTime,
+    pub direct_role: Option<String>,
+    /// (team name, role the team has), by team name.
+    pub teams: Vec<(String, String)>,
 }
 
-/// The company's projects the user is a direct member of, by name.
+/// The company's projects the user reaches directly or through a team, by project name.
 pub fn memberships(
     conn: &mut DbConn,
     company_id: i64,
     user_id: i64,
 ) -> QueryResult<Vec<Membership>> {
-    project_members::table
+    use crate::db::schema::{project_teams, team_members, teams};
+    let direct: Vec<(i64, String, String, String)> = project_members::table
         .inner_join(projects::table)
         .filter(project_members::user_id.eq(user_id))
         .filter(projects::company_id.eq(company_id))
-        .order(super::project::lower(projects::name).asc())
         .select((
             projects::id,
             projects::name,
             projects::status,
             project_members::role,
-            project_members::created_at,
         ))
-        .load(conn)
+        .load(conn)?;
+    let through_teams: Vec<(i64, String, String, String, String)> = project_teams::table
+        .inner_join(projects::table.on(projects::id.eq(project_teams::project_id)))
+        .inner_join(teams::table.on(teams::id.eq(project_teams::team_id)))
+        .inner_join(team_members::table.on(team_members::team_id.eq(project_teams::team_id)))
+        .filter(team_members::user_id.eq(user_id))
+        .filter(projects::company_id.eq(company_id))
+        .select((
+            projects::id,
+            projects::name,
+            projects::status,
+            project_teams::role,
+            teams::name,
+        ))
+        .order(teams::name.asc())
+        .load(conn)?;
+    let mut by_project: std::collections::BTreeMap<i64, Membership> = Default::default();
+    for (project_id, name, status, role) in direct {
+        by_project.insert(
+            project_id,
+            Membership {
+                project_id,
+                name,
+                status,
+                role: role.clone(),
+                direct_role: Some(role),
+                teams: Vec::new(),
+            },
+        );
+    }
+    for (project_id, name, status, role, team) in through_teams {
+        let m = by_project.entry(project_id).or_insert_with(|| Membership {
+            project_id,
+            name,
+            status,
+            role: role.clone(),
+            direct_role: None,
+            teams: Vec::new(),
+        });
+        // Ties keep the direct role (or the first team's).
+        if super::project::role_rank(&role) < super::project::role_rank(&m.role) {
+            m.role = role.clone();
+        }
+        m.teams.push((team, role));
+    }
+    let mut all: Vec<Membership> = by_project.into_values().collect();
+    all.sort_by_cached_key(|m| (m.name.to_lowercase(), m.project_id));
+    Ok(all)
 }

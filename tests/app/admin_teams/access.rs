@@ -201,6 +201,26 @@ async fn the_members_page_shows_access_through_teams(app: TestApp) {
     page.assert_contains("col.teamshown");
     let list = s.client.get("/admin/teams").await;
     list.assert_contains("<td>2</td>\n      <td>1</td>");
+    // The user's admin page lists the project with both sources; the team-only colleague's
+    // page with the team's; the role that applies is the highest.
+    let page = s.client.get(&format!("/admin/users/{eng}")).await;
+    page.assert_contains(&format!(
+        "<a href=\"/projects/{pid}\">TeamShown substation</a>"
+    ));
+    page.assert_contains(
+        "<td>editor</td><td>direct member (viewer), team Substations (editor)</td>",
+    );
+    let page = s.client.get(&format!("/admin/users/{colleague}")).await;
+    page.assert_contains("<td>editor</td><td>team Substations (editor)</td>");
+    // Leaving the team takes the project off their page.
+    s.client
+        .post(
+            &format!("/admin/teams/{team}/members/{colleague}/remove"),
+            &[],
+        )
+        .await;
+    let page = s.client.get(&format!("/admin/users/{colleague}")).await;
+    page.assert_contains("No access to any project, directly or through a team.");
 }
 on_both_databases!(the_members_page_shows_access_through_teams);
 

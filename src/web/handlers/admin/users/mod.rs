@@ -262,6 +262,14 @@ pub struct ProjectView {
     pub name: String,
     pub status: String,
     pub role: String,
+    /// Where the role comes from: "direct member (editor)", "team Field crew (viewer)".
+    pub through: String,
+}
+
+fn access_sources(m: &crate::models::people::Membership) -> String {
+    let direct = m.direct_role.iter().map(|r| format!("direct member ({r})"));
+    let teams = m.teams.iter().map(|(t, r)| format!("team {t} ({r})"));
+    direct.chain(teams).collect::<Vec<_>>().join(", ")
 }
 
 #[derive(Template)]
@@ -324,6 +332,7 @@ fn user_page(
             .projects
             .into_iter()
             .map(|p| ProjectView {
+                through: access_sources(&p),
                 id: p.project_id,
                 name: p.name,
                 status: p.status,
