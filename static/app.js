@@ -22,6 +22,36 @@
     showNotice("The server cannot be reached. Check your connection and try again.", "error");
   });
 
+  // htmx focuses the [autofocus] field of new content when the swap settles, 20 ms after the
+  // content is shown: the refused field of a row form, the first field of the next add form.
+  // That helps someone waiting for the answer, but it took the focus from someone who had
+  // moved on meanwhile: typing the version message while a row was being refused, the rest of
+  // the message went into the row form and the save was refused for an empty message. So the
+  // new content's autofocus is taken over here, and the field is focused at the settle only
+  // when the focus is nowhere (it was on the replaced form) or still where the swap left it
+  // inside the new content.
+  var pendingFocus = null;
+  document.addEventListener("htmx:afterSwap", function () {
+    var fields = document.querySelectorAll(".htmx-added[autofocus], .htmx-added [autofocus]");
+    if (fields.length === 0) return;
+    for (var i = 0; i < fields.length; i++) fields[i].removeAttribute("autofocus");
+    var left = document.activeElement;
+    pendingFocus = {
+      field: fields[0],
+      left: left,
+      leftInside: !!(left && left.closest && left.closest(".htmx-added")),
+    };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var pending = pendingFocus;
+    pendingFocus = null;
+    if (!pending || !pending.field.isConnected) return;
+    var now = document.activeElement;
+    var nowhere = !now || now === document.body || now === document.documentElement;
+    if (nowhere || (now === pending.left && pending.leftInside)) pending.field.focus();
+  });
+
   // The message of an error page (`#error-message`), read as text only.
   function serverMessage(xhr) {
     if (!xhr || !xhr.responseText) return "";

@@ -42,28 +42,54 @@ async function addRow(kind, fields) {
 }
 
 /** Saves the draft as a version through the editor's plain form and waits for the save's own
- * response (a redirect) and the page it leads to, not for the page already loaded. */
+ * response (a redirect) and the page it leads to, not for the page already loaded. A refused
+ * save fails at once with the editor's reason. */
 async function saveVersion(message) {
   const { app } = suite;
   await page.fill('#save-message', message);
   const savePath = `/projects/${projectId}/editor/save`;
-  const [saved, next] = await Promise.all([
+  const next = page.waitForResponse((r) => r.request().method() === 'GET' && r.request().isNavigationRequest()
+    && r.request().redirectedFrom()?.url() === `${app.baseUrl}${savePath}`);
+  next.catch(() => {});
+  const [saved] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === savePath),
-    page.waitForResponse((r) => r.request().method() === 'GET' && r.request().isNavigationRequest()
-      && r.request().redirectedFrom()?.url() === `${app.baseUrl}${savePath}`),
     page.click('.save-form button[type="submit"]'),
   ]);
-  assert.equal(saved.status(), 303, `the save "${message}" was accepted`);
-  assert.equal(next.status(), 200, `the page after the save "${message}"`);
+  if (saved.status() !== 303) {
+    await page.waitForLoadState('load');
+    const reason = await page.locator('#save-error').innerText().catch(() => '(no #save-error)');
+    assert.fail(`the save "${message}" answered ${saved.status()}: ${reason} `
+      + `(sent: ${saved.request().postData()})`);
+  }
+  assert.equal((await next).status(), 200, `the page after the save "${message}"`);
   await page.waitForLoadState('load');
 }
 
-suite.flow('build a circuit in the editor and save it as a version', async () => {
+/** Creates a project (version 1: an empty circuit) and returns its id. */
+async function newProject(name) {
   const { app } = suite;
   await page.goto(`${app.baseUrl}/projects/new`);
-  await page.fill('#name', 'Browser study');
+  await page.fill('#name', name);
   await Promise.all([page.waitForURL(/\/projects\/\d+$/), page.click('button[type="submit"].primary')]);
-  projectId = Number(new URL(page.url()).pathname.split('/').pop());
+  return Number(new URL(page.url()).pathname.split('/').pop());
+}
+
+/** Resolves once the next htmx swap has settled (after app.js has placed the focus). */
+async function nextSettle() {
+  await page.evaluate(() => {
+    window.__settled = new Promise((resolve) => {
+      document.addEventListener('htmx:afterSettle', () => resolve(), { once: true });
+    });
+  });
+  return () => page.evaluate(() => window.__settled);
+}
+
+/** The id of the focused element. */
+const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '');
+
+suite.flow('build a circuit in the editor and save it as a version', async () => {
+  const { app } = suite;
+  projectId = await newProject('Browser study');
 
   await page.goto(`${app.baseUrl}/projects/${projectId}/editor`);
   const kept = await markPage();
@@ -146,6 +172,69 @@ suite.flow('edit a row in place, save again and diff the two versions', async ()
   assert.equal((await changed.locator('td.new').innerText()).trim(), '3.5');
   await page.goto(`${app.baseUrl}/projects/${projectId}/diff?from=1&to=3`);
   assert.match(await page.locator('main').innerText(), /6 added, 0 removed, 0 changed/);
+  await suite.monitor.collectFromPage(page);
+  suite.monitor.assertClean();
+});
+
+// A refused row focuses its refused field once the swap settles, but only for someone waiting
+// for the answer: someone who went on to type the version message meanwhile keeps typing there
+// (the focus used to jump into the row form, the message was saved empty and refused).
+suite.flow('a row refused while typing elsewhere leaves the focus where it is', async () => {
+  const { app } = suite;
+  const id = await newProject('Focus study');
+  await page.goto(`${app.baseUrl}/projects/${id}/editor`);
+  const rowsPath = `/projects/${id}/editor/buses/rows`;
+  const isRowsPost = (r) => new URL(r.url()).pathname === rowsPath && r.request().method() === 'POST';
+  if (!(await page.locator('#add-buses').isVisible())) await page.click('#section-buses details.add-row > summary');
+  await page.locator('#add-buses [name="id"]').fill('Bad');
+  await page.locator('#add-buses [name="vn_kv"]').fill('twenty');
+
+  // Waiting for the answer: the refused field gets the focus.
+  let settled = await nextSettle();
+  const [refused] = await Promise.all([
+    page.waitForResponse(isRowsPost),
+    page.locator('#add-buses button[type="submit"]').click(),
+  ]);
+  assert.equal(refused.status(), 422);
+  await settled();
+  assert.equal(await focusedId(), 'add-buses-vn_kv', 'the refused field is focused');
+
+  // Typing the version message while the same refusal is on its way (held here until the
+  // first words are typed): the focus stays in the message.
+  let release = null;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  let reached = null;
+  const atServer = new Promise((resolve) => {
+    reached = resolve;
+  });
+  const rowsUrl = (url) => url.pathname === rowsPath;
+  await page.route(rowsUrl, async (route) => {
+    const response = await route.fetch();
+    reached();
+    await held;
+    await route.fulfill({ response });
+  });
+  try {
+    await page.locator('#add-buses button[type="submit"]').click();
+    await atServer;
+    await page.click('#save-message');
+    await page.keyboard.type('Typed while ');
+    settled = await nextSettle();
+    const answered = page.waitForResponse(isRowsPost);
+    release();
+    assert.equal((await answered).status(), 422);
+    await settled();
+    await page.keyboard.type('the bus was refused');
+  } finally {
+    release();
+    await page.unroute(rowsUrl).catch(() => {});
+  }
+  assert.equal(await focusedId(), 'save-message', 'the focus stayed in the version message');
+  assert.equal(await page.inputValue('#save-message'), 'Typed while the bus was refused');
+  assert.equal(await page.inputValue('#add-buses [name="vn_kv"]'), 'twenty', 'nothing was typed into the row form');
+  assert.equal(await page.locator('#add-buses .field.invalid .field-error').count(), 1, 'the refusal is shown');
   await suite.monitor.collectFromPage(page);
   suite.monitor.assertClean();
 });
