@@ -17,6 +17,9 @@
 //!   (`sessions`): the answer to a stolen password or a lost laptop cannot wait for a renewal;
 //! - sign-up and the first platform admin (`signup`, `setup`) create a new company or the
 //!   operator, outside any read-only company;
+//! - taking access away (`admin::user_changes::{deactivate, revoke_session,
+//!   revoke_all_sessions}`, `admin::invitations::revoke`): an admin locks out someone who left,
+//!   or a stolen session, even while the license lapsed; nothing is created or given;
 //! - what the system does on its own: jobs finishing simulations queued before the license
 //!   ended, mails, the license check itself, and the audit entries of refused requests.
 
@@ -96,6 +99,20 @@ impl Actor {
         permission: &'static str,
         entry: Entry,
     ) -> Result<(), OpError> {
+        self.require_to_reduce_access(conn, permission, entry.clone())?;
+        self.require_writable(conn, entry)
+    }
+
+    /// Denies a change unless the actor holds `permission`, recording the denial like
+    /// [`Actor::require_to_change`], but lets it through while the company is read-only: only
+    /// for changes that take access away (deactivating a user, ending their sessions, revoking
+    /// an invitation), which a company must be able to make while its renewal is sorted out.
+    pub fn require_to_reduce_access(
+        &self,
+        conn: &mut DbConn,
+        permission: &'static str,
+        entry: Entry,
+    ) -> Result<(), OpError> {
         if !self.can(permission) {
             let mut entry = entry;
             entry.outcome = Outcome::Failure;
@@ -104,7 +121,7 @@ impl Actor {
             self.record_denial(conn, entry)?;
             return Err(OpError::Forbidden { permission });
         }
-        self.require_writable(conn, entry)
+        Ok(())
     }
 
     /// Denies a change while the company is read-only (its license is not active), recording

@@ -346,6 +346,15 @@ async fn role_changes_are_audited(app: TestApp) {
         .get(&format!("/admin/users/{eng}"))
         .await
         .assert_contains("Roles are now: reviewer.");
+    // The same role again changes nothing and writes no entry or event.
+    let events = security_events(&app, eng).len();
+    admin
+        .post(&format!("/admin/users/{eng}/role"), &[("role", "reviewer")])
+        .await
+        .assert_redirect(&format!("/admin/users/{eng}"));
+    assert_eq!(audit_entries(&app, company, "user.role_change").len(), 1);
+    assert_eq!(security_events(&app, eng).len(), events);
+    assert_eq!(assigned_by(&app, eng), [Some(admin_id)]);
 
     // platform_admin and unknown roles are field errors; nothing changes.
     for bad in ["platform_admin", "owner", ""] {
@@ -538,6 +547,85 @@ async fn deactivation_ends_sessions_at_once(app: TestApp) {
     assert_eq!(audit_entries(&app, company, "session.revoke").len(), 2);
 }
 on_both_databases!(deactivation_ends_sessions_at_once);
+
+async fn access_can_be_taken_away_while_read_only(app: TestApp) {
+    let (admin, _, company, _) = admin_of(&app, "Lapsed").await;
+    let eng = add_user(&app, company, "la.eng", role::ENGINEER);
+    let other = add_user(&app, company, "la.other", role::ENGINEER);
+    let engineer = app.client();
+    sign_in(&engineer, "la.eng").await;
+    let colleague = app.client();
+    sign_in(&colleague, "la.other").await;
+    invite(&admin, "la.new@example.com", "New", "engineer")
+        .await
+        .assert_redirect("/admin/users");
+    let invitation = invitation_id(&app, "la.new@example.com");
+    crate::license::set_license(&app, company, "suspended", -10, 20);
+
+    // The page offers only what takes access away...
+    let page = admin.get(&format!("/admin/users/{other}")).await;
+    page.assert_contains(&format!("action=\"/admin/users/{other}/deactivate\""));
+    assert!(
+        !page
+            .body
+            .contains(&format!("action=\"/admin/users/{other}/role\""))
+    );
+    assert!(
+        !page
+            .body
+            .contains(&format!("action=\"/admin/users/{other}/delete\""))
+    );
+    // ...and giving or restoring is refused with the reason...
+    let res = admin
+        .post(
+            &format!("/admin/users/{other}/role"),
+            &[("role", "company_admin")],
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    res.assert_contains(crate::license::READ_ONLY_MESSAGE);
+    assert_eq!(roles_of(&app, other), ["engineer"]);
+    // ...taking access away is not: deactivation, ending sessions, revoking an invitation.
+    admin
+        .post(&format!("/admin/users/{eng}/deactivate"), &[])
+        .await
+        .assert_redirect(&format!("/admin/users/{eng}"));
+    assert!(!user_row(&app, eng).is_active);
+    assert_eq!(engineer.get("/projects").await.status, 303);
+    admin
+        .post(&format!("/admin/users/{other}/sessions/revoke-all"), &[])
+        .await
+        .assert_redirect(&format!("/admin/users/{other}"));
+    assert_eq!(colleague.get("/projects").await.status, 303);
+    admin.get("/admin/users").await;
+    let res = admin
+        .post(
+            &format!("/admin/users/invitations/{invitation}/revoke"),
+            &[],
+        )
+        .await;
+    assert!(
+        res.status == 303 || res.status == 200,
+        "{}: {}",
+        res.status,
+        res.body
+    );
+    let open =
+        app.with_conn(|conn| ampflux::models::invitation::pending_count(conn, company).unwrap());
+    assert_eq!(open, 0);
+    // Each is audited as a success; reactivation stays refused.
+    for action in ["user.deactivate", "session.revoke", "invitation.revoke"] {
+        let entries = audit_entries(&app, company, action);
+        assert_eq!(entries.len(), 1, "{action}");
+        assert_eq!(entries[0].log.outcome, "success", "{action}");
+    }
+    let res = admin
+        .post(&format!("/admin/users/{eng}/reactivate"), &[])
+        .await;
+    assert_eq!(res.status, 403);
+    assert!(!user_row(&app, eng).is_active);
+}
+on_both_databases!(access_can_be_taken_away_while_read_only);
 
 async fn reactivation_counts_against_the_seats(app: TestApp) {
     let (admin, _, company, _) = admin_of(&app, "Seaty").await;

@@ -41,6 +41,22 @@ const EXEMPT: &[(&str, &str)] = &[
         "ending one's own sessions",
     ),
     (
+        "/admin/users/{id}/deactivate",
+        "taking access away: locking out someone who left",
+    ),
+    (
+        "/admin/users/{id}/sessions/revoke-all",
+        "taking access away: ending a user's sessions",
+    ),
+    (
+        "/admin/users/{id}/sessions/{public_id}/revoke",
+        "taking access away: ending a user's session",
+    ),
+    (
+        "/admin/users/invitations/{id}/revoke",
+        "taking access away: an invitation link stops working",
+    ),
+    (
         "/audit/*",
         "the audit trail is read: exports and chain checks stay open",
     ),

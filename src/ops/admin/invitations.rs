@@ -217,9 +217,10 @@ fn audit_expired_closure(conn: &mut DbConn, before: &Invitation) -> Result<(), O
     Ok(())
 }
 
-/// Revokes an open invitation: its link stops working and its seat is free.
+/// Revokes an open invitation: its link stops working and its seat is free. It only takes
+/// access away, so it works while the company is read-only.
 pub fn revoke(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<Invitation, OpError> {
-    actor.require_to_change(
+    actor.require_to_reduce_access(
         conn,
         perm::USERS_MANAGE,
         Entry::success("invitation.revoke", "invitation", Some(id)),
@@ -417,10 +418,18 @@ pub fn accept(
         Ok::<_, OpError>(created)
     });
     match created {
-        Err(e) if e.is_unique_violation() => Err(OpError::field(
-            "username",
-            "This username was just taken; choose another.",
-        )),
+        // A sign-up took the address or the username at the same moment (the transaction,
+        // token included, was rolled back): say which.
+        Err(e) if e.is_unique_violation() => {
+            if user::email_taken(conn, &inv.email)? {
+                Err(PeopleRefusal::EmailInUse.into())
+            } else {
+                Err(OpError::field(
+                    "username",
+                    "This username was just taken; choose another.",
+                ))
+            }
+        }
         other => other,
     }
 }

@@ -27,27 +27,39 @@ struct Changed<T> {
     result: T,
 }
 
-/// Runs a change to user `id` of the actor's company (`users:manage`): the permission and the
-/// license are checked, then in one write transaction the company's limits are locked, the
+/// Whether a change gives or keeps something (refused while the company is read-only) or only
+/// takes access away (allowed then; see the module comment of `ops/actor.rs`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Change,
+    ReducesAccess,
+}
+
+/// Runs a change to user `id` of the actor's company (`users:manage`): the permission and (for
+/// a `Kind::Change`) the license are checked, then in one write transaction the company's limits are locked, the
 /// user is loaded (404 outside the company) with their role names, `f` makes the change, and
 /// the audit entry `action` is written with its before and after.
 fn change_user<T>(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
-    action: &'static str,
+    (action, kind): (&'static str, Kind),
     f: impl FnOnce(&mut DbConn, &User, &[String]) -> Result<Changed<T>, OpError>,
 ) -> Result<T, OpError> {
-    actor.require_to_change(
-        conn,
-        perm::USERS_MANAGE,
-        Entry::success(action, "user", Some(id)),
-    )?;
+    let entry = Entry::success(action, "user", Some(id));
+    match kind {
+        Kind::Change => actor.require_to_change(conn, perm::USERS_MANAGE, entry)?,
+        Kind::ReducesAccess => actor.require_to_reduce_access(conn, perm::USERS_MANAGE, entry)?,
+    }
     write_tx(conn, |conn| {
         lock_limits(conn, actor.company_id)?;
         let target = managed_user(conn, actor, id)?;
         let roles = role::role_names_for_user(conn, id)?;
         let changed = f(conn, &target, &roles)?;
+        // Nothing changed (the role the user already has): nothing to audit.
+        if changed.before == changed.after {
+            return Ok(changed.result);
+        }
         audit::record(
             conn,
             &actor.audit(),
@@ -101,9 +113,17 @@ pub fn change_role(
         conn,
         actor,
         id,
-        "user.role_change",
+        ("user.role_change", Kind::Change),
         |conn, target, roles| {
             let new_role = company_role("role", role_in)?;
+            if roles.iter().any(|r| r == new_role) {
+                return Ok(Changed {
+                    before: serde_json::json!({ "roles": roles }),
+                    after: serde_json::json!({ "roles": roles }),
+                    details: serde_json::json!({}),
+                    result: roles.to_vec(),
+                });
+            }
             if new_role != COMPANY_ADMIN {
                 keep_an_admin(conn, actor.company_id, target, roles)?;
             }
@@ -131,83 +151,101 @@ pub fn change_role(
 /// Deactivates the user and ends all their sessions at once (their open browser is signed out
 /// on its next request). Returns how many sessions ended.
 pub fn deactivate(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<usize, OpError> {
-    change_user(conn, actor, id, "user.deactivate", |conn, target, roles| {
-        if !target.is_active {
-            return Err(PeopleRefusal::AlreadyDeactivated.into());
-        }
-        keep_an_admin(conn, actor.company_id, target, roles)?;
-        user::set_active(conn, id, false)?;
-        let ended = session::revoke_all_except(conn, id, None)?;
-        security(
-            conn,
-            actor,
-            target,
-            "user.deactivate",
-            Severity::Warning,
-            "Account deactivated; all sessions ended".into(),
-            serde_json::json!({ "sessions_ended": ended }),
-        )?;
-        Ok(Changed {
-            before: serde_json::json!({ "is_active": true }),
-            after: serde_json::json!({ "is_active": false }),
-            details: serde_json::json!({ "sessions_ended": ended }),
-            result: ended,
-        })
-    })
+    change_user(
+        conn,
+        actor,
+        id,
+        ("user.deactivate", Kind::ReducesAccess),
+        |conn, target, roles| {
+            if !target.is_active {
+                return Err(PeopleRefusal::AlreadyDeactivated.into());
+            }
+            keep_an_admin(conn, actor.company_id, target, roles)?;
+            user::set_active(conn, id, false)?;
+            let ended = session::revoke_all_except(conn, id, None)?;
+            security(
+                conn,
+                actor,
+                target,
+                "user.deactivate",
+                Severity::Warning,
+                "Account deactivated; all sessions ended".into(),
+                serde_json::json!({ "sessions_ended": ended }),
+            )?;
+            Ok(Changed {
+                before: serde_json::json!({ "is_active": true }),
+                after: serde_json::json!({ "is_active": false }),
+                details: serde_json::json!({ "sessions_ended": ended }),
+                result: ended,
+            })
+        },
+    )
 }
 
 /// Reactivates a deactivated user, if a seat is free.
 pub fn reactivate(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<(), OpError> {
-    change_user(conn, actor, id, "user.reactivate", |conn, target, _| {
-        if target.is_active {
-            return Err(PeopleRefusal::AlreadyActive.into());
-        }
-        ensure_free_seat(conn, actor.company_id)?;
-        user::set_active(conn, id, true)?;
-        security(
-            conn,
-            actor,
-            target,
-            "user.reactivate",
-            Severity::Info,
-            "Account reactivated".into(),
-            serde_json::json!({}),
-        )?;
-        Ok(Changed {
-            before: serde_json::json!({ "is_active": false }),
-            after: serde_json::json!({ "is_active": true }),
-            details: serde_json::json!({}),
-            result: (),
-        })
-    })
+    change_user(
+        conn,
+        actor,
+        id,
+        ("user.reactivate", Kind::Change),
+        |conn, target, _| {
+            if target.is_active {
+                return Err(PeopleRefusal::AlreadyActive.into());
+            }
+            ensure_free_seat(conn, actor.company_id)?;
+            user::set_active(conn, id, true)?;
+            security(
+                conn,
+                actor,
+                target,
+                "user.reactivate",
+                Severity::Info,
+                "Account reactivated".into(),
+                serde_json::json!({}),
+            )?;
+            Ok(Changed {
+                before: serde_json::json!({ "is_active": false }),
+                after: serde_json::json!({ "is_active": true }),
+                details: serde_json::json!({}),
+                result: (),
+            })
+        },
+    )
 }
 
 /// Deletes the user (softly): deactivated, sessions ended, seat freed, email address and
 /// username released; the name stays, shown as "name (deleted)" on everything they did.
 pub fn delete(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<User, OpError> {
-    change_user(conn, actor, id, "user.delete", |conn, target, roles| {
-        keep_an_admin(conn, actor.company_id, target, roles)?;
-        let ended = session::revoke_all_except(conn, id, None)?;
-        let deleted = user::soft_delete(conn, id)?;
-        security(
-            conn,
-            actor,
-            target,
-            "user.delete",
-            Severity::Warning,
-            "Account deleted; all sessions ended".into(),
-            serde_json::json!({ "sessions_ended": ended }),
-        )?;
-        Ok(Changed {
-            before: target.audit_snapshot(),
-            after: serde_json::json!({
-                "deleted": true, "is_active": false,
-                "username": deleted.username, "email": deleted.email,
-            }),
-            details: serde_json::json!({ "sessions_ended": ended, "roles": roles }),
-            result: deleted,
-        })
-    })
+    change_user(
+        conn,
+        actor,
+        id,
+        ("user.delete", Kind::Change),
+        |conn, target, roles| {
+            keep_an_admin(conn, actor.company_id, target, roles)?;
+            let ended = session::revoke_all_except(conn, id, None)?;
+            let deleted = user::soft_delete(conn, id)?;
+            security(
+                conn,
+                actor,
+                target,
+                "user.delete",
+                Severity::Warning,
+                "Account deleted; all sessions ended".into(),
+                serde_json::json!({ "sessions_ended": ended }),
+            )?;
+            Ok(Changed {
+                before: target.audit_snapshot(),
+                after: serde_json::json!({
+                    "deleted": true, "is_active": false,
+                    "username": deleted.username, "email": deleted.email,
+                }),
+                details: serde_json::json!({ "sessions_ended": ended, "roles": roles }),
+                result: deleted,
+            })
+        },
+    )
 }
 
 /// Mails the user a password-reset link (like "forgot password" does); earlier links stop
@@ -222,7 +260,7 @@ pub fn send_password_reset(
         conn,
         actor,
         id,
-        "user.password_reset_sent",
+        ("user.password_reset_sent", Kind::Change),
         |conn, target, _| {
             if !target.is_active {
                 return Err(PeopleRefusal::Deactivated.into());
@@ -255,28 +293,40 @@ pub fn revoke_session(
     if !well_formed {
         return Err(OpError::NotFound);
     }
-    change_user(conn, actor, id, "session.revoke", |conn, _, _| {
-        if !session::revoke(conn, id, public_id)? {
-            return Err(OpError::NotFound);
-        }
-        Ok(Changed {
-            before: serde_json::json!({ "session": public_id, "revoked": false }),
-            after: serde_json::json!({ "session": public_id, "revoked": true }),
-            details: serde_json::json!({ "user_id": id }),
-            result: (),
-        })
-    })
+    change_user(
+        conn,
+        actor,
+        id,
+        ("session.revoke", Kind::ReducesAccess),
+        |conn, _, _| {
+            if !session::revoke(conn, id, public_id)? {
+                return Err(OpError::NotFound);
+            }
+            Ok(Changed {
+                before: serde_json::json!({ "session": public_id, "revoked": false }),
+                after: serde_json::json!({ "session": public_id, "revoked": true }),
+                details: serde_json::json!({ "user_id": id }),
+                result: (),
+            })
+        },
+    )
 }
 
 /// Ends every session of the user; returns how many ended.
 pub fn revoke_all_sessions(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<usize, OpError> {
-    change_user(conn, actor, id, "session.revoke", |conn, _, _| {
-        let ended = session::revoke_all_except(conn, id, None)?;
-        Ok(Changed {
-            before: serde_json::json!({}),
-            after: serde_json::json!({ "sessions_ended": ended }),
-            details: serde_json::json!({ "user_id": id, "all": true }),
-            result: ended,
-        })
-    })
+    change_user(
+        conn,
+        actor,
+        id,
+        ("session.revoke", Kind::ReducesAccess),
+        |conn, _, _| {
+            let ended = session::revoke_all_except(conn, id, None)?;
+            Ok(Changed {
+                before: serde_json::json!({}),
+                after: serde_json::json!({ "sessions_ended": ended }),
+                details: serde_json::json!({ "user_id": id, "all": true }),
+                result: ended,
+            })
+        },
+    )
 }

@@ -289,6 +289,8 @@ struct UserPage {
     last_sign_in: String,
     created: String,
     is_me: bool,
+    /// The company is read-only: only the forms that take access away are offered.
+    read_only: bool,
     projects: Vec<ProjectView>,
     sessions: Vec<SessionView>,
     events: Vec<EventView>,
@@ -317,6 +319,7 @@ fn user_page(
         status: people::status_of(&d.user),
         is_active: d.user.is_active,
         is_me: d.user.id == me.user.id,
+        read_only: crate::ops::actor::read_only_reason(me.license.as_ref()).is_some(),
         last_sign_in: d
             .user
             .last_login_at
