@@ -1,4 +1,4 @@
-//! Reading forms: multipart uploads. Field errors and validators live in `ops::input`, shared
+//! Reading forms: multipart uploads, and the status a form's answer has. Field errors and validators live in `ops::input`, shared
 //! with the CLI and the API.
 
 use std::collections::BTreeMap;
@@ -6,6 +6,16 @@ use std::collections::BTreeMap;
 pub use crate::ops::input::{
     has_control, name_problem, valid_email, valid_timezone, valid_username,
 };
+
+/// The status of a form's answer: 200 when it was accepted, 422 when it comes back with
+/// errors to fix.
+pub fn form_status(accepted: bool) -> actix_web::http::StatusCode {
+    if accepted {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
 
 /// A multipart form read whole: its text fields and at most one file. For forms whose file must
 /// be parsed as a whole anyway (a circuit document), bounded by `max_file` bytes.

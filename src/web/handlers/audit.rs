@@ -3,7 +3,6 @@
 //! (`export.rs`) and the chain check (`verify.rs`). The reads are `ops::audit`'s.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -197,11 +196,7 @@ pub async fn list(
         applied,
         errors,
     };
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::forms::form_status(page.errors.is_empty());
     render(status, &page)
 }
 

@@ -109,11 +109,7 @@ pub async fn update_profile(
         Err(e) => return Err(e.into()),
     };
     let saved = errors.is_empty();
-    let status = if saved {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::forms::form_status(saved);
     if is_htmx(&req) {
         let fragment = ProfileForm {
             page_csrf: crate::auth::csrf::token(&session),

@@ -113,11 +113,7 @@ async fn update(
         Err(e) => return Err(e.into()),
     };
     let saved = errors.is_empty();
-    let status = if saved {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::forms::form_status(saved);
     if is_htmx(&req) {
         let fragment = CompanyForm {
             page_csrf: crate::auth::csrf::token(&session),

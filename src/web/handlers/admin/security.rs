@@ -3,7 +3,6 @@
 //! works as a plain page). The reads are `ops::admin::security`'s.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -129,11 +128,7 @@ async fn list(
         ));
     }
     let (page, tabs) = admin_page(&session, &me, "Security events", "/admin/security");
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::web::forms::form_status(errors.is_empty());
     let body = SecurityPage {
         page,
         tabs,

@@ -3,7 +3,6 @@
 //! teams the project was given to (changed under `/admin/teams`) with their role and people.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -120,11 +119,7 @@ async fn respond(
         Err(OpError::Member(refusal)) => Some(refusal.to_string()),
         Err(e) => return Err(e.into()),
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::web::forms::form_status(error.is_none());
     if !is_htmx(req) && error.is_none() {
         return Ok(redirect(&format!(
             "/projects/{}/members",

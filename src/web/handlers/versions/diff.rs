@@ -2,7 +2,6 @@
 //! user's own draft.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -144,11 +143,7 @@ pub async fn compare(
             (Err(e), _) | (_, Err(e)) => error = Some(e),
         }
     }
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::web::forms::form_status(error.is_none());
     let ProjectAccess { me, ctx } = access;
     let page = DiffPage {
         page: tab_page(&session, &me, "Compare circuits", &ctx.project),
