@@ -30,22 +30,24 @@
   // new content's autofocus is taken over here, and the field is focused at the settle only
   // when the focus is nowhere (it was on the replaced form) or still where the swap left it
   // inside the new content.
-  var pendingFocus = null;
-  document.addEventListener("htmx:afterSwap", function () {
+  // Keyed by the swap's element, so overlapping swaps (two rows answered at once) each
+  // settle their own field.
+  var pendingFocus = new Map();
+  document.addEventListener("htmx:afterSwap", function (event) {
     var fields = document.querySelectorAll(".htmx-added[autofocus], .htmx-added [autofocus]");
     if (fields.length === 0) return;
     for (var i = 0; i < fields.length; i++) fields[i].removeAttribute("autofocus");
     var left = document.activeElement;
-    pendingFocus = {
+    pendingFocus.set(event.detail.elt, {
       field: fields[0],
       left: left,
       leftInside: !!(left && left.closest && left.closest(".htmx-added")),
-    };
+    });
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
-    var pending = pendingFocus;
-    pendingFocus = null;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var pending = pendingFocus.get(event.detail.elt);
+    pendingFocus.delete(event.detail.elt);
     if (!pending || !pending.field.isConnected) return;
     var now = document.activeElement;
     var nowhere = !now || now === document.body || now === document.documentElement;

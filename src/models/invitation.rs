@@ -129,11 +129,15 @@ pub fn close_expired_for_email(conn: &mut DbConn, email: &str) -> QueryResult<Ve
         .load(conn)?;
     let mut closed = Vec::with_capacity(expired.len());
     for inv in expired {
-        // Guarded: a concurrent invitation of the same address closes each at most once.
+        // Guarded by the same conditions as the SELECT: a concurrent invitation of the same
+        // address closes each at most once, and one resent (new expiry) or accepted meanwhile
+        // is left alone.
         let n = diesel::update(
             invitations::table
                 .find(inv.id)
-                .filter(invitations::revoked_at.is_null()),
+                .filter(invitations::accepted_at.is_null())
+                .filter(invitations::revoked_at.is_null())
+                .filter(invitations::expires_at.le(t)),
         )
         .set((invitations::revoked_at.eq(t), invitations::updated_at.eq(t)))
         .execute(conn)?;

@@ -171,6 +171,7 @@ pub fn memberships(
         .inner_join(team_members::table.on(team_members::team_id.eq(project_teams::team_id)))
         .filter(team_members::user_id.eq(user_id))
         .filter(projects::company_id.eq(company_id))
+        .filter(teams::company_id.eq(company_id))
         .select((
             projects::id,
             projects::name,
@@ -178,7 +179,6 @@ pub fn memberships(
             project_teams::role,
             teams::name,
         ))
-        .order(teams::name.asc())
         .load(conn)?;
     let mut by_project: std::collections::BTreeMap<i64, Membership> = Default::default();
     for (project_id, name, status, role) in direct {
@@ -210,6 +210,9 @@ pub fn memberships(
         m.teams.push((team, role));
     }
     let mut all: Vec<Membership> = by_project.into_values().collect();
+    for m in &mut all {
+        m.teams.sort_by_cached_key(|(team, _)| team.to_lowercase());
+    }
     all.sort_by_cached_key(|m| (m.name.to_lowercase(), m.project_id));
     Ok(all)
 }

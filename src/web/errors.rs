@@ -30,6 +30,12 @@ pub enum AppError {
     /// An operation refused on the data's state (a typed refusal, shown with its message).
     #[error("refused: {0}")]
     Refused(#[source] OpError),
+    /// An unsafe request without our origin and the session's CSRF token.
+    #[error("cross-site request refused")]
+    CsrfRefused,
+    /// A request body over the route's limit.
+    #[error("request body too large")]
+    TooLarge,
 }
 
 impl From<OpError> for AppError {
@@ -78,7 +84,10 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::ReadOnly(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::ReadOnly(_) | AppError::CsrfRefused => {
+                StatusCode::FORBIDDEN
+            }
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Refused(_) => StatusCode::CONFLICT,
@@ -135,6 +144,8 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::ReadOnly(_) => "read_only",
             AppError::Refused(_) => "refused",
+            AppError::CsrfRefused => "csrf_refused",
+            AppError::TooLarge => "too_large",
             AppError::Pool(_) => "unavailable",
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }
@@ -152,6 +163,15 @@ impl AppError {
             AppError::BadRequest(m) => ("Bad request", m.clone()),
             AppError::Refused(e) => ("Not possible now", e.to_string()),
             AppError::ReadOnly(m) => ("Read-only", m.clone()),
+            AppError::CsrfRefused => (
+                "Request refused",
+                "This form has expired or was sent from another site. Reload the page and try again."
+                    .into(),
+            ),
+            AppError::TooLarge => (
+                "Too large",
+                "The request is larger than this page accepts.".into(),
+            ),
             AppError::Pool(_) => (
                 "Service unavailable",
                 "The database cannot be reached right now. Try again shortly.".into(),
@@ -191,13 +211,20 @@ impl AppError {
     }
 }
 
-/// Whether the client asked for JSON rather than a page (`Accept: application/json` without
-/// `text/html`, which browsers always send).
+/// Whether the client asked for JSON rather than a page: `application/json` is among the
+/// accepted media types and `text/html` (which browsers always send) is not.
 pub fn wants_json(headers: &header::HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let accepts = |wanted: &str| {
+        accept.split(',').any(|item| {
+            item.split(';')
+                .next()
+                .is_some_and(|media| media.trim().eq_ignore_ascii_case(wanted))
+        })
+    };
+    accepts("application/json") && !accepts("text/html")
 }
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -7,8 +7,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError, web};
-use askama::Template;
+use actix_web::{Error, HttpMessage, web};
 use tracing::Instrument;
 
 use super::AppState;
@@ -171,7 +170,10 @@ pub async fn csrf_guard(
     let sent = match header_token {
         Some(t) => Some(t),
         None if is_urlencoded(&req) => {
-            let body = read_body(&mut req).await?;
+            let body = match read_body(&mut req).await {
+                Ok(body) => body,
+                Err(e) => return Ok(req.error_response(e)),
+            };
             let token = csrf::token_in_form(&body);
             req.set_payload(Payload::from(body));
             token
@@ -192,18 +194,7 @@ pub async fn csrf_guard(
         "cross-origin request"
     };
     record_rejection(&req, reason).await;
-    let page = super::errors::ErrorPage {
-        status: 403,
-        title: "Request refused",
-        message: "This form has expired or was sent from another site. Reload the page and try again.",
-    };
-    let res = match page.render() {
-        Ok(body) => actix_web::HttpResponse::Forbidden()
-            .content_type("text/html; charset=utf-8")
-            .body(body),
-        Err(_) => AppError::Forbidden.error_response(),
-    };
-    Ok(req.into_response(res))
+    Ok(req.error_response(AppError::CsrfRefused))
 }
 
 fn is_urlencoded(req: &ServiceRequest) -> bool {
@@ -220,14 +211,15 @@ fn is_multipart(req: &ServiceRequest) -> bool {
         .is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
-async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, Error> {
+async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, AppError> {
     use futures_util::StreamExt;
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
+        let chunk = chunk
+            .map_err(|e| AppError::BadRequest(format!("The form could not be read ({e}).")))?;
         if body.len() + chunk.len() > FORM_LIMIT {
-            return Err(AppError::BadRequest("The form is too large.".into()).into());
+            return Err(AppError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }

@@ -406,3 +406,111 @@ async fn acceptance_checks_seats_again(app: TestApp) {
         .assert_redirect("/");
 }
 on_both_databases!(acceptance_checks_seats_again);
+
+fn users_with_email(app: &TestApp, email: &str) -> i64 {
+    app.with_conn(|conn| {
+        use ampflux::db::schema::users;
+        users::table
+            .filter(users::email.eq(email))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    })
+}
+
+/// The fields of a sign-up of a new company with this address.
+fn sign_up_fields<'a>(tag: &'a str, email: &'a str) -> [(&'static str, &'a str); 5] {
+    [
+        ("company_name", tag),
+        ("name", tag),
+        ("username", tag),
+        ("email", email),
+        ("password", "first come first served 9"),
+    ]
+}
+
+async fn an_address_taken_by_a_sign_up_meanwhile_is_said_at_acceptance(app: TestApp) {
+    let (admin, _, company, _) = admin_of(&app, "Overtaken").await;
+    invite(&admin, "wanted.person@example.com", "Overtaken", "engineer")
+        .await
+        .assert_redirect("/admin/users");
+    let link = app
+        .link_in_mail("wanted.person@example.com", "/invitations/")
+        .await;
+    // Someone signs up a company of their own with the invited address first.
+    let other = app.client();
+    other.get("/register").await;
+    other
+        .post(
+            "/register",
+            &sign_up_fields("overtaker", "wanted.person@example.com"),
+        )
+        .await
+        .assert_redirect("/login");
+    let res = accept(&app.client(), &link, "overtaken", "arrived second at 9").await;
+    assert_eq!(res.status, 409, "{}", res.body);
+    res.assert_contains("An account with this email address exists now");
+    assert_eq!(users_with_email(&app, "wanted.person@example.com"), 1);
+    let users: Vec<i64> = app.with_conn(|conn| {
+        use ampflux::db::schema::users;
+        users::table
+            .filter(users::company_id.eq(company))
+            .select(users::id)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(users.len(), 1, "no user added to the inviting company");
+}
+on_both_databases!(an_address_taken_by_a_sign_up_meanwhile_is_said_at_acceptance);
+
+/// A sign-up and an acceptance racing for one address: exactly one account gets it; the other
+/// request is told why (never a 500), whichever check (before the insert or the unique index)
+/// catches it.
+async fn a_sign_up_and_an_acceptance_racing_for_an_address(app: TestApp) {
+    let (admin, _, _, _) = admin_of(&app, "Racer").await;
+    for round in 0..4 {
+        let email = format!("race{round}@example.com");
+        let tag = format!("racer{round}");
+        invite(&admin, &email, "Racer", "engineer")
+            .await
+            .assert_redirect("/admin/users");
+        let link = app.link_in_mail(&email, "/invitations/").await;
+        let (invitee, stranger) = (app.client(), app.client());
+        invitee.get(&link).await;
+        stranger.get("/register").await;
+        let username = format!("invitee{round}");
+        let (accepted, signed_up) = futures_util::future::join(
+            invitee.post(
+                &link,
+                &[
+                    ("username", &username),
+                    ("password", "first come first served 9"),
+                ],
+            ),
+            stranger.post("/register", &sign_up_fields(&tag, &email)),
+        )
+        .await;
+        let won = [accepted.status, signed_up.status]
+            .iter()
+            .filter(|s| **s == 303)
+            .count();
+        assert_eq!(won, 1, "round {round}: {accepted:?} / {signed_up:?}");
+        assert!(
+            [303, 409].contains(&accepted.status),
+            "acceptance: {}: {}",
+            accepted.status,
+            accepted.body
+        );
+        assert!(
+            [303, 422].contains(&signed_up.status),
+            "sign-up: {}: {}",
+            signed_up.status,
+            signed_up.body
+        );
+        if accepted.status == 409 {
+            accepted.assert_contains("An account with this email address exists now");
+        }
+        assert_eq!(users_with_email(&app, &email), 1, "round {round}");
+    }
+}
+on_both_databases!(a_sign_up_and_an_acceptance_racing_for_an_address);

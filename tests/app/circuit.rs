@@ -1151,7 +1151,13 @@ async fn bad_imports_get_a_message(app: TestApp) {
                 &[("content", content)],
             )
             .await;
-        assert!(matches!(res.status, 400 | 422), "{}", res.status);
+        if content.len() * 3 > 256 * 1024 {
+            // Over the limit of a plain form (token in the body): 413 before it is parsed.
+            assert_eq!(res.status, 413, "{}", res.body);
+            res.assert_contains("larger than this page accepts");
+        } else {
+            assert!(matches!(res.status, 400 | 422), "{}", res.status);
+        }
     }
     // A file over the limit, a multipart body that ends early and one without its boundary.
     let big = vec![b' '; ampflux::web::handlers::circuit::MAX_IMPORT_BYTES + 1024];

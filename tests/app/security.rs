@@ -210,7 +210,37 @@ async fn errors_answer_json_to_clients_that_ask_for_it(app: TestApp) {
     let res = app.client().get_for_json("/projects").await;
     assert_eq!(res.status, 401);
     assert_eq!(res.header("location"), None);
+    assert_eq!(res.header("hx-redirect"), None);
     assert_eq!(json(&res)["error"], "sign_in_required");
+    // Refusals of the layers before the handlers too: no CSRF token, a form over the limit.
+    let res = client
+        .post_body_for_json("/account/profile", "name=x".into(), None)
+        .await;
+    assert_eq!(
+        (res.status, json(&res)["error"].as_str()),
+        (403, Some("csrf_refused"))
+    );
+    let huge = format!("name={}", "x".repeat(300 * 1024));
+    let res = client
+        .post_body_for_json("/account/profile", huge, None)
+        .await;
+    assert_eq!(
+        (res.status, json(&res)["error"].as_str()),
+        (413, Some("too_large"))
+    );
+    // A browser's Accept (text/html among others) and parameters are read as media types.
+    let res = client
+        .get_with_accept("/no/such/page", "text/html;q=0.9, application/json")
+        .await;
+    assert!(
+        res.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
+    let res = client
+        .get_with_accept("/no/such/page", "application/json; charset=utf-8")
+        .await;
+    assert_eq!(json(&res)["error"], "not_found");
     // Browsers (which always accept text/html) keep getting pages.
     let res = client.get("/audit/not-a-number").await;
     assert!(

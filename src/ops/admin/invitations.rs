@@ -105,9 +105,7 @@ pub fn invite(
             return Err(email_in_use());
         }
         // An expired invitation of the address would block the new one (one open per address).
-        for closed in invitation::close_expired_for_email(conn, &input.email)? {
-            audit_expired_closure(conn, &closed)?;
-        }
+        let closed = invitation::close_expired_for_email(conn, &input.email)?;
         ensure_free_seat(conn, actor.company_id)?;
         let role_id = role::id_of(conn, role_name)?;
         let inv = invitation::create(
@@ -124,12 +122,21 @@ pub fn invite(
         let token = auth_token::issue_for_invitation(conn, inv.id)?;
         let company = company::find(conn, actor.company_id)?;
         invitation_mail(base_url, &inv, &company, &token).enqueue(conn)?;
-        audit::record(
-            conn,
-            &actor.audit(),
+        let mut entries = vec![(
+            actor.audit(),
             Entry::success("user.invite", "invitation", Some(inv.id))
                 .after(inv.audit_snapshot(role_name)),
-        )?;
+        )];
+        for before in &closed {
+            entries.push(expired_closure_entry(conn, before)?);
+        }
+        // Each company's chain is locked as its entry is written; taking them in ascending
+        // company order keeps two companies inviting each other's expired addresses from
+        // deadlocking on PostgreSQL.
+        entries.sort_by_key(|(audit_actor, _)| audit_actor.company_id);
+        for (audit_actor, entry) in entries {
+            audit::record(conn, &audit_actor, entry)?;
+        }
         Ok::<_, OpError>(inv)
     });
     match created {
@@ -193,28 +200,28 @@ pub fn resend(
     })
 }
 
-/// Audits, in the trail of the company that sent it, that an expired invitation was closed
-/// because the address was invited again (by the system: which company invited it stays
-/// private to that company).
-fn audit_expired_closure(conn: &mut DbConn, before: &Invitation) -> Result<(), OpError> {
+/// The audit entry, for the trail of the company that sent it, of an expired invitation
+/// closed because the address was invited again (by the system: which company invited it
+/// stays private to that company).
+fn expired_closure_entry(
+    conn: &mut DbConn,
+    before: &Invitation,
+) -> Result<(audit::Actor, Entry), OpError> {
     let role_name = role::name_of(conn, before.role_id)?;
     let mut after = before.clone();
     after.revoked_at = Some(crate::util::now());
-    audit::record(
-        conn,
-        &audit::Actor {
-            company_id: before.company_id,
-            user_id: None,
-            meta: Default::default(),
-        },
-        Entry::success("invitation.close_expired", "invitation", Some(before.id))
-            .before(before.audit_snapshot(&role_name))
-            .after(after.audit_snapshot(&role_name))
-            .details(serde_json::json!({
-                "reason": "expired; closed when the address was invited again"
-            })),
-    )?;
-    Ok(())
+    let system = audit::Actor {
+        company_id: before.company_id,
+        user_id: None,
+        meta: Default::default(),
+    };
+    let entry = Entry::success("invitation.close_expired", "invitation", Some(before.id))
+        .before(before.audit_snapshot(&role_name))
+        .after(after.audit_snapshot(&role_name))
+        .details(serde_json::json!({
+            "reason": "expired and no longer usable; closed when a new invitation for the address was made"
+        }));
+    Ok((system, entry))
 }
 
 /// Revokes an open invitation: its link stops working and its seat is free. It only takes
@@ -347,7 +354,7 @@ pub fn accept(
             return Err(PeopleRefusal::InvitationLinkInvalid.into());
         };
         if user::email_taken(conn, &inv.email)? {
-            return Err(PeopleRefusal::EmailInUse.into());
+            return Err(PeopleRefusal::AddressNowInUse.into());
         }
         if user::username_taken(conn, &username)? {
             return Err(OpError::field(
@@ -422,7 +429,7 @@ pub fn accept(
         // token included, was rolled back): say which.
         Err(e) if e.is_unique_violation() => {
             if user::email_taken(conn, &inv.email)? {
-                Err(PeopleRefusal::EmailInUse.into())
+                Err(PeopleRefusal::AddressNowInUse.into())
             } else {
                 Err(OpError::field(
                     "username",

@@ -27,6 +27,12 @@ struct Changed<T> {
     result: T,
 }
 
+/// A change made, or nothing to do (the role the user already has): nothing to audit.
+enum Outcome<T> {
+    Changed(Changed<T>),
+    Unchanged(T),
+}
+
 /// Whether a change gives or keeps something (refused while the company is read-only) or only
 /// takes access away (allowed then; see the module comment of `ops/actor.rs`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -44,7 +50,7 @@ fn change_user<T>(
     actor: &Actor,
     id: i64,
     (action, kind): (&'static str, Kind),
-    f: impl FnOnce(&mut DbConn, &User, &[String]) -> Result<Changed<T>, OpError>,
+    f: impl FnOnce(&mut DbConn, &User, &[String]) -> Result<Outcome<T>, OpError>,
 ) -> Result<T, OpError> {
     let entry = Entry::success(action, "user", Some(id));
     match kind {
@@ -55,11 +61,10 @@ fn change_user<T>(
         lock_limits(conn, actor.company_id)?;
         let target = managed_user(conn, actor, id)?;
         let roles = role::role_names_for_user(conn, id)?;
-        let changed = f(conn, &target, &roles)?;
-        // Nothing changed (the role the user already has): nothing to audit.
-        if changed.before == changed.after {
-            return Ok(changed.result);
-        }
+        let changed = match f(conn, &target, &roles)? {
+            Outcome::Changed(changed) => changed,
+            Outcome::Unchanged(result) => return Ok(result),
+        };
         audit::record(
             conn,
             &actor.audit(),
@@ -117,12 +122,7 @@ pub fn change_role(
         |conn, target, roles| {
             let new_role = company_role("role", role_in)?;
             if roles.iter().any(|r| r == new_role) {
-                return Ok(Changed {
-                    before: serde_json::json!({ "roles": roles }),
-                    after: serde_json::json!({ "roles": roles }),
-                    details: serde_json::json!({}),
-                    result: roles.to_vec(),
-                });
+                return Ok(Outcome::Unchanged(roles.to_vec()));
             }
             if new_role != COMPANY_ADMIN {
                 keep_an_admin(conn, actor.company_id, target, roles)?;
@@ -138,12 +138,12 @@ pub fn change_role(
                 format!("Company role changed to {new_role}"),
                 serde_json::json!({ "before": roles, "after": after }),
             )?;
-            Ok(Changed {
+            Ok(Outcome::Changed(Changed {
                 before: serde_json::json!({ "roles": roles }),
                 after: serde_json::json!({ "roles": after }),
                 details: serde_json::json!({}),
                 result: after,
-            })
+            }))
         },
     )
 }
@@ -172,12 +172,12 @@ pub fn deactivate(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<usize, Op
                 "Account deactivated; all sessions ended".into(),
                 serde_json::json!({ "sessions_ended": ended }),
             )?;
-            Ok(Changed {
+            Ok(Outcome::Changed(Changed {
                 before: serde_json::json!({ "is_active": true }),
                 after: serde_json::json!({ "is_active": false }),
                 details: serde_json::json!({ "sessions_ended": ended }),
                 result: ended,
-            })
+            }))
         },
     )
 }
@@ -204,12 +204,12 @@ pub fn reactivate(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<(), OpErr
                 "Account reactivated".into(),
                 serde_json::json!({}),
             )?;
-            Ok(Changed {
+            Ok(Outcome::Changed(Changed {
                 before: serde_json::json!({ "is_active": false }),
                 after: serde_json::json!({ "is_active": true }),
                 details: serde_json::json!({}),
                 result: (),
-            })
+            }))
         },
     )
 }
@@ -235,7 +235,7 @@ pub fn delete(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<User, OpError
                 "Account deleted; all sessions ended".into(),
                 serde_json::json!({ "sessions_ended": ended }),
             )?;
-            Ok(Changed {
+            Ok(Outcome::Changed(Changed {
                 before: target.audit_snapshot(),
                 after: serde_json::json!({
                     "deleted": true, "is_active": false,
@@ -243,7 +243,7 @@ pub fn delete(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<User, OpError
                 }),
                 details: serde_json::json!({ "sessions_ended": ended, "roles": roles }),
                 result: deleted,
-            })
+            }))
         },
     )
 }
@@ -267,12 +267,12 @@ pub fn send_password_reset(
             }
             let token = auth_token::issue(conn, Some(id), Purpose::PasswordReset)?;
             mail::password_reset(base_url, target, &token).enqueue(conn)?;
-            Ok(Changed {
+            Ok(Outcome::Changed(Changed {
                 before: serde_json::json!({}),
                 after: serde_json::json!({ "reset_link_sent_to": target.email }),
                 details: serde_json::json!({}),
                 result: target.clone(),
-            })
+            }))
         },
     )
 }
@@ -302,12 +302,12 @@ pub fn revoke_session(
             if !session::revoke(conn, id, public_id)? {
                 return Err(OpError::NotFound);
             }
-            Ok(Changed {
+            Ok(Outcome::Changed(Changed {
                 before: serde_json::json!({ "session": public_id, "revoked": false }),
                 after: serde_json::json!({ "session": public_id, "revoked": true }),
                 details: serde_json::json!({ "user_id": id }),
                 result: (),
-            })
+            }))
         },
     )
 }
@@ -321,12 +321,12 @@ pub fn revoke_all_sessions(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<
         ("session.revoke", Kind::ReducesAccess),
         |conn, _, _| {
             let ended = session::revoke_all_except(conn, id, None)?;
-            Ok(Changed {
+            Ok(Outcome::Changed(Changed {
                 before: serde_json::json!({}),
                 after: serde_json::json!({ "sessions_ended": ended }),
                 details: serde_json::json!({ "user_id": id, "all": true }),
                 result: ended,
-            })
+            }))
         },
     )
 }

@@ -35,6 +35,11 @@ pub enum PeopleRefusal {
         "This email address cannot be invited: it already belongs to an account or has an open invitation."
     )]
     EmailInUse,
+    /// At acceptance: an account with the invited address was created since the invitation.
+    #[error(
+        "An account with this email address exists now, so this invitation can no longer be accepted. Sign in with that account, or ask your administrator."
+    )]
+    AddressNowInUse,
     #[error(
         "This invitation link is invalid, was already used, was revoked or has expired. Ask your administrator for a new invitation."
     )]

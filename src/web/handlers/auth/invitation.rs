@@ -44,11 +44,7 @@ async fn show(
         .await
     {
         Ok(opened) => {
-            let status = if errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            let status = crate::web::forms::form_status(errors.is_empty());
             let page = AcceptPage {
                 page: Page::anonymous(session, "Accept your invitation"),
                 token,
