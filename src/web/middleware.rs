@@ -92,7 +92,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
      font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'none'";
 
-/// Security headers on every response; `no-store` on everything but static files.
+/// Security headers on every response; `no-store` on everything but static files and responses
+/// that chose their own caching.
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -135,7 +136,8 @@ pub async fn security_headers(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=3600"),
         );
-    } else {
+    } else if !h.contains_key(header::CACHE_CONTROL) {
+        // Pages that answer conditional requests set their own (`private, no-cache`).
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res)

@@ -1,6 +1,7 @@
 //! The web application: state, server, routes. Handlers load data through `models` inside
 //! blocking tasks (`AppState::db`) and render Askama templates; htmx swaps fragments.
 
+pub mod conditional;
 pub mod errors;
 pub mod extractors;
 pub mod forms;
@@ -37,12 +38,18 @@ pub struct AppState {
     pub identities: RevisionCache<i64, Arc<extractors::Identity>>,
     /// Rendered project-list results, by user and query.
     pub project_lists: RevisionCache<(i64, ListQuery), Arc<str>>,
+    /// Rendered contents of finished simulations' pages, by user, simulation and query.
+    pub result_pages:
+        RevisionCache<handlers::simulations::BodyKey, Arc<handlers::simulations::RenderedBody>>,
 }
 
 /// Users kept in memory per process (a few hundred bytes each).
 const IDENTITY_CACHE_SIZE: usize = 10_000;
 /// Project-list results kept in memory per process (about 15 KB each).
 const PROJECT_LIST_CACHE_SIZE: usize = 2_000;
+/// Results pages kept in memory per process (tens of KB each, a few hundred KB for the
+/// largest circuits).
+const RESULT_PAGE_CACHE_SIZE: usize = 256;
 
 impl AppState {
     pub fn new(pool: Pool, config: Arc<Config>, mailer: Mailer) -> Self {
@@ -52,6 +59,7 @@ impl AppState {
             mailer,
             identities: RevisionCache::new(IDENTITY_CACHE_SIZE),
             project_lists: RevisionCache::new(PROJECT_LIST_CACHE_SIZE),
+            result_pages: RevisionCache::new(RESULT_PAGE_CACHE_SIZE),
         }
     }
 

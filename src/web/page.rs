@@ -125,6 +125,24 @@ impl Page {
         }
     }
 
+    /// What of this page's frame a cached response depends on (the CSRF token, the user and
+    /// navigation, the banner and title), for an entity tag; `None` while flash messages are
+    /// shown, which must never be answered with 304 (they were taken from the session).
+    pub fn fingerprint(&self) -> Option<String> {
+        if !self.flashes.is_empty() {
+            return None;
+        }
+        let mut f = format!("{}\n{}\n", self.title, self.csrf);
+        if let Some(u) = &self.user {
+            f.push_str(&format!("{}\n{}\n{}\n", u.name, u.username, u.company));
+        }
+        for link in &self.nav {
+            f.push_str(&format!("{}|{}|{}\n", link.href, link.label, link.active));
+        }
+        f.push_str(self.license_banner.as_deref().unwrap_or(""));
+        Some(f)
+    }
+
     /// The JSON for `hx-headers` on `<body>`: every htmx request carries the CSRF token.
     pub fn hx_headers(&self) -> String {
         serde_json::json!({ "X-CSRF-Token": self.csrf }).to_string()
@@ -138,4 +156,43 @@ pub fn local_time(t: &chrono::NaiveDateTime, timezone: &str) -> String {
         .with_timezone(&tz)
         .format("%Y-%m-%d %H:%M %Z")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> Page {
+        Page {
+            title: "Simulation #1".into(),
+            csrf: "token-a".into(),
+            user: Some(NavUser {
+                name: "Ada".into(),
+                username: "ada".into(),
+                company: "Grid Co".into(),
+            }),
+            nav: Vec::new(),
+            flashes: Vec::new(),
+            license_banner: None,
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_frame_and_is_absent_with_flash_messages() {
+        let a = page();
+        let same = page();
+        assert_eq!(a.fingerprint(), same.fingerprint());
+        let mut other_token = page();
+        other_token.csrf = "token-b".into();
+        assert_ne!(a.fingerprint(), other_token.fingerprint());
+        let mut banner = page();
+        banner.license_banner = Some("The trial license ends in 3 days.".into());
+        assert_ne!(a.fingerprint(), banner.fingerprint());
+        let mut flashed = page();
+        flashed.flashes.push(Flash {
+            level: "success".into(),
+            message: "Saved.".into(),
+        });
+        assert_eq!(flashed.fingerprint(), None);
+    }
 }

@@ -524,6 +524,15 @@ impl Client {
         self.send(req, None).await
     }
 
+    /// Gets a page with extra request headers (`If-None-Match` ...).
+    pub async fn get_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.insert_header((name.to_string(), value.to_string()));
+        }
+        self.send(req, None).await
+    }
+
     /// Sends a form with any method from our own origin, the CSRF token in its header (as
     /// htmx does, but without `HX-Request`: the answer is a full page).
     pub async fn send_form(

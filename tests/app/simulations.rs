@@ -210,6 +210,9 @@ async fn the_page_polls_while_pending(app: TestApp) {
     page.assert_contains("Queued");
     page.assert_contains(&format!("hx-get=\"/simulations/{id}/status\""));
     page.assert_contains("hx-trigger=\"load delay:250ms\"");
+    // A pending run's page changes without a new revision: never tagged, never stored.
+    assert!(page.header("etag").is_none());
+    assert_eq!(page.header("cache-control"), Some("no-store"));
     let fragment = s
         .client
         .get_htmx(&format!("/simulations/{id}/status"))
@@ -243,6 +246,9 @@ async fn the_page_polls_while_pending(app: TestApp) {
     });
     let done = wait_finished(&s.client, id).await;
     done.assert_contains("Completed");
+    let page = s.client.get(&format!("/simulations/{id}")).await;
+    page.assert_contains("Completed");
+    assert!(page.header("etag").is_some());
 }
 on_both_databases!(the_page_polls_while_pending);
 

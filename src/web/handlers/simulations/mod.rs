@@ -13,6 +13,8 @@ mod list;
 mod run;
 mod show;
 
+pub use show::{BodyKey, RenderedBody};
+
 use actix_session::Session;
 use actix_web::web;
 

@@ -2,6 +2,8 @@
 //! the results or the error), which htmx polls alone; the bus table alone when re-sorted.
 
 use actix_session::Session;
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -14,11 +16,11 @@ use crate::report::diagram::diagram_view;
 use crate::report::format::{case_label, fault_label, run_label, status_label};
 use crate::report::results::{CompareChoice, ResultsView, result_bus_table, results_view};
 use crate::report::tables::{BusTable, Sort};
-use crate::web::AppState;
 use crate::web::errors::AppResult;
 use crate::web::extractors::CurrentUser;
 use crate::web::page::{Page, local_time};
 use crate::web::project_access::ProjectFlags;
+use crate::web::{AppState, conditional};
 
 /// Delay of the first status check after the page is shown (most runs are done by then).
 const FIRST_POLL_MS: u32 = 250;
@@ -36,6 +38,17 @@ pub struct SortQuery {
 impl SortQuery {
     fn sort(&self) -> Sort {
         Sort::parse(self.sort.as_deref(), self.dir.as_deref())
+    }
+
+    /// The query as the page reads it (unknown sorts fall back alike), as a cache key.
+    fn cache_key(&self) -> String {
+        let sort = self.sort();
+        format!(
+            "{}|{}|{}",
+            sort.key,
+            sort.dir.as_str(),
+            self.bus.as_deref().unwrap_or("")
+        )
     }
 }
 
@@ -90,10 +103,10 @@ impl LiveView {
     }
 }
 
+/// A simulation's page content inside the frame (header, facts, live part).
 #[derive(Template)]
-#[template(path = "simulations/show.html")]
-struct ShowPage {
-    page: Page,
+#[template(path = "simulations/_show_body.html")]
+struct ShowBody {
     project: Project,
     tab: &'static str,
     flags: ProjectFlags,
@@ -105,6 +118,13 @@ struct ShowPage {
     user: String,
     queued: String,
     live: LiveView,
+}
+
+#[derive(Template)]
+#[template(path = "simulations/show.html")]
+struct ShowPage<'a> {
+    page: Page,
+    body: &'a str,
 }
 
 /// The live part alone (htmx).
@@ -121,16 +141,78 @@ struct BusTablePiece {
     table: BusTable,
 }
 
+/// A simulation's rendered page content, kept per user, simulation and query while the
+/// company's revision stays (see `AppState::result_pages`): a finished simulation never
+/// changes, and whatever else the page shows (the project, the user's access, the other runs
+/// to compare with) moves the revision when it changes.
+pub struct RenderedBody {
+    title: String,
+    html: String,
+    digest: [u8; 32],
+    /// Pending or running: never cached, never answered with 304.
+    active: bool,
+}
+
+/// The cache key of a rendered page content: user, simulation, and the normalised query.
+pub type BodyKey = (i64, i64, String);
+
 pub async fn show(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     me: CurrentUser,
     id: web::Path<i64>,
     q: web::Query<SortQuery>,
 ) -> AppResult<HttpResponse> {
-    let (actor, id, tz) = (me.actor(), id.into_inner(), me.user.timezone.clone());
     let q = q.into_inner();
-    // The results are formatted on the blocking pool too (sorting and drawing large circuits).
+    let key: BodyKey = (me.user.id, id.into_inner(), q.cache_key());
+    let cached = me
+        .revision
+        .and_then(|revision| state.result_pages.get(&key, revision));
+    let body = match cached {
+        Some(body) => body,
+        None => {
+            let body = Arc::new(render_body(&state, &me, key.1, q).await?);
+            if let (Some(revision), false) = (me.revision, body.active) {
+                state.result_pages.insert(key, revision, body.clone());
+            }
+            body
+        }
+    };
+    let page = super::page(&session, &me, body.title.clone());
+    let tag = match page.fingerprint() {
+        Some(frame) if !body.active => {
+            Some(conditional::entity_tag(&[&body.digest, frame.as_bytes()]))
+        }
+        _ => None,
+    };
+    if let Some(tag) = &tag
+        && conditional::matches(&req, tag)
+    {
+        return Ok(conditional::not_modified(tag));
+    }
+    let res = html(
+        ShowPage {
+            page,
+            body: &body.html,
+        }
+        .render()?,
+    );
+    Ok(match &tag {
+        Some(tag) => conditional::tagged(res, tag),
+        None => res,
+    })
+}
+
+/// Reads and renders a simulation's page content (results formatted on the blocking pool too:
+/// sorting and drawing large circuits).
+async fn render_body(
+    state: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    q: SortQuery,
+) -> AppResult<RenderedBody> {
+    let (actor, tz) = (me.actor(), me.user.timezone.clone());
     let (shown, live) = state
         .op(move |conn| {
             let ShowInputs {
@@ -145,12 +227,9 @@ pub async fn show(
         .await?;
     let (ctx, listed, types) = shown;
     let o = listed.sim.sc_options();
-    let page = ShowPage {
-        page: super::page(
-            &session,
-            &me,
-            format!("Simulation #{} · {}", listed.sim.id, ctx.project.name),
-        ),
+    let title = format!("Simulation #{} · {}", listed.sim.id, ctx.project.name);
+    let active = live.active;
+    let body = ShowBody {
         flags: ctx.flags(),
         project: ctx.project,
         tab: "simulations",
@@ -163,7 +242,13 @@ pub async fn show(
         queued: local_time(&listed.sim.queued_at, &me.user.timezone),
         live,
     };
-    Ok(html(page.render()?))
+    let html = body.render()?;
+    Ok(RenderedBody {
+        title,
+        digest: conditional::body_digest(&html),
+        html,
+        active,
+    })
 }
 
 /// The live part alone (htmx polls it while the simulation is pending or running).
