@@ -123,7 +123,7 @@ async fn the_run_page_and_the_editor_say_what_a_circuit_is_ready_for(app: TestAp
     page.assert_contains("What version 2 is ready for");
     page.assert_contains("<li class=\"ready\">ready for 3ph max</li>");
     page.assert_contains(
-        "<li class=\"not-ready\">3ph min needs S''k min and R/X min on 1 external grid</li>",
+        "<li class=\"not-ready\">3ph min needs S&#39;&#39;k min and R/X min on 1 external grid</li>",
     );
     page.assert_contains("<li class=\"not-ready\">1ph max needs R0/X0 on 1 line</li>");
     page.assert_contains(
@@ -137,7 +137,7 @@ async fn the_run_page_and_the_editor_say_what_a_circuit_is_ready_for(app: TestAp
     editor.assert_contains("<li class=\"ready\">ready for 2ph max</li>");
     editor.assert_contains("<li class=\"not-ready\">2phg max needs R0/X0 on 1 line</li>");
     editor.assert_contains(
-        "<li class=\"not-ready\">1ph min needs S''k min and R/X min on 1 external grid, R0/X0 on 1 line</li>",
+        "<li class=\"not-ready\">1ph min needs S&#39;&#39;k min and R/X min on 1 external grid, R0/X0 on 1 line</li>",
     );
 }
 on_both_databases!(the_run_page_and_the_editor_say_what_a_circuit_is_ready_for);
