@@ -121,6 +121,10 @@ async fn the_run_page_and_the_editor_say_what_a_circuit_is_ready_for(app: TestAp
         .get(&format!("/projects/{pid}/simulations/new?version=2"))
         .await;
     page.assert_contains("What version 2 is ready for");
+    // Choosing another version in the form fetches its lines (htmx).
+    page.assert_contains(&format!(
+        "hx-get=\"/projects/{pid}/simulations/new\" hx-trigger=\"change\" hx-target=\"#readiness\""
+    ));
     page.assert_contains("<li class=\"ready\">ready for 3ph max</li>");
     page.assert_contains(
         "<li class=\"not-ready\">3ph min needs S&#39;&#39;k min and R/X min on 1 external grid</li>",
@@ -188,3 +192,67 @@ async fn every_study_runs_on_every_built_in_example(app: TestApp) {
     }
 }
 on_both_databases!(every_study_runs_on_every_built_in_example);
+
+/// A run that reaches the worker without the form (queued directly) meets the same rules: the
+/// job fails with the engine's list of what is missing, in the same words.
+async fn the_worker_applies_the_same_rules(app: TestApp) {
+    use ampflux::models::simulation::{self as sims, NewSimulation};
+    use ampflux::sc::{Case, Fault, ScOptions};
+    let s = setup(&app, "Worker").await;
+    save_version(&app, s.pid, s.user_id, &incomplete_circuit());
+    let queue = |kind: &str, options: ScOptions| {
+        app.with_conn(|conn| {
+            let v2 = version_id(conn, s.pid, 2);
+            let (sim, _) = ampflux::db::write_tx(conn, |conn| {
+                sims::create_with_job(
+                    conn,
+                    NewSimulation {
+                        project_id: s.pid,
+                        circuit_version_id: v2,
+                        simulation_type: kind.into(),
+                        options: serde_json::to_value(options).unwrap(),
+                        simulated_by: s.user_id,
+                    },
+                )
+            })
+            .unwrap();
+            sim.id
+        })
+    };
+    let min = queue(
+        "short_circuit",
+        ScOptions {
+            fault: Fault::SinglePhase,
+            case: Case::Min,
+            ..ScOptions::default()
+        },
+    );
+    let duty = queue("duty_check", ScOptions::default());
+    ampflux::jobs::wake();
+    for (id, words) in [
+        (
+            min,
+            "external_grids[Grid].s_sc_min_mva, rx_min: required for the min case",
+        ),
+        (
+            min,
+            "lines[L1].r0_ohm_per_km, x0_ohm_per_km: required for earth faults",
+        ),
+        (
+            duty,
+            "switches[CB1].rated_ib_ka, rated_ip_ka: required for the duty check",
+        ),
+    ] {
+        let done = wait_finished(&s.client, id).await;
+        done.assert_contains("Failed");
+        let sim = app.with_conn(|conn| sims::find(conn, id).unwrap().unwrap());
+        assert_eq!(sim.status, "failed");
+        let error = sim.error.unwrap_or_default();
+        assert!(
+            error.contains("Circuit version 2 lacks data this study needs"),
+            "{error}"
+        );
+        assert!(error.contains(words), "{error}");
+    }
+}
+on_both_databases!(the_worker_applies_the_same_rules);
