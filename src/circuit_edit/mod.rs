@@ -9,3 +9,9 @@ pub mod fields;
 pub mod problems;
 
 pub use fields::{FieldDef, FieldType, KINDS, KindDef, kind};
+
+/// The HTML id of an element's row in the editor's tables (`row-lines-4c31`): ids are user
+/// strings, so hex keeps them valid and unique. Links to a row end in `#` and this.
+pub fn row_anchor(kind: &str, id: &str) -> String {
+    format!("row-{kind}-{}", hex::encode(id.as_bytes()))
+}

@@ -29,6 +29,31 @@ pub struct ProblemIndex {
     pub general: Vec<Problem>,
     pub errors: usize,
     pub warnings: usize,
+    /// What the circuit is ready for, one line per study type (`ready for 3ph max`, `1ph max
+    /// needs R0/X0 on 3 lines`); empty while it has errors.
+    pub studies: Vec<StudyLine>,
+}
+
+/// One study type's readiness.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudyLine {
+    pub ready: bool,
+    pub text: String,
+}
+
+/// The readiness lines of a valid circuit, by the engine's own rules.
+pub fn study_lines(c: &crate::sc::Circuit) -> Vec<StudyLine> {
+    use crate::sc::requirements::{Study, missing, summary};
+    Study::all()
+        .iter()
+        .map(|s| {
+            let m = missing(c, s);
+            StudyLine {
+                ready: m.is_empty(),
+                text: summary(s, &m),
+            }
+        })
+        .collect()
 }
 
 impl ProblemIndex {
@@ -138,7 +163,11 @@ pub fn index(circuit: &Value, problems: &[Problem]) -> ProblemIndex {
 /// not parse as a circuit at all.
 pub fn check(circuit: &Value) -> Result<ProblemIndex, String> {
     let parsed = crate::sc::Circuit::deserialize(circuit).map_err(|e| e.to_string())?;
-    Ok(index(circuit, &crate::sc::validate::validate(&parsed)))
+    let mut idx = index(circuit, &crate::sc::validate::validate(&parsed));
+    if !idx.has_errors() {
+        idx.studies = study_lines(&parsed);
+    }
+    Ok(idx)
 }
 
 #[cfg(test)]
@@ -201,6 +230,27 @@ mod tests {
                 .iter()
                 .any(|p| p.field.as_deref() == Some("to_bus"))
         );
+        assert!(
+            idx.studies.is_empty(),
+            "no readiness while there are errors"
+        );
         assert!(check(&json!({"format": 1})).is_err());
+    }
+
+    #[test]
+    fn a_valid_circuit_says_what_it_is_ready_for() {
+        let c = json!({"format": "ampflux-circuit", "version": 1,
+            "buses": [{"id": "A", "vn_kv": 20}, {"id": "B", "vn_kv": 20}],
+            "external_grids": [{"id": "Q", "bus": "A", "s_sc_max_mva": 500, "rx_max": 0.1,
+                                "x0x_max": 1, "r0x0_max": 0.1}],
+            "lines": [{"id": "L", "from_bus": "A", "to_bus": "B", "length_km": 1,
+                       "r_ohm_per_km": 0.1, "x_ohm_per_km": 0.1}]});
+        let idx = check(&c).unwrap();
+        let lines: Vec<&str> = idx.studies.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(lines.len(), 9);
+        assert_eq!(lines[0], "ready for 3ph max");
+        assert!(idx.studies[0].ready);
+        assert_eq!(lines[6], "1ph max needs R0/X0 on 1 line");
+        assert!(!idx.studies[6].ready);
     }
 }

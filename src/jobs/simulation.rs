@@ -117,6 +117,20 @@ fn execute(conn: &mut DbConn, sim: &Simulation) -> Result<Ran, JobError> {
         }
     };
     drop(text);
+    // The duty check's own need (rated breakers); the engine checks the fault and case.
+    if sim.simulation_type == "duty_check" {
+        let study = sc::requirements::Study {
+            duty_check: true,
+            ..sc::requirements::Study::of(&options)
+        };
+        let missing = sc::requirements::missing(&parsed.circuit, &study);
+        if !missing.is_empty() {
+            return failed(calc_error_message(
+                &CalcError::Incomplete(missing),
+                version.version_number,
+            ));
+        }
+    }
     let calculated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         sc::calculate(&parsed.circuit, &options)
     }));
@@ -180,6 +194,17 @@ pub fn calc_error_message(e: &CalcError, version_number: i32) -> String {
             for line in e.problems() {
                 s.push('\n');
                 s.push_str(&line);
+            }
+            s
+        }
+        CalcError::Incomplete(missing) => {
+            let mut s = format!(
+                "Circuit version {version_number} lacks data this study needs. Add it in the \
+                 circuit editor and save a new version:"
+            );
+            for m in missing {
+                s.push('\n');
+                s.push_str(&m.to_string());
             }
             s
         }

@@ -25,6 +25,11 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
         return Err(CalcError::Invalid(problems));
     }
     check_options(c, o)?;
+    // The data this study needs: the same rules the run form and the editor apply.
+    let missing = super::requirements::missing(c, &super::requirements::Study::of(o));
+    if !missing.is_empty() {
+        return Err(CalcError::Incomplete(missing));
+    }
     problems.extend(unfed_warning(c, &topo));
     let mut warnings: Vec<String> = problems
         .iter()

@@ -14,6 +14,7 @@ pub mod meshing;
 pub mod model;
 pub mod options;
 pub mod pandapower;
+pub mod requirements;
 pub mod results;
 mod solve;
 pub mod sparse;

@@ -15,6 +15,9 @@ pub enum CalcError {
     Invalid(Vec<Problem>),
     #[error("{0}")]
     Model(#[from] ModelError),
+    /// The circuit lacks data the study needs (`requirements::missing`); never empty.
+    #[error("{}", incomplete(.0))]
+    Incomplete(Vec<super::requirements::Missing>),
     #[error("options.{field}: {message}")]
     Options {
         field: &'static str,
@@ -36,8 +39,18 @@ impl CalcError {
     pub fn problems(&self) -> Vec<String> {
         match self {
             CalcError::Invalid(p) => p.iter().map(|p| p.to_string()).collect(),
+            CalcError::Incomplete(m) => m.iter().map(|m| format!("error: {m}")).collect(),
             other => vec![format!("error: {other}")],
         }
+    }
+}
+
+/// The first missing item, and how many more there are.
+fn incomplete(m: &[super::requirements::Missing]) -> String {
+    match m {
+        [] => "the circuit lacks data for this study".into(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
     }
 }
 

@@ -22,6 +22,7 @@ mod page_cache;
 mod projects;
 mod result_pages;
 mod route_walk;
+mod run_checks;
 mod schema;
 mod security;
 mod simulations;

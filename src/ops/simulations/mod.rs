@@ -2,6 +2,7 @@
 //! project, the project's list, the results, a comparison, the exports. A simulation is read
 //! through its project: one the actor may not read is not found.
 
+pub mod checks;
 pub mod read;
 pub mod run;
 
@@ -20,4 +21,10 @@ pub enum SimulationRefusal {
     NotComparable,
     #[error("This simulation has no results to export.")]
     NothingToExport,
+    /// The chosen circuit version lacks data the study needs: nothing was queued.
+    #[error("Circuit version {version} lacks data for {}: {}.", .readiness.study, .readiness.summary)]
+    Incomplete {
+        version: i32,
+        readiness: Box<checks::Readiness>,
+    },
 }

@@ -14,7 +14,13 @@ use crate::ops::access::{Capability, ProjectCtx};
 use crate::ops::input::{FieldErrors, has_control};
 use crate::ops::projects::ProjectRefusal;
 use crate::ops::{Actor, OpError, OpResult};
-use crate::sc::{Case, Fault, KappaMethod, ScOptions};
+use crate::sc::requirements::Study;
+use crate::sc::{Case, Circuit, Fault, KappaMethod, ScOptions};
+
+use super::{SimulationRefusal, checks};
+
+/// The simulation type that checks breakers against their ratings.
+pub const DUTY_CHECK: &str = "duty_check";
 
 /// What a run asks for, as typed (pages send it as a form; numbers are text so a wrong one can
 /// be shown again as typed).
@@ -85,6 +91,9 @@ impl RunSimulation {
 pub struct RunChoices {
     pub types: Vec<OfferedType>,
     pub versions: Vec<VersionChoice>,
+    /// Version number and what its circuit is ready for, study by study (the run page only;
+    /// empty elsewhere).
+    pub readiness: Option<(i32, Vec<checks::Readiness>)>,
 }
 
 /// The choices of the run form (no permission check: the caller shows the form only to those
@@ -93,12 +102,14 @@ pub fn run_choices(conn: &mut DbConn, project_id: i64) -> OpResult<RunChoices> {
     Ok(RunChoices {
         types: module::enabled_types(conn)?,
         versions: sims::version_choices(conn, project_id)?,
+        readiness: None,
     })
 }
 
 /// The choices of the run form for an actor who may run here: an archived project refuses,
-/// anyone else without the capability is forbidden (a page view: nothing is recorded).
-pub fn run_form(conn: &mut DbConn, ctx: &ProjectCtx) -> OpResult<RunChoices> {
+/// anyone else without the capability is forbidden (a page view: nothing is recorded). With
+/// them, what version `version` (the newest when `None` or unknown) is ready for.
+pub fn run_form(conn: &mut DbConn, ctx: &ProjectCtx, version: Option<i32>) -> OpResult<RunChoices> {
     if !ctx.can(Capability::Run) {
         return Err(if ctx.is_archived() {
             ProjectRefusal::Archived.into()
@@ -108,7 +119,19 @@ pub fn run_form(conn: &mut DbConn, ctx: &ProjectCtx) -> OpResult<RunChoices> {
             }
         });
     }
-    run_choices(conn, ctx.id())
+    let mut choices = run_choices(conn, ctx.id())?;
+    let chosen = choices
+        .versions
+        .iter()
+        .find(|v| Some(v.version_number) == version)
+        .or(choices.versions.first());
+    if let Some(v) = chosen {
+        let number = v.version_number;
+        if let Some(c) = sims::version_circuit(conn, v.id)? {
+            choices.readiness = Some((number, checks::every_study(ctx.id(), &c)));
+        }
+    }
+    Ok(choices)
 }
 
 /// Queues a simulation: the row, its job and the audit entry in one transaction, then wakes
@@ -376,26 +399,9 @@ fn check_version(
     })
 }
 
-/// The named fault locations must be buses of the version.
-fn check_buses_exist(
-    conn: &mut DbConn,
-    (version_id, number): (i64, i32),
-    wanted: &[String],
-    errors: &mut FieldErrors,
-) -> OpResult<()> {
-    let circuit = sims::version(conn, version_id)?
-        .map(|v| v.data_json.0)
-        .unwrap_or_default();
-    let ids: HashSet<&str> = circuit
-        .get("buses")
-        .and_then(serde_json::Value::as_array)
-        .map(|buses| {
-            buses
-                .iter()
-                .filter_map(|b| b.get("id").and_then(serde_json::Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
+/// The named fault locations must be buses of the version's circuit.
+fn check_buses_exist(circuit: &Circuit, number: i32, wanted: &[String], errors: &mut FieldErrors) {
+    let ids: HashSet<&str> = circuit.buses.iter().map(|b| b.id.as_str()).collect();
     let missing: Vec<&str> = wanted
         .iter()
         .map(String::as_str)
@@ -415,7 +421,6 @@ fn check_buses_exist(
             ),
         );
     }
-    Ok(())
 }
 
 /// Checks the request against the modules and the project's versions.
@@ -441,20 +446,42 @@ fn validate(conn: &mut DbConn, project_id: i64, f: &RunSimulation) -> OpResult<R
         );
     }
     let version = check_version(conn, project_id, f, &mut errors)?;
-    if let Some(version) = version
+    // The version's circuit as the engine reads it (None: unreadable, the job says so).
+    let circuit = match version {
+        Some((version_id, _)) => sims::version_circuit(conn, version_id)?,
+        None => None,
+    };
+    if let (Some(c), Some((_, number))) = (&circuit, version)
         && !wanted.is_empty()
         && !errors.has("buses")
     {
-        check_buses_exist(conn, version, &wanted, &mut errors)?;
+        check_buses_exist(c, number, &wanted, &mut errors);
     }
     o.buses = wanted;
     match (errors.is_empty(), kind, version) {
-        (true, Some(kind), Some((version_id, version_number))) => Ok(RunRequest {
-            kind,
-            version_id,
-            version_number,
-            options: o,
-        }),
+        (true, Some(kind), Some((version_id, version_number))) => {
+            // Checks before a run: nothing is queued for a circuit that lacks data.
+            if let Some(c) = &circuit {
+                let study = Study {
+                    duty_check: kind.kind.id == DUTY_CHECK,
+                    ..Study::of(&o)
+                };
+                let r = checks::readiness(project_id, c, &study);
+                if !r.is_ready() {
+                    return Err(SimulationRefusal::Incomplete {
+                        version: version_number,
+                        readiness: Box::new(r),
+                    }
+                    .into());
+                }
+            }
+            Ok(RunRequest {
+                kind,
+                version_id,
+                version_number,
+                options: o,
+            })
+        }
         _ => Err(OpError::Invalid(errors)),
     }
 }

@@ -129,7 +129,7 @@ fn impedance_in_series() {
     let err = calculate(&with(grid(), "impedances", imp), &o1).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "impedances[Z].rft0_pu: required for earth faults"
+        "impedances[Z].rft0_pu, xft0_pu: required for earth faults (2phg, 1ph)"
     );
 }
 

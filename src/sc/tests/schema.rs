@@ -15,6 +15,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "equivalents",
         include_str!("../../../tests/fixtures/sc/examples/equivalents.circuit.json"),
     ),
+    (
+        "iec60909-4",
+        include_str!("../../../src/examples/iec60909_4.circuit.json"),
+    ),
 ];
 
 /// The subset of JSON Schema the circuit schema uses.

@@ -95,7 +95,7 @@ pub(crate) fn path_segment(s: &str) -> String {
 
 /// An HTML id for an element's row (ids are user strings: hex keeps them valid and unique).
 pub(crate) fn row_dom_id(kind: &str, id: &str) -> String {
-    format!("row-{kind}-{}", hex::encode(id.as_bytes()))
+    crate::circuit_edit::row_anchor(kind, id)
 }
 
 fn kind_or_404(key: &str) -> AppResult<&'static KindDef> {

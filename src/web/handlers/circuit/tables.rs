@@ -95,6 +95,8 @@ pub(crate) struct SummaryLine {
 }
 
 pub(crate) struct SummaryView {
+    /// What the circuit is ready for, one line per study type.
+    pub studies: Vec<crate::circuit_edit::problems::StudyLine>,
     pub errors: usize,
     pub warnings: usize,
     pub lines: Vec<SummaryLine>,
@@ -399,6 +401,7 @@ pub(crate) fn summary_view(t: &TableCtx, circuit: &Value, idx: &ProblemIndex) ->
     let more = lines.len().saturating_sub(SUMMARY_LIMIT);
     lines.truncate(SUMMARY_LIMIT);
     SummaryView {
+        studies: idx.studies.clone(),
         errors: idx.errors,
         warnings: idx.warnings,
         lines,

@@ -13,7 +13,8 @@ use crate::models::module::OfferedType;
 use crate::models::project::Project;
 use crate::ops::OpError;
 use crate::ops::input::FieldErrors;
-use crate::ops::simulations::{self as sims, RunChoices, RunSimulation};
+use crate::ops::simulations::checks::Readiness;
+use crate::ops::simulations::{self as sims, RunChoices, RunSimulation, SimulationRefusal};
 use crate::web::AppState;
 use crate::web::errors::AppResult;
 use crate::web::page::{Page, local_time};
@@ -30,6 +31,10 @@ pub struct RunFormView {
     pub cases: Vec<(&'static str, &'static str)>,
     /// The form without the less common options (on the list page).
     pub compact: bool,
+    /// What the chosen version is ready for, study by study (the run page).
+    pub readiness: Option<(i32, Vec<Readiness>)>,
+    /// The refused run's study: what the version lacks (nothing was queued).
+    pub missing: Option<(i32, Readiness)>,
 }
 
 const FAULTS: [(&str, &str); 4] = [
@@ -78,6 +83,8 @@ impl RunFormView {
             faults: FAULTS.to_vec(),
             cases: CASES.to_vec(),
             compact,
+            readiness: choices.readiness,
+            missing: None,
         }
     }
 
@@ -137,8 +144,11 @@ pub async fn new_form(
     q: web::Query<NewQuery>,
 ) -> AppResult<HttpResponse> {
     let ctx = access.ctx.clone();
-    let choices = state.op(move |conn| sims::run_form(conn, &ctx)).await?;
     let q = q.into_inner();
+    let version = q.version;
+    let choices = state
+        .op(move |conn| sims::run_form(conn, &ctx, version))
+        .await?;
     let form = RunSimulation::defaults(q.version, q.kind.as_deref());
     let mut run = RunFormView::new(
         access.project_id(),
@@ -178,23 +188,48 @@ pub async fn run(
     {
         Ok(sim) => Ok(redirect(&format!("/simulations/{}", sim.id))),
         Err(OpError::Invalid(errors)) => {
-            let project_id = access.project_id();
-            let choices = state
-                .op(move |conn| sims::run_choices(conn, project_id))
-                .await?;
-            let run = RunFormView::new(
-                project_id,
-                choices,
+            refused_form(&state, session, access, form, errors, None).await
+        }
+        Err(OpError::Simulation(SimulationRefusal::Incomplete { version, readiness })) => {
+            let missing = Some((version, *readiness));
+            refused_form(
+                &state,
+                session,
+                access,
                 form,
-                errors,
-                false,
-                &access.me.user.timezone,
-            );
-            Ok(html_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                NewPage::render_for(&session, access, run)?,
-            ))
+                FieldErrors::default(),
+                missing,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The run page again with the refusal (422): wrong fields, or what the circuit lacks.
+async fn refused_form(
+    state: &AppState,
+    session: Session,
+    access: ProjectAccess,
+    form: RunSimulation,
+    errors: FieldErrors,
+    missing: Option<(i32, Readiness)>,
+) -> AppResult<HttpResponse> {
+    let project_id = access.project_id();
+    let choices = state
+        .op(move |conn| sims::run_choices(conn, project_id))
+        .await?;
+    let mut run = RunFormView::new(
+        project_id,
+        choices,
+        form,
+        errors,
+        false,
+        &access.me.user.timezone,
+    );
+    run.missing = missing;
+    Ok(html_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        NewPage::render_for(&session, access, run)?,
+    ))
 }
