@@ -200,21 +200,38 @@ pub fn compare(
     })
 }
 
+/// A result to export as CSV, with what its header block and names need.
+pub struct CsvExport {
+    pub table: Table,
+    pub project_name: String,
+    pub sim: Simulation,
+    pub stored: StoredResult,
+    /// The simulated version's circuit (names); `None` when it cannot be read any more.
+    pub circuit: Option<Circuit>,
+}
+
 /// The result to export as CSV (`table` is `None` when the name was not one of the tables).
 pub fn export_csv(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
     table: Option<Table>,
-) -> OpResult<(Table, Simulation, StoredResult)> {
+) -> OpResult<CsvExport> {
     let loaded = load(conn, actor, id)?;
     let table = table
         .ok_or_else(|| OpError::field("table", "The table must be buses, branches or duty."))?;
     if loaded.sim.status != "completed" {
         return Err(SimulationRefusal::NothingToExport.into());
     }
-    let result = sims::stored_result(conn, loaded.sim.id)?;
-    Ok((table, loaded.sim, result))
+    let stored = sims::stored_result(conn, loaded.sim.id)?;
+    let circuit = sims::version_circuit(conn, loaded.sim.circuit_version_id)?;
+    Ok(CsvExport {
+        table,
+        project_name: loaded.ctx.project.name,
+        sim: loaded.sim,
+        stored,
+        circuit,
+    })
 }
 
 /// Everything about a simulation to export as JSON: its project's name, the simulation as
