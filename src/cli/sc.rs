@@ -4,7 +4,7 @@
 //! aligned table (default), JSON or CSV. Invalid input: the problem list on stderr, exit code 2.
 
 use crate::sc::results::ScResults;
-use crate::sc::{Case, Fault, KappaMethod, ScOptions, calculate, parse_input};
+use crate::sc::{Case, Circuit, Fault, KappaMethod, ScOptions, calculate, parse_input};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -149,7 +149,7 @@ pub fn run(args: &ScArgs) -> ExitCode {
             .map_err(std::io::Error::from)
             .and_then(|_| out.write_all(b"\n")),
         FormatArg::Csv => out.write_all(csv(&results).as_bytes()),
-        FormatArg::Table => out.write_all(table(&results).as_bytes()),
+        FormatArg::Table => out.write_all(table(&results, &parsed.circuit).as_bytes()),
     };
     if written.and_then(|_| out.flush()).is_err() {
         return ExitCode::from(1);
@@ -187,68 +187,111 @@ fn rows(r: &ScResults) -> Vec<[String; 11]> {
         .collect()
 }
 
-/// Aligned text table: text columns left, numbers right; unfed buses show empty cells.
-pub fn table(r: &ScResults) -> String {
-    let rows = rows(r);
-    let mut widths: Vec<usize> = COLUMNS.iter().map(|c| c.len()).collect();
-    for row in &rows {
+/// Left- or right-aligned columns joined by two spaces.
+fn aligned(rows: &[Vec<String>], left: usize) -> String {
+    let mut widths: Vec<usize> = vec![0; rows.first().map_or(0, Vec::len)];
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row.iter()) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: &[String]| -> String {
-        let parts: Vec<String> = cells
+    let mut out = String::new();
+    for row in rows {
+        let parts: Vec<String> = row
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                if i < 2 {
-                    format!("{c:<w$}", w = widths[i])
+                let pad = widths[i].saturating_sub(c.chars().count());
+                if i < left {
+                    format!("{c}{}", " ".repeat(pad))
                 } else {
-                    format!("{c:>w$}", w = widths[i])
+                    format!("{}{c}", " ".repeat(pad))
                 }
             })
             .collect();
-        parts.join("  ").trim_end().to_string() + "\n"
-    };
-    let header: Vec<String> = COLUMNS.iter().map(|s| s.to_string()).collect();
-    let mut out = line(&header);
-    for row in &rows {
-        out += &line(row);
+        out += parts.join("  ").trim_end();
+        out.push('\n');
     }
+    out
+}
+
+/// Aligned text table as the results page shows it: buses, branches and breakers by name (the
+/// id only where names repeat or are empty), units in the heads, 4 significant digits; text
+/// columns left, numbers right; unfed buses show empty cells.
+pub fn table(r: &ScResults, circuit: &Circuit) -> String {
+    use crate::report::names::Names;
+    use crate::report::tables::{branch_rows, bus_columns, bus_row, duty_rows};
+    let names = Names::new(Some(circuit), &r.buses);
+    let limits = crate::sc::findings::Thresholds::new(&r.buses, &r.duty);
+    let columns = bus_columns(r.options.fault);
+    let mut rows: Vec<Vec<String>> = vec![columns.iter().map(|c| c.label.to_string()).collect()];
+    for b in &r.buses {
+        let row = bus_row(b, &names, &limits);
+        rows.push(
+            columns
+                .iter()
+                .map(|c| row.cell(c.key).to_string())
+                .collect(),
+        );
+    }
+    let mut out = aligned(&rows, 1);
     if !r.branches.is_empty() {
-        out +=
-            "\nbranch                          ikss_from_ka  ikss_to_ka  ikss_lv_ka  fault_bus\n";
-        for b in &r.branches {
-            out += &format!(
-                "{:<31} {:>13} {:>11} {:>11}  {}\n",
-                format!("{} {}", b.kind, b.id),
-                num(b.ikss_from_ka, 4),
-                num(b.ikss_to_ka, 4),
-                num(b.ikss_lv_ka, 4),
-                b.fault_bus.clone().unwrap_or_default()
-            );
+        let mut rows = vec![
+            [
+                "branch",
+                "kind",
+                "from/HV bus",
+                "to/MV bus",
+                "LV bus",
+                "Ik'' from/HV (kA)",
+                "Ik'' to/MV (kA)",
+                "Ik'' LV (kA)",
+                "fault at bus",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for b in branch_rows(&r.branches, &names) {
+            rows.push(vec![
+                b.name,
+                b.kind,
+                b.from_bus,
+                b.to_bus,
+                b.lv_bus,
+                b.from,
+                b.to,
+                b.lv,
+                b.fault_bus,
+            ]);
         }
+        // Text left, currents right; the fault bus (last) is text but stays right-aligned.
+        out.push('\n');
+        out += &aligned(&rows, 5);
     }
     if !r.duty.is_empty() {
-        out += &format!(
-            "\nbreaker  bus  ikss_ka  ib_ka (tmin {} s)  rated_ib_ka  ib_%  ip_ka  rated_ip_ka  ip_%  status\n",
-            r.options.tmin_s
-        );
-        for d in &r.duty {
-            out += &format!(
-                "{}  {}  {}  {}  {}  {}  {}  {}  {}  {}\n",
-                d.switch,
-                d.bus,
-                num(d.ikss_ka, 3),
-                num(d.ib_ka, 3),
-                num(d.rated_ib_ka, 3),
-                num(d.ib_utilisation_percent, 1),
-                num(d.ip_ka, 3),
-                num(d.rated_ip_ka, 3),
-                num(d.ip_utilisation_percent, 1),
-                d.status
-            );
+        let mut rows = vec![
+            [
+                "breaker".to_string(),
+                "bus".to_string(),
+                "Ik'' (kA)".to_string(),
+                format!("Ib (kA, tmin {} s)", r.options.tmin_s),
+                "rated Ib (kA)".to_string(),
+                "Ib %".to_string(),
+                "ip (kA)".to_string(),
+                "rated ip (kA)".to_string(),
+                "ip %".to_string(),
+                "status".to_string(),
+            ]
+            .to_vec(),
+        ];
+        for d in duty_rows(&r.duty, &names) {
+            rows.push(vec![
+                d.switch, d.bus, d.ikss, d.ib, d.rated_ib, d.ib_pct, d.ip, d.rated_ip, d.ip_pct,
+                d.status,
+            ]);
         }
+        out.push('\n');
+        out += &aligned(&rows, 2);
     }
     out
 }
@@ -367,8 +410,22 @@ mod tests {
         let text = include_str!("../../tests/fixtures/sc/examples/substation.circuit.json");
         let parsed = crate::sc::parse_input(text).unwrap();
         let r = calculate(&parsed.circuit, &ScOptions::default()).unwrap();
-        let t = table(&r);
-        assert!(t.starts_with("bus"));
+        let t = table(&r, &parsed.circuit);
+        assert!(t.starts_with("Bus"), "{t}");
+        let head = t.lines().next().unwrap();
+        for unit in [
+            "Ik'' (kA)",
+            "Ib (kA)",
+            "Ik (kA)",
+            "Ith (kA)",
+            "κ",
+            "R/X",
+            "Zk (Ω)",
+        ] {
+            assert!(head.contains(unit), "{head}");
+        }
+        // Buses by name: the substation's HV bus is "110 kV busbar".
+        assert!(t.lines().any(|l| l.starts_with("110 kV busbar")), "{t}");
         assert_eq!(
             t.lines().take_while(|l| !l.is_empty()).count(),
             1 + parsed.circuit.buses.len()

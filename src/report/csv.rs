@@ -1,9 +1,15 @@
-//! The CSV exports of a result's tables: full-precision numbers, RFC 4180 quoting, CRLF lines,
-//! and text cells guarded against being read as spreadsheet formulas.
+//! The CSV exports of a result's tables: a `# ` header block with what was calculated (project,
+//! version and its hash, standard, options), units in the column heads, elements by name with
+//! their ids, full-precision numbers, RFC 4180 quoting, CRLF lines, and text cells guarded
+//! against being read as spreadsheet formulas.
 
-use crate::sc::ScResults;
+use crate::models::simulation::StoredResult;
+use crate::sc::model::voltage_factors;
 use crate::sc::results::{BranchResult, BusResult, DutyResult};
+use crate::sc::{Case, ScResults};
 
+use super::format::{case_label, fault_label, kv};
+use super::names::{Names, kind_label};
 use super::tables::sorted_duty;
 
 /// The tables a result exports.
@@ -60,64 +66,99 @@ fn csv_line(out: &mut String, cells: &[String]) {
     out.push_str("\r\n");
 }
 
-const BUS_HEADER: [&str; 13] = [
-    "bus", "name", "vn_kv", "ikss_ka", "skss_mva", "ip_ka", "ith_ka", "rk_ohm", "xk_ohm",
-    "rk0_ohm", "xk0_ohm", "ike_ka", "kappa",
+const BUS_HEADER: [&str; 19] = [
+    "bus_id",
+    "bus",
+    "Un (kV)",
+    "Ik'' (kA)",
+    "Sk'' (MVA)",
+    "ip (kA)",
+    "Ib (kA)",
+    "Ik (kA)",
+    "Ith (kA)",
+    "kappa",
+    "R/X",
+    "Zk (ohm)",
+    "Rk (ohm)",
+    "Xk (ohm)",
+    "Z(0)k (ohm)",
+    "R(0)k (ohm)",
+    "X(0)k (ohm)",
+    "IkE2E'' (kA)",
+    "near_rating",
 ];
-const BRANCH_HEADER: [&str; 7] = [
+const BRANCH_HEADER: [&str; 12] = [
     "kind",
-    "id",
-    "ikss_from_ka",
-    "ikss_to_ka",
-    "ikss_lv_ka",
-    "ikss_ka",
+    "branch_id",
+    "branch",
+    "from_bus (HV)",
+    "to_bus (MV)",
+    "lv_bus",
+    "Ik'' from/HV (kA)",
+    "Ik'' to/MV (kA)",
+    "Ik'' LV (kA)",
+    "Ik'' largest (kA)",
+    "fault_bus_id",
     "fault_bus",
 ];
-const DUTY_HEADER: [&str; 10] = [
-    "switch",
+const DUTY_HEADER: [&str; 12] = [
+    "breaker_id",
+    "breaker",
+    "bus_id",
     "bus",
-    "ikss_ka",
-    "ib_ka",
-    "rated_ib_ka",
-    "ib_utilisation_percent",
-    "ip_ka",
-    "rated_ip_ka",
-    "ip_utilisation_percent",
+    "Ik'' (kA)",
+    "Ib (kA)",
+    "rated Ib (kA)",
+    "Ib utilisation (%)",
+    "ip (kA)",
+    "rated ip (kA)",
+    "ip utilisation (%)",
     "status",
 ];
 
-fn bus_cells(b: &BusResult) -> Vec<String> {
-    vec![
+fn bus_cells(b: &BusResult, names: &Names, near: bool) -> Vec<String> {
+    let mut cells = vec![
         csv_text(&b.id),
-        csv_text(b.name.as_deref().unwrap_or("")),
+        csv_text(&names.bus(&b.id)),
         b.vn_kv.to_string(),
-        csv_num(b.ikss_ka),
-        csv_num(b.skss_mva),
-        csv_num(b.ip_ka),
-        csv_num(b.ith_ka),
-        csv_num(b.rk_ohm),
-        csv_num(b.xk_ohm),
-        csv_num(b.rk0_ohm),
-        csv_num(b.xk0_ohm),
-        csv_num(b.ike_ka),
-        csv_num(b.kappa),
-    ]
+    ];
+    cells.extend(
+        [
+            b.ikss_ka, b.skss_mva, b.ip_ka, b.ib_ka, b.ik_ka, b.ith_ka, b.kappa, b.rx, b.zk_ohm,
+            b.rk_ohm, b.xk_ohm, b.z0k_ohm, b.rk0_ohm, b.xk0_ohm, b.ike_ka,
+        ]
+        .map(csv_num),
+    );
+    cells.push(if near { "yes" } else { "" }.into());
+    cells
 }
 
-fn branch_cells(b: &BranchResult) -> Vec<String> {
+fn branch_cells(b: &BranchResult, names: &Names) -> Vec<String> {
+    let ends = names.ends(&b.kind, &b.id);
+    let end = |id: Option<&String>| csv_text(&id.map(|i| names.bus(i)).unwrap_or_default());
     vec![
-        csv_text(&b.kind),
+        csv_text(kind_label(&b.kind)),
         csv_text(&b.id),
+        csv_text(&names.element(&b.kind, &b.id)),
+        end(ends.map(|e| &e.from)),
+        end(ends.map(|e| &e.to)),
+        end(ends.and_then(|e| e.third.as_ref())),
         csv_num(b.ikss_from_ka),
         csv_num(b.ikss_to_ka),
         csv_num(b.ikss_lv_ka),
         csv_num(b.ikss_ka),
         csv_text(b.fault_bus.as_deref().unwrap_or("")),
+        end(b.fault_bus.as_ref()),
     ]
 }
 
-fn duty_cells(d: &DutyResult) -> Vec<String> {
-    let mut cells = vec![csv_text(&d.switch), csv_text(&d.bus)];
+fn duty_cells(d: &DutyResult, names: &Names) -> Vec<String> {
+    let mut cells = vec![
+        csv_text(&d.switch),
+        csv_text(&names.switch(&d.switch)),
+        csv_text(&d.bus),
+        csv_text(&names.bus(&d.bus)),
+    ];
     cells.extend(
         [
             d.ikss_ka,
@@ -134,30 +175,116 @@ fn duty_cells(d: &DutyResult) -> Vec<String> {
     cells
 }
 
-/// A header line, then one line per row.
-fn csv_table<T>(
-    header: &[&str],
-    rows: impl IntoIterator<Item = T>,
-    cells: fn(T) -> Vec<String>,
-) -> String {
-    let mut out = String::new();
-    csv_line(
-        &mut out,
-        &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+/// The voltage factors of a calculation (IEC 60909-0 Table 1) in words.
+pub fn c_factors(res: &ScResults) -> String {
+    let o = &res.options;
+    let (hv, lv) = (
+        voltage_factors(20.0, o.lv_tol_percent),
+        voltage_factors(0.4, o.lv_tol_percent),
     );
-    for row in rows {
-        csv_line(&mut out, &cells(row));
+    let pick = |f: (f64, f64)| if o.case == Case::Max { f.0 } else { f.1 };
+    format!(
+        "c{} = {:.2} above 1 kV, {:.2} up to 1 kV (LV tolerance {} %)",
+        if o.case == Case::Max { "max" } else { "min" },
+        pick(hv),
+        pick(lv),
+        o.lv_tol_percent
+    )
+}
+
+/// What was calculated, as `# key: value` lines (the same facts as the study report's).
+pub fn header_block(project: &str, sim_id: i64, r: &StoredResult) -> String {
+    let o = &r.results.options;
+    let mut lines = vec![
+        ("project", project.to_string()),
+        (
+            "simulation",
+            format!("#{sim_id} ({})", r.simulation_type.replace('_', " ")),
+        ),
+        (
+            "version",
+            format!(
+                "{} of circuit \"{}\"",
+                r.circuit.version_number, r.circuit.name
+            ),
+        ),
+        ("version hash", r.circuit.content_hash.clone()),
+        (
+            "standard",
+            format!(
+                "{} ({} {})",
+                r.engine.standard, r.engine.name, r.engine.version
+            ),
+        ),
+        ("fault", fault_label(o.fault).to_string()),
+        ("case", case_label(o.case).to_string()),
+        ("c factors", c_factors(&r.results)),
+        ("kappa method", format!("{:?}", o.kappa_method)),
+        ("tk", format!("{} s", kv(o.tk_s))),
+        ("tmin", format!("{} s", kv(o.tmin_s))),
+        (
+            "fault impedance",
+            format!("{} + j{} ohm", o.r_fault_ohm, o.x_fault_ohm),
+        ),
+        (
+            "date",
+            format!("{} UTC", r.computed_at.format("%Y-%m-%d %H:%M:%S")),
+        ),
+    ];
+    if !o.buses.is_empty() {
+        lines.push((
+            "fault locations",
+            format!("{} selected buses", o.buses.len()),
+        ));
+    }
+    let mut out = String::new();
+    for (k, v) in lines {
+        // One line each: a line break in a name must not end the comment.
+        let v = v.replace(['\r', '\n'], " ");
+        out.push_str(&format!("# {k}: {v}\r\n"));
     }
     out
 }
 
-/// The CSV of one result table (duty: failing breakers first, as on the page).
-pub fn results_csv(res: &ScResults, table: Table) -> String {
-    match table {
-        Table::Buses => csv_table(&BUS_HEADER, &res.buses, bus_cells),
-        Table::Branches => csv_table(&BRANCH_HEADER, &res.branches, branch_cells),
-        Table::Duty => csv_table(&DUTY_HEADER, sorted_duty(&res.duty), duty_cells),
+/// A header line, then one line per row.
+fn csv_table<T>(
+    out: &mut String,
+    header: &[&str],
+    rows: impl IntoIterator<Item = T>,
+    cells: impl Fn(T) -> Vec<String>,
+) {
+    csv_line(out, &header.iter().map(|h| csv_text(h)).collect::<Vec<_>>());
+    for row in rows {
+        csv_line(out, &cells(row));
     }
+}
+
+/// The CSV of one result table (duty: failing breakers first, as on the page) after the
+/// header block; `names` from the simulated version's circuit.
+pub fn results_csv(
+    project: &str,
+    sim_id: i64,
+    r: &StoredResult,
+    table: Table,
+    names: &Names,
+) -> String {
+    let res = &r.results;
+    let mut out = header_block(project, sim_id, r);
+    match table {
+        Table::Buses => {
+            let limits = crate::sc::findings::Thresholds::new(&res.buses, &res.duty);
+            csv_table(&mut out, &BUS_HEADER, &res.buses, |b| {
+                bus_cells(b, names, limits.is_above(b))
+            })
+        }
+        Table::Branches => csv_table(&mut out, &BRANCH_HEADER, &res.branches, |b| {
+            branch_cells(b, names)
+        }),
+        Table::Duty => csv_table(&mut out, &DUTY_HEADER, sorted_duty(&res.duty), |d| {
+            duty_cells(d, names)
+        }),
+    }
+    out
 }
 
 #[cfg(test)]
@@ -182,24 +309,53 @@ mod tests {
     }
 
     #[test]
-    fn tables_export_with_crlf_and_guarded_ids() {
+    fn tables_export_with_a_header_block_units_names_and_guarded_ids() {
         let mut b = bus("=B1", Some(1.5));
         b.name = Some("Main, north".into());
-        let r = stored_with(
+        let mut r = stored_with(
             vec![b, bus("B2", None)],
             vec![breaker("CB", "B2", 3.0, 2.0)],
         );
-        let csv = results_csv(&r.results, Table::Buses);
+        r.circuit.content_hash = "sha256:abc".into();
+        r.circuit.version_number = 5;
+        let names = Names::new(None, &r.results.buses);
+        let csv = results_csv("Plant\nNorth", 12, &r, Table::Buses, &names);
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert!(lines[0].starts_with("bus,name,vn_kv,ikss_ka,"));
-        assert_eq!(lines[1], "'=B1,\"Main, north\",20,1.5,,,,,,,,,");
-        assert_eq!(lines[2], "B2,,20,,,,,,,,,,");
-        assert_eq!(lines[3], "");
-        let duty = results_csv(&r.results, Table::Duty);
-        assert!(duty.ends_with("\r\nCB,B2,3,3,2,150,,,,fail\r\n"), "{duty}");
+        assert_eq!(lines[0], "# project: Plant North");
+        assert_eq!(lines[1], "# simulation: #12 (short circuit)");
+        assert_eq!(lines[2], "# version: 5 of circuit \"t\"");
+        assert_eq!(lines[3], "# version hash: sha256:abc");
+        assert!(lines[4].starts_with("# standard: IEC 60909-0:2016"));
+        assert_eq!(lines[5], "# fault: three-phase (3ph)");
+        assert_eq!(lines[6], "# case: maximum");
         assert_eq!(
-            results_csv(&r.results, Table::Branches),
-            "kind,id,ikss_from_ka,ikss_to_ka,ikss_lv_ka,ikss_ka,fault_bus\r\n"
+            lines[7],
+            "# c factors: cmax = 1.10 above 1 kV, 1.10 up to 1 kV (LV tolerance 10 %)"
+        );
+        assert_eq!(lines[8], "# kappa method: C");
+        assert_eq!((lines[9], lines[10]), ("# tk: 1 s", "# tmin: 0.1 s"));
+        assert!(lines[12].starts_with("# date: ") && lines[12].ends_with(" UTC"));
+        let head = lines.iter().position(|l| !l.starts_with('#')).unwrap();
+        assert!(
+            lines[head].starts_with("bus_id,bus,Un (kV),Ik'' (kA),Sk'' (MVA),ip (kA),Ib (kA),Ik (kA),Ith (kA),kappa,R/X,Zk (ohm)"),
+            "{}",
+            lines[head]
+        );
+        assert_eq!(
+            lines[head + 1],
+            "'=B1,\"Main, north\",20,1.5,,,,,,,,,,,,,,,"
+        );
+        assert_eq!(lines[head + 2], "B2,B2,20,,,,,,,,,,,,,,,,");
+        assert_eq!(lines[head + 3], "");
+        let duty = results_csv("P", 12, &r, Table::Duty, &names);
+        assert!(
+            duty.ends_with("\r\nCB,CB,B2,B2,3,3,2,150,,,,fail\r\n"),
+            "{duty}"
+        );
+        assert!(
+            results_csv("P", 12, &r, Table::Branches, &names).ends_with(
+                "\r\nkind,branch_id,branch,from_bus (HV),to_bus (MV),lv_bus,Ik'' from/HV (kA),Ik'' to/MV (kA),Ik'' LV (kA),Ik'' largest (kA),fault_bus_id,fault_bus\r\n"
+            )
         );
         assert_eq!(Table::parse("duty"), Some(Table::Duty));
         assert_eq!(Table::parse("x"), None);

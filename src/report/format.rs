@@ -22,6 +22,16 @@ pub fn significant(v: Option<f64>, digits: i32) -> String {
     }
 }
 
+/// A result on screen: 4 significant digits (`14.52`, `503.1`, `0.1234`); empty when none.
+pub fn sig_opt(v: Option<f64>) -> String {
+    significant(v, 4)
+}
+
+/// [`sig_opt`] of a value that is there.
+pub fn sig(v: f64) -> String {
+    significant(Some(v), 4)
+}
+
 /// A voltage (or rating) without trailing zeros: `20`, `0.4`, `10.5`.
 pub fn kv(v: f64) -> String {
     let s = format!("{v:.3}");
@@ -105,6 +115,9 @@ mod tests {
         assert_eq!(significant(Some(12.345), 4), "12.35");
         assert_eq!(significant(Some(1234.5), 4), "1234");
         assert_eq!(significant(None, 4), "");
+        assert_eq!(sig(14.5234), "14.52");
+        assert_eq!(sig(503.14), "503.1");
+        assert_eq!(sig_opt(Some(1.8023)), "1.802");
         assert_eq!(kv(20.0), "20");
         assert_eq!(kv(0.4), "0.4");
         assert_eq!(kv(10.5), "10.5");

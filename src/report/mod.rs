@@ -8,6 +8,7 @@ pub mod diagram;
 pub mod findings;
 pub mod format;
 pub mod json;
+pub mod names;
 pub mod results;
 pub mod tables;
 

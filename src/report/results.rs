@@ -7,6 +7,7 @@ use crate::sc::findings::Thresholds;
 use super::diagram::DiagramView;
 use super::findings::{Finding, describe_thresholds, findings};
 use super::format::duration_label;
+use super::names::Names;
 use super::tables::{BranchRow, BusTable, DutyRow, Sort, branch_rows, bus_table, duty_rows};
 
 /// Another completed run of the project to compare with.
@@ -31,13 +32,20 @@ pub struct ResultsView {
 }
 
 /// The bus table of a stored result with its findings' thresholds.
+/// Buses are named from the names stored with their results (the same as the circuit's).
 pub fn result_bus_table(sim_id: i64, r: &StoredResult, sort: Sort) -> BusTable {
     let limits = Thresholds::new(&r.results.buses, &r.results.duty);
-    bus_table(sim_id, &r.results, sort, &limits)
+    let names = Names::new(None, &r.results.buses);
+    bus_table(sim_id, &r.results, sort, &limits, &names)
 }
 
 /// What was calculated, by what, how long it took and with which options.
-fn facts(sim: &Simulation, r: &StoredResult, limits: &Thresholds) -> Vec<(&'static str, String)> {
+fn facts(
+    sim: &Simulation,
+    r: &StoredResult,
+    limits: &Thresholds,
+    names: &Names,
+) -> Vec<(&'static str, String)> {
     let o = &r.results.options;
     vec![
         (
@@ -59,7 +67,10 @@ fn facts(sim: &Simulation, r: &StoredResult, limits: &Thresholds) -> Vec<(&'stat
                     .map(|c| (c - sim.queued_at).num_milliseconds().max(0)),
             ),
         ),
-        ("Thresholds for findings", describe_thresholds(limits)),
+        (
+            "Thresholds for findings",
+            describe_thresholds(limits, names),
+        ),
         (
             "Options",
             format!(
@@ -70,25 +81,29 @@ fn facts(sim: &Simulation, r: &StoredResult, limits: &Thresholds) -> Vec<(&'stat
     ]
 }
 
+/// `circuit` is the simulated version's (names of branches and breakers, lines' ratings);
+/// `None` when it cannot be read any more.
 pub fn results_view(
     sim: &Simulation,
     r: &StoredResult,
     sort: Sort,
     compare: Vec<CompareChoice>,
     diagram: Option<DiagramView>,
+    circuit: Option<&crate::sc::Circuit>,
 ) -> ResultsView {
     let res = &r.results;
     let limits = Thresholds::new(&res.buses, &res.duty);
+    let names = Names::new(circuit, &res.buses);
     ResultsView {
         sim_id: sim.id,
         is_duty: sim.simulation_type == "duty_check",
-        facts: facts(sim, r, &limits),
-        findings: findings(res, &limits),
+        facts: facts(sim, r, &limits, &names),
+        findings: findings(res, &limits, &names, circuit),
         warnings: res.warnings.clone(),
-        table: bus_table(sim.id, res, sort, &limits),
-        branches: branch_rows(&res.branches),
+        table: bus_table(sim.id, res, sort, &limits, &names),
+        branches: branch_rows(&res.branches, &names),
         branch_results: res.options.branch_results,
-        duty: duty_rows(&res.duty),
+        duty: duty_rows(&res.duty, &names),
         duty_failures: res.duty.iter().filter(|d| d.status == "fail").count(),
         compare,
         diagram,

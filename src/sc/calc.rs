@@ -9,13 +9,17 @@ use super::formulas::{NodeZ, fc_ratio, fill_bus};
 use super::meshing::meshed_nodes;
 use super::model::{self, Model, PsUnit};
 use super::options::{Fault, KappaMethod, ScOptions};
-use super::results::{BusResult, ScResults};
+use super::results::{BusResult, ScResults, finite};
 use super::solve::{Solved, injections};
 use super::topology::Topology;
 use super::validate::{has_errors, listed, unfed_warning, validate_data_with};
 use num_complex::Complex64 as C64;
 
 pub use super::solve::CalcError;
+
+/// Fault locations up to which the breaking current is calculated at every bus when machines
+/// feed a three-phase fault (one solve per bus; beyond it only at rated breakers' buses).
+pub const IB_EVERY_BUS_LIMIT: usize = 5000;
 
 /// Runs a short-circuit calculation.
 pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
@@ -86,15 +90,32 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
     } else {
         Vec::new()
     };
-    // Breaking currents at the buses of the breakers of the duty check (clause 9.1).
+    // Breaking currents (clause 9.1) at every fault location, or, in large networks fed by
+    // machines (one solve per bus), at the buses of the duty check's breakers only.
+    let all_ib = m.machines.is_empty()
+        || o.fault != Fault::ThreePhase
+        || selected.len() <= IB_EVERY_BUS_LIMIT;
+    if !all_ib {
+        warnings.push(format!(
+            "buses: the breaking current Ib is given at the buses of rated breakers only: with machines feeding a three-phase fault it takes one solve per bus, done for every bus up to {IB_EVERY_BUS_LIMIT} fault locations"
+        ));
+    }
     let targets: Vec<(usize, usize, f64)> = selected
         .iter()
         .zip(&buses)
-        .filter(|(_, r)| c.switches.iter().any(|s| duty_switch(s) && s.bus == r.id))
+        .filter(|(_, r)| all_ib || c.switches.iter().any(|s| duty_switch(s) && s.bus == r.id))
         .filter_map(|(&bi, r)| Some((bi, m.node_of_bus[bi]?, r.ikss_ka?)))
         .collect();
-    let ib: std::collections::HashMap<String, f64> = breaking_currents(&m, o, &targets)
-        .map_err(|e| locate(e, c, &m))?
+    let ib_at = breaking_currents(&m, o, &targets).map_err(|e| locate(e, c, &m))?;
+    // Ik (clause 10) where the circuit allows it: see BusResult::ik_ka.
+    let steady_is_initial = m.machines.is_empty() || o.fault != Fault::ThreePhase;
+    for (&bi, r) in selected.iter().zip(buses.iter_mut()) {
+        r.ib_ka = ib_at.get(&bi).copied().and_then(finite);
+        if steady_is_initial {
+            r.ik_ka = r.ikss_ka;
+        }
+    }
+    let ib: std::collections::HashMap<String, f64> = ib_at
         .into_iter()
         .map(|(bi, v)| (c.buses[bi].id.clone(), v))
         .collect();

@@ -1,15 +1,15 @@
-//! When a result deserves a mention: the thresholds of the findings beside the duty check. A
-//! bus is named when its Ik'' is above [`RATING_SHARE`] of the lowest rated breaking current of
-//! the breakers at its voltage level, or above [`FIXED_THRESHOLD_KA`] at levels without rated
-//! breakers. Pure: no I/O, no wording (the report module words the findings).
+//! When a result deserves a mention: the thresholds of the findings beside the duty check,
+//! all from the circuit's equipment ratings. A bus is named when its breaking current Ib
+//! (Ik'' where Ib is not known) is above [`RATING_SHARE`] of the lowest rated breaking
+//! current of the breakers at its voltage level; levels without rated breakers are not
+//! checked (no fixed threshold stands in for a missing rating). Pure: no I/O, no wording
+//! (the report module words the findings).
 
 use std::collections::HashMap;
 
 use super::results::{BusResult, DutyResult};
 
-/// Buses above this Ik'' are named in the findings when no breaker has a rating.
-pub const FIXED_THRESHOLD_KA: f64 = 40.0;
-/// Buses above this share of the lowest breaker rating are named in the findings.
+/// Buses above this share of the lowest breaker rating of their level are named.
 pub const RATING_SHARE: f64 = 0.9;
 
 /// A voltage level as a map key (kV to the volt).
@@ -25,71 +25,75 @@ pub fn utilisation(d: &DutyResult) -> Option<f64> {
     }
 }
 
+/// The current a bus is checked with against breaker ratings: Ib, else Ik''.
+pub fn checked_current(b: &BusResult) -> Option<f64> {
+    b.ib_ka.or(b.ikss_ka)
+}
+
 /// The threshold of each voltage level with rated breakers (see the module doc).
 #[derive(Debug, Clone, Default)]
 pub struct Thresholds {
-    /// Voltage level → (threshold kA, lowest rating kA).
-    rated: HashMap<i64, (f64, f64)>,
+    rated: HashMap<i64, RatedLevel>,
 }
 
 /// One voltage level with rated breakers.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RatedLevel {
     pub vn_kv: f64,
-    /// Ik'' above this is named, kA.
+    /// Ib above this is named, kA.
     pub limit_ka: f64,
     /// The lowest rated breaking current at the level, kA.
     pub rating_ka: f64,
+    /// The breaker (switch id) with that rating.
+    pub switch: String,
 }
 
 impl Thresholds {
     /// The thresholds of a result: its buses' voltages and its breakers' ratings.
     pub fn new(buses: &[BusResult], duty: &[DutyResult]) -> Thresholds {
         let vn: HashMap<&str, f64> = buses.iter().map(|b| (b.id.as_str(), b.vn_kv)).collect();
-        let mut rated: HashMap<i64, (f64, f64)> = HashMap::new();
+        let mut rated: HashMap<i64, RatedLevel> = HashMap::new();
         for d in duty {
-            let (Some(rating), Some(v)) = (d.rated_ib_ka, vn.get(d.bus.as_str())) else {
+            let (Some(rating), Some(&v)) = (d.rated_ib_ka, vn.get(d.bus.as_str())) else {
                 continue;
             };
             if rating <= 0.0 || !rating.is_finite() {
                 continue;
             }
-            let entry = rated
-                .entry(level_key(*v))
-                .or_insert((rating * RATING_SHARE, rating));
-            if rating < entry.1 {
-                *entry = (rating * RATING_SHARE, rating);
+            let level = RatedLevel {
+                vn_kv: v,
+                limit_ka: rating * RATING_SHARE,
+                rating_ka: rating,
+                switch: d.switch.clone(),
+            };
+            match rated.get(&level_key(v)) {
+                Some(l) if l.rating_ka <= rating => {}
+                _ => {
+                    rated.insert(level_key(v), level);
+                }
             }
         }
         Thresholds { rated }
     }
 
-    /// The threshold for a bus of this voltage, and the breaker rating it comes from (`None`:
-    /// the fixed threshold).
-    pub fn limit(&self, vn_kv: f64) -> (f64, Option<f64>) {
-        match self.rated.get(&level_key(vn_kv)) {
-            Some(&(limit, rating)) => (limit, Some(rating)),
-            None => (FIXED_THRESHOLD_KA, None),
-        }
+    /// The rated level of a bus of this voltage; `None`: no breaker rating, not checked.
+    pub fn limit(&self, vn_kv: f64) -> Option<&RatedLevel> {
+        self.rated.get(&level_key(vn_kv))
     }
 
-    /// Whether the bus's Ik'' is above its threshold.
+    /// Whether the bus's Ib (or Ik'') is above its level's threshold.
     pub fn is_above(&self, b: &BusResult) -> bool {
-        b.ikss_ka.is_some_and(|v| v > self.limit(b.vn_kv).0)
+        match (self.limit(b.vn_kv), checked_current(b)) {
+            (Some(l), Some(v)) => v > l.limit_ka,
+            _ => false,
+        }
     }
 
     /// The levels with rated breakers, highest voltage first.
     pub fn rated_levels(&self) -> Vec<RatedLevel> {
-        let mut levels: Vec<(i64, (f64, f64))> = self.rated.iter().map(|(k, v)| (*k, *v)).collect();
-        levels.sort_by_key(|(k, _)| std::cmp::Reverse(*k));
+        let mut levels: Vec<RatedLevel> = self.rated.values().cloned().collect();
+        levels.sort_by(|a, b| b.vn_kv.total_cmp(&a.vn_kv));
         levels
-            .into_iter()
-            .map(|(k, (limit_ka, rating_ka))| RatedLevel {
-                vn_kv: k as f64 / 1000.0,
-                limit_ka,
-                rating_ka,
-            })
-            .collect()
     }
 }
 
@@ -135,14 +139,24 @@ mod tests {
             breaker("C", None),
         ];
         let t = Thresholds::new(&buses, &duty);
-        assert_eq!(t.limit(20.0), (16.0 * RATING_SHARE, Some(16.0)));
-        assert_eq!(t.limit(110.0), (FIXED_THRESHOLD_KA, None));
-        assert_eq!(t.limit(0.4), (FIXED_THRESHOLD_KA, None));
+        let l = t.limit(20.0).unwrap();
+        assert_eq!((l.limit_ka, l.rating_ka), (16.0 * RATING_SHARE, 16.0));
+        assert_eq!(l.switch, "CB-B");
+        assert!(t.limit(110.0).is_none());
+        assert!(t.limit(0.4).is_none());
         let mut hot = bus("B", 20.0);
         hot.ikss_ka = Some(14.5);
         assert!(t.is_above(&hot));
         hot.ikss_ka = Some(14.3);
         assert!(!t.is_above(&hot));
+        // Ib, where known, is what a breaker breaks.
+        hot.ikss_ka = Some(20.0);
+        hot.ib_ka = Some(14.3);
+        assert!(!t.is_above(&hot));
+        // Unrated levels are never above anything.
+        let mut hv = bus("C", 110.0);
+        hv.ikss_ka = Some(90.0);
+        assert!(!t.is_above(&hv));
         assert_eq!(t.rated_levels().len(), 1);
         assert_eq!(utilisation(&duty[0]), Some(70.0));
     }

@@ -117,6 +117,14 @@ pub(super) fn fill_bus(r: &mut BusResult, m: &Model, o: &ScOptions, node: usize,
     r.ip_ka = finite(SQRT_2 * (kappa.ip * ik1 + ik2));
     // Eq. (100)-(102): Ith = Ik'' √(m + n), n = 1 (far-from-generator).
     r.ith_ka = finite(ik * (m_factor(kappa.dc, m.frequency_hz, o.tk_s) + 1.0).sqrt());
+    // |Zk|, |Z(0)k| and Rk/Xk as PowerFactory and pandapower report them: from the same
+    // impedances as Rk, Xk, R(0)k and X(0)k above (fault impedance included).
+    r.zk_ohm = finite(zk.norm() * zbase);
+    r.z0k_ohm = r
+        .rk0_ohm
+        .zip(r.xk0_ohm)
+        .and_then(|(a, b)| finite(a.hypot(b)));
+    r.rx = finite(zk.re / zk.im);
 }
 
 /// The peak factor for ip, and the one that describes the DC component's decay for the factor

@@ -50,6 +50,27 @@ pub struct BusResult {
     /// Peak factor κ used for ip and Ith.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kappa: Option<f64>,
+    /// Symmetrical breaking current Ib for the options' tmin (IEC 60909-0:2016 clause 9.1;
+    /// the same rule as the duty check's): Ik'' far from generators and for unbalanced faults,
+    /// eq. (75) with μ and q where machines feed a three-phase fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ib_ka: Option<f64>,
+    /// Steady-state short-circuit current Ik (clause 10), where the circuit allows it: Ik =
+    /// Ik'' when no synchronous generator or motor feeds the network (far from generator,
+    /// eq. 84-86 of clause 10.2) and for unbalanced faults (flux decay not considered,
+    /// clause 10.4). Absent near generators: the λ method (eq. 88-92) needs the saturated
+    /// reactance xd sat and the excitation type, which the circuit format does not carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ik_ka: Option<f64>,
+    /// |Zk| = |Rk + jXk|, ohm (with the fault impedance, as Rk and Xk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zk_ohm: Option<f64>,
+    /// |Z(0)k| of earth faults, ohm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub z0k_ohm: Option<f64>,
+    /// Rk/Xk at the fault location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rx: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

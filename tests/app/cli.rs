@@ -235,7 +235,10 @@ fn sc_command_reads_both_formats_and_reports_bad_input() {
         "",
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("ikss_ka") && out.contains("HV"), "{out}");
+    assert!(
+        out.contains("Ik'' (kA)") && out.contains("110 kV busbar"),
+        "{out}"
+    );
 
     let (code, out, err) = run(
         ampflux(dir.path()).args([

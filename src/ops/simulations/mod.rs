@@ -7,8 +7,9 @@ pub mod read;
 pub mod run;
 
 pub use read::{
-    CompareInputs, ListInputs, Live, Loaded, ResultInputs, ShowInputs, compare, completed_result,
-    export_csv, export_json, list, load, show, status,
+    CompareInputs, CompareOutcome, CompareRefused, CsvExport, ListInputs, Live, Loaded,
+    ResultInputs, ShowInputs, compare, completed_result, export_csv, export_json, list, load, show,
+    status,
 };
 pub use run::{RunChoices, RunSimulation, run, run_choices, run_form};
 

@@ -10,6 +10,7 @@ use crate::models::project;
 use crate::models::simulation::{self as sims, Listed, Simulation, StoredResult};
 use crate::ops::access::{Capability, ProjectCtx};
 use crate::ops::{Actor, OpError, OpResult};
+use crate::report::compare::{RunFacts, refusal_reasons};
 use crate::report::csv::Table;
 use crate::sc::Circuit;
 
@@ -156,33 +157,79 @@ pub fn show(conn: &mut DbConn, actor: &Actor, id: i64) -> OpResult<ShowInputs> {
     })
 }
 
-/// Two completed simulations of one project, the one queued first as old.
+/// Two completed simulations of one project, the one queued first as old (whichever page
+/// asked), with their versions' documents for the element diff.
 pub struct CompareInputs {
     pub ctx: ProjectCtx,
     /// The simulation whose page asked.
     pub sim_id: i64,
     pub old: (Listed, StoredResult),
     pub new: (Listed, StoredResult),
+    /// The circuit documents of the old and the new run's versions (`None` when gone).
+    pub old_doc: Option<serde_json::Value>,
+    pub new_doc: Option<serde_json::Value>,
 }
 
-/// Simulation `id` compared with `with` (which must be readable too and of the same project).
+/// Two runs that cannot be compared, and why (for the page, instead of a bare refusal).
+pub struct CompareRefused {
+    pub ctx: ProjectCtx,
+    pub sim_id: i64,
+    pub this: Listed,
+    pub other: Listed,
+    pub reasons: Vec<String>,
+}
+
+pub enum CompareOutcome {
+    Compared(Box<CompareInputs>),
+    Refused(Box<CompareRefused>),
+}
+
+/// Simulation `id` compared with `with` (which must be readable too). Runs of another
+/// project, not completed, or of another fault type or case are refused with the reasons.
 pub fn compare(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
     with: Option<i64>,
-) -> OpResult<CompareInputs> {
+) -> OpResult<CompareOutcome> {
     let Loaded { ctx, sim } = load(conn, actor, id)?;
     let other_id =
         with.ok_or_else(|| OpError::field("with", "Choose a simulation to compare with."))?;
-    let other = load(conn, actor, other_id)?.sim;
-    if other.project_id != sim.project_id {
-        return Err(OpError::NotFound);
-    }
-    if sim.status != "completed" || other.status != "completed" {
-        return Err(SimulationRefusal::NotComparable.into());
-    }
+    let Loaded {
+        ctx: other_ctx,
+        sim: other,
+    } = load(conn, actor, other_id)?;
+    let (oa, ob) = (sim.sc_options(), other.sc_options());
+    let reasons = refusal_reasons(
+        &RunFacts {
+            id: sim.id,
+            project_id: sim.project_id,
+            project_name: &ctx.project.name,
+            status: &sim.status,
+            fault: oa.fault,
+            case: oa.case,
+        },
+        &RunFacts {
+            id: other.id,
+            project_id: other.project_id,
+            project_name: &other_ctx.project.name,
+            status: &other.status,
+            fault: ob.fault,
+            case: ob.case,
+        },
+    );
     let sim_id = sim.id;
+    if !reasons.is_empty() {
+        let this = sims::listed(conn, sim)?;
+        let other = sims::listed(conn, other)?;
+        return Ok(CompareOutcome::Refused(Box::new(CompareRefused {
+            ctx,
+            sim_id,
+            this,
+            other,
+            reasons,
+        })));
+    }
     let ra = sims::stored_result(conn, sim.id)?;
     let rb = sims::stored_result(conn, other.id)?;
     let la = sims::listed(conn, sim)?;
@@ -192,12 +239,33 @@ pub fn compare(
     } else {
         ((lb, rb), (la, ra))
     };
-    Ok(CompareInputs {
+    let doc = |conn: &mut DbConn, version_id: i64| -> OpResult<Option<serde_json::Value>> {
+        Ok(sims::version(conn, version_id)?.map(|v| v.data_json.0))
+    };
+    let old_doc = doc(conn, old.0.sim.circuit_version_id)?;
+    let new_doc = if new.0.sim.circuit_version_id == old.0.sim.circuit_version_id {
+        old_doc.clone()
+    } else {
+        doc(conn, new.0.sim.circuit_version_id)?
+    };
+    Ok(CompareOutcome::Compared(Box::new(CompareInputs {
         ctx,
         sim_id,
         old,
         new,
-    })
+        old_doc,
+        new_doc,
+    })))
+}
+
+/// A result to export as CSV, with what its header block and names need.
+pub struct CsvExport {
+    pub table: Table,
+    pub project_name: String,
+    pub sim: Simulation,
+    pub stored: StoredResult,
+    /// The simulated version's circuit (names); `None` when it cannot be read any more.
+    pub circuit: Option<Circuit>,
 }
 
 /// The result to export as CSV (`table` is `None` when the name was not one of the tables).
@@ -206,15 +274,22 @@ pub fn export_csv(
     actor: &Actor,
     id: i64,
     table: Option<Table>,
-) -> OpResult<(Table, Simulation, StoredResult)> {
+) -> OpResult<CsvExport> {
     let loaded = load(conn, actor, id)?;
     let table = table
         .ok_or_else(|| OpError::field("table", "The table must be buses, branches or duty."))?;
     if loaded.sim.status != "completed" {
         return Err(SimulationRefusal::NothingToExport.into());
     }
-    let result = sims::stored_result(conn, loaded.sim.id)?;
-    Ok((table, loaded.sim, result))
+    let stored = sims::stored_result(conn, loaded.sim.id)?;
+    let circuit = sims::version_circuit(conn, loaded.sim.circuit_version_id)?;
+    Ok(CsvExport {
+        table,
+        project_name: loaded.ctx.project.name,
+        sim: loaded.sim,
+        stored,
+        circuit,
+    })
 }
 
 /// Everything about a simulation to export as JSON: its project's name, the simulation as

@@ -465,3 +465,48 @@ fn unit_transformer_current_for_terminal_fault() {
         "TG LV current",
     );
 }
+
+/// Every bus carries Ib (the duty check's rule for the options' tmin), |Zk|, R/X, and Ik
+/// only where clause 10 gives it without generator data.
+#[test]
+fn per_bus_breaking_current_impedance_and_steady_state() {
+    let c = circuit(GEN_ONLY);
+    let r = calculate(&c, &ScOptions::default()).unwrap();
+    let g = r.buses.iter().find(|b| b.id == "G").unwrap();
+    // The bus result's Ib is the duty check's Ib at the breaker's bus (22.77 kA above).
+    close(g.ib_ka.unwrap(), r.duty[0].ib_ka.unwrap(), 1e-12, "bus Ib");
+    assert!(g.ib_ka.unwrap() < g.ikss_ka.unwrap());
+    // Near the generator the λ method needs xd sat: no Ik.
+    assert_eq!(g.ik_ka, None);
+    let (rk, xk) = (g.rk_ohm.unwrap(), g.xk_ohm.unwrap());
+    close(g.zk_ohm.unwrap(), rk.hypot(xk), 1e-12, "|Zk|");
+    close(g.rx.unwrap(), rk / xk, 1e-12, "R/X");
+    assert_eq!(g.z0k_ohm, None);
+    // Unbalanced faults: Ib = Ik = Ik'' (clauses 9.1.4 and 10.4, flux decay not considered).
+    let o = ScOptions {
+        fault: Fault::TwoPhase,
+        ..Default::default()
+    };
+    let r = calculate(&c, &o).unwrap();
+    let g = r.buses.iter().find(|b| b.id == "G").unwrap();
+    assert_eq!(g.ib_ka, g.ikss_ka);
+    assert_eq!(g.ik_ka, g.ikss_ka);
+}
+
+/// Far from generator (a network feeder only): Ib = Ik = Ik'' at every bus.
+#[test]
+fn far_from_generator_ib_and_ik_equal_the_initial_current() {
+    let c = circuit(
+        r#"{"format": "ampflux-circuit", "version": 1, "frequency_hz": 50,
+  "buses": [{"id": "Q", "vn_kv": 20}, {"id": "B", "vn_kv": 20}],
+  "external_grids": [{"id": "N", "bus": "Q", "s_sc_max_mva": 500, "rx_max": 0.1}],
+  "lines": [{"id": "L", "from_bus": "Q", "to_bus": "B", "length_km": 2,
+             "r_ohm_per_km": 0.2, "x_ohm_per_km": 0.4, "c_nf_per_km": 0}]}"#,
+    );
+    let r = calculate(&c, &ScOptions::default()).unwrap();
+    for b in &r.buses {
+        assert!(b.ikss_ka.is_some());
+        assert_eq!(b.ib_ka, b.ikss_ka, "{}", b.id);
+        assert_eq!(b.ik_ka, b.ikss_ka, "{}", b.id);
+    }
+}

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::ops::simulations as sims;
 use crate::report::csv::{Table, results_csv};
 use crate::report::json::export_document;
+use crate::report::names::Names;
 use crate::web::AppState;
 use crate::web::errors::{AppError, AppResult};
 use crate::web::extractors::CurrentUser;
@@ -38,8 +39,12 @@ pub async fn export_csv(
     let table = q.table.as_deref().map_or(Some(Table::Buses), Table::parse);
     let (filename, body) = state
         .op(move |conn| {
-            let (table, sim, result) = sims::export_csv(conn, &actor, id, table)?;
-            Ok((table.filename(sim.id), results_csv(&result.results, table)))
+            let e = sims::export_csv(conn, &actor, id, table)?;
+            let names = Names::new(e.circuit.as_ref(), &e.stored.results.buses);
+            Ok((
+                e.table.filename(e.sim.id),
+                results_csv(&e.project_name, e.sim.id, &e.stored, e.table, &names),
+            ))
         })
         .await?;
     Ok(attachment("text/csv; charset=utf-8", &filename, body))

@@ -89,7 +89,14 @@ impl LiveView {
                 .circuit
                 .as_ref()
                 .and_then(|c| diagram_view(c, &r.stored.results, q.bus.as_deref()));
-            results_view(&sim, &r.stored, q.sort(), compare, diagram)
+            results_view(
+                &sim,
+                &r.stored,
+                q.sort(),
+                compare,
+                diagram,
+                r.circuit.as_ref(),
+            )
         });
         LiveView {
             sim_id: sim.id,
