@@ -24,4 +24,5 @@ mod route_walk;
 mod schema;
 mod security;
 mod simulations;
+mod traps;
 mod versions;
