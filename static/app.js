@@ -54,6 +54,31 @@
     if (nowhere || (now === pending.left && pending.leftInside)) pending.field.focus();
   });
 
+  // A choice that belongs to a radio button ticks it (`data-ticks="<radio id>"`): choosing an
+  // example or a file on the new-project form selects that start. Ticking another radio
+  // clears the choices of the others, so what is sent is what is shown; ticking the radio of
+  // a select with nothing chosen chooses its first option.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (!el || !el.getAttribute) return;
+    var radioId = el.getAttribute("data-ticks");
+    if (radioId) {
+      var radio = document.getElementById(radioId);
+      if (radio && el.value) radio.checked = true;
+      return;
+    }
+    if (el.type === "radio" && el.checked && el.form) {
+      var tied = el.form.querySelectorAll("[data-ticks]");
+      for (var i = 0; i < tied.length; i++) {
+        var own = tied[i].getAttribute("data-ticks") === el.id;
+        if (!own) tied[i].value = "";
+        else if (tied[i].tagName === "SELECT" && !tied[i].value && tied[i].options.length > 1) {
+          tied[i].selectedIndex = 1; // ticking "example" picks the first one
+        }
+      }
+    }
+  });
+
   // The message of an error page (`#error-message`), read as text only.
   function serverMessage(xhr) {
     if (!xhr || !xhr.responseText) return "";

@@ -279,6 +279,7 @@ diesel::table! {
         started_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
         duration_ms -> Nullable<BigInt>,
+        duration_us -> Nullable<BigInt>,
     }
 }
 

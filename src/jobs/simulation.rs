@@ -37,10 +37,12 @@ fn retry(e: diesel::result::Error) -> JobError {
 enum Ran {
     Completed {
         result: Box<StoredResult>,
+        /// Parse and calculation time in microseconds.
+        duration_us: i64,
     },
     Failed {
         message: String,
-        duration_ms: Option<i64>,
+        duration_us: Option<i64>,
     },
     /// Finished by an earlier run: nothing to do.
     AlreadyFinished,
@@ -65,7 +67,7 @@ pub fn run(conn: &mut DbConn, job: &Job) -> Result<serde_json::Value, JobError> 
             // The last attempt: fail the simulation rather than leave it running forever.
             Ran::Failed {
                 message: format!("The simulation could not be run: {}", e.message),
-                duration_ms: None,
+                duration_us: None,
             }
         }
         Err(e) => return Err(e),
@@ -74,15 +76,18 @@ pub fn run(conn: &mut DbConn, job: &Job) -> Result<serde_json::Value, JobError> 
         Ran::AlreadyFinished => {
             Ok(serde_json::json!({ "simulation_id": id, "status": "finished", "ran": false }))
         }
-        Ran::Completed { result } => {
-            let recorded = record_completed(conn, &sim, *result).map_err(retry)?;
+        Ran::Completed {
+            result,
+            duration_us,
+        } => {
+            let recorded = record_completed(conn, &sim, *result, duration_us).map_err(retry)?;
             Ok(serde_json::json!({ "simulation_id": id, "status": "completed", "ran": recorded }))
         }
         Ran::Failed {
             message,
-            duration_ms,
+            duration_us,
         } => {
-            record_failed(conn, &sim, &message, duration_ms).map_err(retry)?;
+            record_failed(conn, &sim, &message, duration_us).map_err(retry)?;
             Err(JobError::permanent(message))
         }
     }
@@ -95,7 +100,7 @@ fn execute(conn: &mut DbConn, sim: &Simulation) -> Result<Ran, JobError> {
     let failed = |message: String| {
         Ok(Ran::Failed {
             message,
-            duration_ms: None,
+            duration_us: None,
         })
     };
     let Some(version) = sims::version(conn, sim.circuit_version_id).map_err(retry)? else {
@@ -134,13 +139,14 @@ fn execute(conn: &mut DbConn, sim: &Simulation) -> Result<Ran, JobError> {
     let calculated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         sc::calculate(&parsed.circuit, &options)
     }));
-    let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    // Microseconds: a small circuit takes well under a millisecond.
+    let elapsed = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
     let mut results = match calculated {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             return Ok(Ran::Failed {
                 message: calc_error_message(&e, version.version_number),
-                duration_ms: Some(elapsed),
+                duration_us: Some(elapsed),
             });
         }
         Err(_) => {
@@ -149,7 +155,7 @@ fn execute(conn: &mut DbConn, sim: &Simulation) -> Result<Ran, JobError> {
                 message: "The engine stopped with an internal error. The problem was logged; \
                           tell your administrator."
                     .into(),
-                duration_ms: Some(elapsed),
+                duration_us: Some(elapsed),
             });
         }
     };
@@ -177,9 +183,10 @@ fn execute(conn: &mut DbConn, sim: &Simulation) -> Result<Ran, JobError> {
                 buses: parsed.circuit.buses.len(),
             },
             computed_at: crate::util::now(),
-            duration_ms: elapsed,
+            duration_ms: elapsed / 1000,
             results,
         }),
+        duration_us: elapsed,
     })
 }
 
@@ -228,20 +235,21 @@ fn record_completed(
     conn: &mut DbConn,
     sim: &Simulation,
     result: StoredResult,
+    duration_us: i64,
 ) -> diesel::QueryResult<bool> {
     let actor = actor_for(conn, sim)?;
     let summary = serde_json::json!({
         "status": "completed",
         "duration_ms": result.duration_ms,
+        "duration_us": duration_us,
         "buses": result.results.buses.len(),
         "warnings": result.results.warnings.len(),
         "duty_failures": result.results.duty.iter().filter(|d| d.status == "fail").count(),
     });
-    let duration = result.duration_ms;
     let value = serde_json::to_value(&result)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     write_tx(conn, |conn| {
-        if !sims::complete(conn, sim.id, value, duration)? {
+        if !sims::complete(conn, sim.id, value, duration_us)? {
             return Ok(false);
         }
         audit::record(
@@ -261,17 +269,17 @@ fn record_failed(
     conn: &mut DbConn,
     sim: &Simulation,
     message: &str,
-    duration_ms: Option<i64>,
+    duration_us: Option<i64>,
 ) -> diesel::QueryResult<bool> {
     let actor = actor_for(conn, sim)?;
     write_tx(conn, |conn| {
-        if !sims::fail(conn, sim.id, message, duration_ms)? {
+        if !sims::fail(conn, sim.id, message, duration_us)? {
             return Ok(false);
         }
         audit::record(
             conn,
             &actor,
-            Entry::success("simulation.fail", "simulation", Some(sim.id))
+            Entry::failure("simulation.fail", "simulation", Some(sim.id))
                 .project(sim.project_id)
                 .before(serde_json::json!({ "status": sim.status }))
                 .after(serde_json::json!({ "status": "failed", "error": message })),

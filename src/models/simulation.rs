@@ -40,9 +40,17 @@ pub struct Simulation {
     pub started_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
     pub duration_ms: Option<i64>,
+    /// The same in microseconds (runs stored before it was kept have only `duration_ms`).
+    pub duration_us: Option<i64>,
 }
 
 impl Simulation {
+    /// The calculation time in microseconds, as precisely as it was stored.
+    pub fn duration_micros(&self) -> Option<i64> {
+        self.duration_us
+            .or_else(|| self.duration_ms.map(|ms| ms.saturating_mul(1000)))
+    }
+
     /// Still waiting for or inside a worker.
     pub fn is_active(&self) -> bool {
         matches!(self.status.as_str(), "pending" | "running")
@@ -315,7 +323,7 @@ pub fn complete(
     conn: &mut DbConn,
     id: i64,
     result: serde_json::Value,
-    duration_ms: i64,
+    duration_us: i64,
 ) -> QueryResult<bool> {
     let n = diesel::update(simulations::table)
         .filter(simulations::id.eq(id))
@@ -325,7 +333,8 @@ pub fn complete(
             simulations::result_json.eq(Some(JsonValue(result))),
             simulations::error.eq(None::<String>),
             simulations::completed_at.eq(Some(now())),
-            simulations::duration_ms.eq(Some(duration_ms)),
+            simulations::duration_ms.eq(Some(duration_us / 1000)),
+            simulations::duration_us.eq(Some(duration_us)),
         ))
         .execute(conn)?;
     Ok(n == 1)
@@ -336,7 +345,7 @@ pub fn fail(
     conn: &mut DbConn,
     id: i64,
     error: &str,
-    duration_ms: Option<i64>,
+    duration_us: Option<i64>,
 ) -> QueryResult<bool> {
     let n = diesel::update(simulations::table)
         .filter(simulations::id.eq(id))
@@ -345,7 +354,8 @@ pub fn fail(
             simulations::status.eq("failed"),
             simulations::error.eq(Some(error)),
             simulations::completed_at.eq(Some(now())),
-            simulations::duration_ms.eq(duration_ms),
+            simulations::duration_ms.eq(duration_us.map(|us| us / 1000)),
+            simulations::duration_us.eq(duration_us),
         ))
         .execute(conn)?;
     Ok(n == 1)
@@ -363,7 +373,8 @@ pub struct StoredResult {
     pub circuit: CircuitInfo,
     /// When the engine finished (UTC).
     pub computed_at: NaiveDateTime,
-    /// Parse and calculation time, milliseconds.
+    /// Parse and calculation time, milliseconds (rounded down; the simulation row keeps
+    /// microseconds).
     pub duration_ms: i64,
     pub results: crate::sc::ScResults,
 }

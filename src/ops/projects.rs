@@ -45,6 +45,18 @@ pub struct CreateProject {
     pub file: CircuitFile,
 }
 
+impl CreateProject {
+    /// How version 1 starts: the ticked choice, except that an example or a file chosen while
+    /// "empty" (or nothing) stays ticked is what the form's user meant.
+    pub fn chosen_start(&self) -> &str {
+        match self.start.as_str() {
+            "" | "empty" if !self.example.trim().is_empty() => "example",
+            "" | "empty" if matches!(self.file, CircuitFile::File { .. }) => "upload",
+            other => other,
+        }
+    }
+}
+
 /// The circuit document sent along (AmpFlux circuit or pandapower JSON).
 pub enum CircuitFile {
     None,
@@ -145,9 +157,10 @@ fn unusable(field: &'static str, message: impl Into<String>, problems: Vec<Strin
 /// The first circuit of a new project, as the input asks for it.
 fn starting_circuit(input: &CreateProject) -> Result<Start, OpError> {
     let mut notes = Vec::new();
-    let circuit = match input.start.as_str() {
+    let start = input.chosen_start();
+    let circuit = match start {
         "empty" => sc::Circuit::new(input.name.trim().to_string()),
-        "example" => match examples::find(&input.example) {
+        "example" => match examples::find(input.example.trim()) {
             Some(example) => example.circuit(),
             None => return Err(unusable("example", "Choose one of the examples.", notes)),
         },
@@ -190,12 +203,12 @@ fn starting_circuit(input: &CreateProject) -> Result<Start, OpError> {
         return Err(unusable("file", message, notes));
     }
     let file_name = match &input.file {
-        CircuitFile::File { name, .. } if input.start == "upload" => Some(name.clone()),
+        CircuitFile::File { name, .. } if start == "upload" => Some(name.clone()),
         _ => None,
     };
     let details = serde_json::json!({
-        "start": input.start,
-        "example": (input.start == "example").then(|| input.example.clone()),
+        "start": start,
+        "example": (start == "example").then(|| input.example.trim().to_string()),
         "file": file_name,
         "buses": circuit.buses.len(),
     });

@@ -81,6 +81,20 @@ pub fn duration_label(ms: Option<i64>) -> String {
     }
 }
 
+/// A calculation time given in microseconds, with two or three significant digits:
+/// `0.042 ms`, `0.42 ms`, `4.2 ms`, `12 ms`, `1.3 s`.
+pub fn duration_label_us(us: Option<i64>) -> String {
+    match us {
+        None => String::new(),
+        Some(us) if us < 1 => "< 0.001 ms".into(),
+        Some(us) if us < 100 => format!("{:.3} ms", us as f64 / 1000.0),
+        Some(us) if us < 1_000 => format!("{:.2} ms", us as f64 / 1000.0),
+        Some(us) if us < 10_000 => format!("{:.1} ms", us as f64 / 1000.0),
+        Some(us) if us < 1_000_000 => format!("{:.0} ms", us as f64 / 1000.0),
+        Some(us) => format!("{:.1} s", us as f64 / 1_000_000.0),
+    }
+}
+
 /// One run in a line: `#12 · short circuit · 3ph max · version 3`.
 pub fn run_label(id: i64, simulation_type: &str, o: &ScOptions, version: i32) -> String {
     format!(
@@ -136,6 +150,13 @@ mod tests {
         );
         assert_eq!(duration_label(Some(999)), "999 ms");
         assert_eq!(duration_label(Some(1500)), "1.5 s");
+        assert_eq!(duration_label_us(Some(0)), "< 0.001 ms");
+        assert_eq!(duration_label_us(Some(42)), "0.042 ms");
+        assert_eq!(duration_label_us(Some(420)), "0.42 ms");
+        assert_eq!(duration_label_us(Some(4_240)), "4.2 ms");
+        assert_eq!(duration_label_us(Some(12_300)), "12 ms");
+        assert_eq!(duration_label_us(Some(1_260_000)), "1.3 s");
+        assert_eq!(duration_label_us(None), "");
         let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
         assert_eq!(list_names(&names, 2), "a, b and 1 more");
     }

@@ -6,7 +6,7 @@ use crate::sc::findings::Thresholds;
 
 use super::diagram::DiagramView;
 use super::findings::{Finding, describe_thresholds, findings};
-use super::format::duration_label;
+use super::format::{duration_label, duration_label_us};
 use super::names::Names;
 use super::tables::{BranchRow, BusTable, DutyRow, Sort, branch_rows, bus_table, duty_rows};
 
@@ -59,7 +59,13 @@ fn facts(
             "Buses calculated",
             format!("{} of {}", r.results.buses.len(), r.circuit.buses),
         ),
-        ("Calculation time", duration_label(Some(r.duration_ms))),
+        (
+            "Calculation time",
+            duration_label_us(
+                sim.duration_micros()
+                    .or(Some(r.duration_ms.saturating_mul(1000))),
+            ),
+        ),
         (
             "Queued to completed",
             duration_label(

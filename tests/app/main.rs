@@ -26,4 +26,5 @@ mod run_checks;
 mod schema;
 mod security;
 mod simulations;
+mod traps;
 mod versions;

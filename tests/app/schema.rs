@@ -71,6 +71,7 @@ async fn every_table_reads_through_the_shared_schema(app: TestApp) {
             Option<Ts>,
             Option<Ts>,
             Option<i64>,
+            Option<i64>,
         )> = simulations::table.load(conn).unwrap();
         let heads: Vec<(i64, i64, i64, String)> = audit_chain_heads::table.load(conn).unwrap();
         assert_eq!(heads.len(), 1, "one chain head for the one company");

@@ -20,6 +20,7 @@ use super::errors::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(dashboard::show));
+    cfg.route("/favicon.ico", web::get().to(favicon));
     health::routes(cfg);
     auth::routes(cfg);
     account::routes(cfg);
@@ -29,6 +30,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     circuit::routes(cfg);
     versions::routes(cfg);
     simulations::routes(cfg);
+}
+
+/// The icon browsers ask for at `/favicon.ico` (also linked from every page): the SVG in
+/// static/, built in so it answers whatever the static folder holds.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(&include_bytes!("../../../static/favicon.svg")[..])
 }
 
 pub async fn not_found() -> Result<HttpResponse, AppError> {

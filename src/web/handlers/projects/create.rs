@@ -63,7 +63,6 @@ pub async fn new_form(session: Session, me: CurrentUser) -> AppResult<HttpRespon
     me.require(perm::PROJECTS_WRITE)?;
     let form = NewProjectForm {
         start: "empty".into(),
-        example: EXAMPLES[0].id.into(),
         ..Default::default()
     };
     let view = NewPage::new(&session, &me, form, FieldErrors::default(), Vec::new());
@@ -96,18 +95,19 @@ pub async fn create(
             CircuitFile::Unreadable(e.to_string()),
         ),
     };
-    let form = NewProjectForm {
+    let input = CreateProject {
         name: upload.field("name").trim().to_string(),
         description: upload.field("description").trim().to_string(),
         start: upload.field("start").to_string(),
         example: upload.field("example").to_string(),
-    };
-    let input = CreateProject {
-        name: form.name.clone(),
-        description: form.description.clone(),
-        start: form.start.clone(),
-        example: form.example.clone(),
         file,
+    };
+    // Shown again (after a refusal) with the start the operation took.
+    let form = NewProjectForm {
+        name: input.name.clone(),
+        description: input.description.clone(),
+        start: input.chosen_start().to_string(),
+        example: input.example.clone(),
     };
     let actor = me.actor();
     let (errors, problems) = match state

@@ -35,6 +35,8 @@ struct MemberList {
     teams: Vec<ProjectTeam>,
     /// Team names link to their admin page.
     link_teams: bool,
+    /// The project's only owner, who is offered no "Remove" (the project keeps an owner).
+    sole_owner: Option<i64>,
 }
 
 #[derive(Template)]
@@ -70,7 +72,13 @@ async fn member_list(
             Ok((members, candidates, team::of_project(conn, project.id)?))
         })
         .await?;
+    let mut owners = members.iter().filter(|m| m.role == "owner");
+    let sole_owner = match (owners.next(), owners.next()) {
+        (Some(only), None) => Some(only.user_id),
+        _ => None,
+    };
     Ok(MemberList {
+        sole_owner,
         project_id: access.project_id(),
         csrf: crate::auth::csrf::token(session),
         manage,

@@ -13,7 +13,7 @@ use crate::models::project::Project;
 use crate::models::simulation::Listed;
 use crate::ops::input::FieldErrors;
 use crate::ops::simulations::{self as sims, RunSimulation};
-use crate::report::format::{case_short, duration_label, status_label};
+use crate::report::format::{case_short, duration_label_us, status_label};
 use crate::web::AppState;
 use crate::web::errors::AppResult;
 use crate::web::page::{Page, local_time};
@@ -49,7 +49,7 @@ impl ListRow {
             version: l.version_number,
             user: l.user_name.clone(),
             queued: local_time(&l.sim.queued_at, tz),
-            duration: duration_label(l.sim.duration_ms),
+            duration: duration_label_us(l.sim.duration_micros()),
         }
     }
 }

@@ -1,0 +1,163 @@
+//! The small traps of issue 12 (item 8), each pinned by a test: an example chosen while
+//! "Empty" stays ticked, "Remove" offered to a sole owner, a failed simulation audited as a
+//! success, "Duration 0 ms" for every run, the missing favicon and htmx's style settling.
+
+use crate::common::*;
+use crate::on_both_databases;
+use ampflux::models::simulation as sims;
+
+fn buses_of_version_one(app: &TestApp, pid: i64) -> usize {
+    app.with_conn(|conn| {
+        let versions = ampflux::models::circuit_version::list(conn, pid).unwrap();
+        versions[0].data_json.0["buses"]
+            .as_array()
+            .map_or(0, Vec::len)
+    })
+}
+
+async fn an_example_chosen_while_empty_stays_ticked_is_the_start(app: TestApp) {
+    let (client, _) = signed_up(&app, "Starts").await;
+
+    // The form offers no example until one is chosen, so a chosen one means something.
+    let form = client.get("/projects/new").await;
+    assert_eq!(form.status, 200);
+    form.assert_contains(r#"<option value="" selected>Choose an example…</option>"#);
+    form.assert_contains(r#"data-ticks="start-example""#);
+
+    let chosen = create_project(
+        &client,
+        "Chosen example",
+        &[("start", "empty"), ("example", "substation")],
+    )
+    .await;
+    assert_eq!(buses_of_version_one(&app, chosen), 6, "the example's buses");
+
+    let empty = create_project(
+        &client,
+        "Really empty",
+        &[("start", "empty"), ("example", "")],
+    )
+    .await;
+    assert_eq!(buses_of_version_one(&app, empty), 0);
+
+    // "Example" ticked with nothing chosen is refused with a reason, nothing created.
+    client.get("/projects/new").await;
+    let res = client
+        .post_multipart(
+            "/projects",
+            &[("name", "No choice"), ("start", "example"), ("example", "")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    res.assert_contains("Choose one of the examples.");
+}
+on_both_databases!(an_example_chosen_while_empty_stays_ticked_is_the_start);
+
+async fn a_sole_owner_is_offered_no_remove(app: TestApp) {
+    let s = setup(&app, "Owner").await;
+    let remove = format!("/projects/{}/members/{}/remove", s.pid, s.user_id);
+    let page = s.client.get(&format!("/projects/{}/members", s.pid)).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains(&remove),
+        "a sole owner must not be offered Remove"
+    );
+    page.assert_contains("The only owner");
+
+    // The operation refuses it anyway.
+    let res = hx(&s.client, &remove, &[]).await;
+    res.assert_contains("A project always keeps at least one owner");
+
+    // With a second owner, both may be removed.
+    let other = add_user(&app, s.company_id, "second-owner", "engineer");
+    add_member(&app, s.pid, other, "owner");
+    let page = s.client.get(&format!("/projects/{}/members", s.pid)).await;
+    page.assert_contains(&remove);
+    page.assert_contains(&format!("/projects/{}/members/{other}/remove", s.pid));
+    assert!(!page.body.contains("The only owner"));
+}
+on_both_databases!(a_sole_owner_is_offered_no_remove);
+
+async fn a_failed_simulation_is_audited_as_a_failure(app: TestApp) {
+    let s = setup(&app, "Failing").await;
+    let mut circuit = example_circuit();
+    circuit["buses"][1]["vn_kv"] = serde_json::json!(-20);
+    save_version(&app, s.pid, s.user_id, &circuit);
+    let id = run_simulation(&s.client, s.pid, &[("version", "2")]).await;
+    wait_finished(&s.client, id).await.assert_contains("Failed");
+    let fails = audit_entries(&app, s.company_id, "simulation.fail");
+    assert_eq!(fails.len(), 1);
+    assert_eq!(fails[0].log.outcome, "failure");
+    let detail = s.client.get(&format!("/audit/{}", fails[0].log.id)).await;
+    detail.assert_contains(r#"<span class="outcome failure">failure</span>"#);
+    // A completed one stays a success.
+    let ok = completed_simulation(&s.client, s.pid).await;
+    let done = audit_entries(&app, s.company_id, "simulation.complete");
+    assert_eq!(done[0].log.entity_id, Some(ok));
+    assert_eq!(done[0].log.outcome, "success");
+}
+on_both_databases!(a_failed_simulation_is_audited_as_a_failure);
+
+async fn a_run_shows_its_real_duration(app: TestApp) {
+    let s = setup(&app, "Timing").await;
+    let id = completed_simulation(&s.client, s.pid).await;
+    let sim = app.with_conn(|conn| sims::find(conn, id).unwrap().expect("simulation"));
+    let us = sim.duration_us.expect("the duration in microseconds");
+    assert!(us > 0, "a calculation takes some time: {us} µs");
+    assert_eq!(sim.duration_ms, Some(us / 1000));
+    let label = ampflux::report::format::duration_label_us(Some(us));
+    assert_ne!(label, "0 ms");
+
+    let list = s
+        .client
+        .get(&format!("/projects/{}/simulations", s.pid))
+        .await;
+    assert_eq!(list.status, 200);
+    list.assert_contains(&format!("<td>{label}</td>"));
+    assert!(!list.body.contains("<td>0 ms</td>"), "{}", list.body);
+
+    let page = s.client.get(&format!("/simulations/{id}")).await;
+    assert_eq!(page.status, 200);
+    page.assert_contains(&format!("<dt>Calculation time</dt><dd>{label}</dd>"));
+}
+on_both_databases!(a_run_shows_its_real_duration);
+
+async fn the_favicon_is_served(app: TestApp) {
+    let client = app.client();
+    let icon = client.get("/favicon.ico").await;
+    assert_eq!(icon.status, 200);
+    assert!(
+        icon.header("content-type")
+            .is_some_and(|t| t.starts_with("image/")),
+        "{:?}",
+        icon.headers
+    );
+    assert!(icon.body.contains("<svg"), "{}", icon.body);
+    let login = client.get("/login").await;
+    login.assert_contains(r#"<link rel="icon" href="/favicon.ico""#);
+}
+on_both_databases!(the_favicon_is_served);
+
+/// htmx settles `style` by setting the attribute, which the CSP (no inline styles) refuses
+/// on every swap: the page's htmx configuration leaves it out.
+async fn htmx_settles_no_style_attribute(app: TestApp) {
+    let client = app.client();
+    let login = client.get("/login").await;
+    let start = login
+        .body
+        .find(r#"<meta name="htmx-config" content='"#)
+        .expect("the htmx configuration");
+    let rest = &login.body[start..];
+    let json_start = rest.find("content='").expect("content") + "content='".len();
+    let json_end = rest[json_start..].find('\'').expect("end") + json_start;
+    let config: serde_json::Value =
+        serde_json::from_str(&rest[json_start..json_end]).expect("the configuration is JSON");
+    let settled = config["attributesToSettle"]
+        .as_array()
+        .expect("attributesToSettle is configured");
+    assert!(!settled.is_empty());
+    assert!(!settled.iter().any(|a| a == "style"), "{settled:?}");
+    assert_eq!(config["allowEval"], false);
+}
+on_both_databases!(htmx_settles_no_style_attribute);
