@@ -39,7 +39,7 @@ fn circle(o: &mut String, x: f64, y: f64, r: f64, ink: &str, fill: &str) -> fmt:
 fn letter(o: &mut String, x: f64, baseline: f64, s: &str, ink: &str) -> fmt::Result {
     write!(
         o,
-        r#"<text x="{}" y="{}" font-size="10" font-weight="bold" text-anchor="middle" fill="{ink}">{s}</text>"#,
+        r#"<text x="{}" y="{}" font-size="12" font-weight="bold" text-anchor="middle" fill="{ink}">{s}</text>"#,
         Num(x),
         Num(baseline)
     )
