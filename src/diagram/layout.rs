@@ -17,6 +17,7 @@ use super::layering::{self, Layering};
 use super::model::{DeviceKind, Model};
 use super::text;
 use super::tracks::{Span, down_tracks, within_tracks};
+use super::winding;
 
 /// Horizontal space per attachment on a bar.
 pub const SLOT_W: f64 = 88.0;
@@ -68,6 +69,9 @@ impl BusPlace {
 #[derive(Debug, Clone, Copy)]
 pub struct Leg {
     pub bus: usize,
+    /// Where the leg leaves the hub's column: the hub's x, or for a three-winding
+    /// transformer the bottom of one of its lower circles (see `winding.rs`).
+    pub start_x: f64,
     pub x: f64,
     pub y: f64,
     pub track_y: f64,
@@ -159,7 +163,9 @@ impl Layout {
             left = right + ISLAND_GAP;
         }
         let mut routes = routes(model, &hubs, &slots, &buses);
+        winding::assign_exits(model, &mut routes);
         let height = assign_heights(model, &mut buses, &mut routes, legend);
+        winding::untangle(model, &mut routes);
         let devices = model
             .devices
             .iter()
@@ -455,10 +461,12 @@ fn routes(model: &Model, hubs: &[usize], slots: &Slots, buses: &[BusPlace]) -> V
     (0..model.links.len())
         .map(|l| {
             let hub = hubs[l];
+            let x = buses[hub].x + slots.hub[l];
             let legs = slots.legs[l]
                 .iter()
                 .map(|&(bus, off, from_below)| Leg {
                     bus,
+                    start_x: x,
                     x: buses[bus].x + off,
                     y: 0.0,
                     track_y: 0.0,
@@ -467,7 +475,7 @@ fn routes(model: &Model, hubs: &[usize], slots: &Slots, buses: &[BusPlace]) -> V
                 .collect();
             Route {
                 hub,
-                x: buses[hub].x + slots.hub[l],
+                x,
                 y: 0.0,
                 legs,
             }
@@ -491,7 +499,7 @@ fn assign_heights(
         let hub_row = buses[route.hub].row;
         for (i, leg) in route.legs.iter().enumerate() {
             let leg_row = buses[leg.bus].row;
-            let span = (r, i, route.x, leg.x);
+            let span = (r, i, leg.start_x, leg.x);
             if leg_row == hub_row {
                 within[hub_row].push(span);
             } else {

@@ -10,8 +10,8 @@
 //!   pages' smallest zoom (1 unit = 1 CSS pixel) every label is at least 12 px.
 //! - Line or cable: an orthogonal connector between two bars, labelled beside it.
 //! - Two-winding transformer: two overlapping circles on its connector, below the upper bus.
-//! - Three-winding transformer: three circles below its highest-drawn bus, connectors to the
-//!   two others leave from there.
+//! - Three-winding transformer: three circles below its highest-drawn bus; the connectors to
+//!   the two others leave from the lower circles, one each, and never cross (`winding.rs`).
 //! - Series impedance: a rectangle on its connector, below the upper bus.
 //! - External grid: a hatched box above its bar. Generator: circle with `G` and `~`. Static
 //!   generator: box with a diagonal, `~` and `=`. Motor: circle with `M`. Load: an arrow.
@@ -46,8 +46,7 @@
 //!   The highlighted bus also gets a `rect.bus-highlight` drawn beneath all layers.
 //! - `g.link` with `data-element` and one of `line`, `transformer`, `transformer3w`,
 //!   `impedance`, `coupler` (couplers also `closed` or `open`), modifier `oos`; `rect.mask` is the white
-//!   backing of transformer circles, `circle.junction` a branch point of a three-winding
-//!   transformer's connectors.
+//!   backing of transformer circles.
 //! - `g.device` with `data-element`, `data-bus` and one of `ext-grid`, `generator`,
 //!   `static-generator`, `storage`, `motor`, `load`, `shunt`, `ward`, `xward`, modifier `oos`.
 //! - `g.switch` with `data-element`, `data-bus`, `closed` or `open`, modifier `oos`.
@@ -61,6 +60,7 @@ mod svg;
 mod symbols;
 mod text;
 mod tracks;
+mod winding;
 
 #[cfg(test)]
 mod tests;

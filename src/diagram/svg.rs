@@ -7,6 +7,7 @@ use super::layout::{self, BusPlace, Layout, Route, Side};
 use super::model::{Device, DeviceKind, Link, LinkKind, Model};
 use super::symbols::{self, BRANCH_LABEL_DY, DEVICE_LABEL_DY};
 use super::text::{self, Num, escape, truncate};
+use super::winding;
 use crate::sc::circuit::SwitchType;
 use std::fmt::{self, Write};
 
@@ -259,16 +260,33 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
     }
     write!(o, "<title>{}</title>", escape(&tip))?;
     let colour = ink(info.in_service);
-    for leg in &route.legs {
-        write!(
-            o,
-            r#"<path d="M{} {}V{}H{}V{}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#,
-            Num(route.x),
-            Num(route.y),
-            Num(leg.track_y),
-            Num(leg.x),
-            Num(leg.y)
-        )?;
+    if link.kind == LinkKind::Transformer3w {
+        // One connection per winding: the hub's stub, then each leg from its own circle.
+        for line in winding::connections(route) {
+            o.push_str(r#"<path class="winding" d=""#);
+            for (i, (x, y)) in line.iter().enumerate() {
+                write!(
+                    o,
+                    "{}{} {}",
+                    if i == 0 { "M" } else { "L" },
+                    Num(*x),
+                    Num(*y)
+                )?;
+            }
+            write!(o, r#"" fill="none" stroke="{colour}" stroke-width="1.5"/>"#)?;
+        }
+    } else {
+        for leg in &route.legs {
+            write!(
+                o,
+                r#"<path d="M{} {}V{}H{}V{}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#,
+                Num(route.x),
+                Num(route.y),
+                Num(leg.track_y),
+                Num(leg.x),
+                Num(leg.y)
+            )?;
+        }
     }
     let (x, y) = (route.x, route.y);
     let side_label = truncate(info.label, text::SIDE_LABEL_CHARS);
@@ -285,7 +303,6 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
         LinkKind::Transformer3w => {
             symbols::transformer3w(o, x, y, colour)?;
             side_text(o, x + 15.0, y + BRANCH_LABEL_DY, &side_label)?;
-            junctions(o, route, colour)?;
         }
         LinkKind::Coupler => {
             if let Some(leg) = route.legs.first() {
@@ -302,34 +319,6 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
         }
     }
     o.push_str("</g>");
-    Ok(())
-}
-
-/// Dots where the legs of a three-winding transformer branch off its shared drop, so that a
-/// branch is not mistaken for a crossing. The deepest bend is a plain corner unless two legs
-/// turn there.
-fn junctions(o: &mut String, route: &Route, colour: &str) -> fmt::Result {
-    let deepest = route
-        .legs
-        .iter()
-        .map(|l| l.track_y)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let at_deepest = route
-        .legs
-        .iter()
-        .filter(|l| l.track_y >= deepest - 0.5)
-        .count();
-    for leg in &route.legs {
-        let bends = (leg.x - route.x).abs() >= 0.5;
-        if bends && (leg.track_y < deepest - 0.5 || at_deepest > 1) {
-            write!(
-                o,
-                r#"<circle class="junction" cx="{}" cy="{}" r="2.5" fill="{colour}" stroke="none"/>"#,
-                Num(route.x),
-                Num(leg.track_y)
-            )?;
-        }
-    }
     Ok(())
 }
 

@@ -207,7 +207,7 @@ pub fn transformer(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
 pub fn transformer3w(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
     write!(
         o,
-        r#"<rect class="mask" x="{}" y="{}" width="28" height="27" fill="{PAPER}" stroke="none"/>"#,
+        r#"<rect class="mask" x="{}" y="{}" width="28" height="25" fill="{PAPER}" stroke="none"/>"#,
         Num(x - 14.0),
         Num(y + 23.0)
     )?;

@@ -506,29 +506,75 @@ fn open_and_out_of_service_elements_are_marked() {
     assert!(svg.contains(r#"class="bus oos""#));
 }
 
+fn trafo3w(id: &str, hv: &str, mv: &str, lv: &str) -> Value {
+    json!({"id": id, "hv_bus": hv, "mv_bus": mv, "lv_bus": lv,
+        "sn_hv_mva": 40, "sn_mv_mva": 40, "sn_lv_mva": 10, "vn_hv_kv": 110, "vn_mv_kv": 20,
+        "vn_lv_kv": 10, "vk_hv_percent": 12, "vk_mv_percent": 8, "vk_lv_percent": 10,
+        "vkr_hv_percent": 0.3, "vkr_mv_percent": 0.3, "vkr_lv_percent": 0.3})
+}
+
+/// No two of the three connections of any three-winding transformer share a point.
+fn assert_three_winding_untangled(c: &Circuit) -> usize {
+    let model = Model::new(c);
+    let l = Layout::new(&model, None, false);
+    let mut checked = 0;
+    for (link, route) in model.links.iter().zip(&l.routes) {
+        if link.kind != super::model::LinkKind::Transformer3w {
+            continue;
+        }
+        let lines = super::winding::connections(route);
+        assert_eq!(lines.len(), 3);
+        for i in 0..3 {
+            for j in i + 1..3 {
+                assert!(
+                    !super::winding::polylines_cross(&lines[i], &lines[j]),
+                    "{}: connections {i} and {j} cross: {lines:?}",
+                    c.name
+                );
+            }
+        }
+        checked += 1;
+    }
+    checked
+}
+
 #[test]
-fn three_winding_transformers_leave_from_one_slot() {
+fn three_winding_transformers_never_cross_their_own_connections() {
+    // The IEC TR 60909-4 network has four of them (two with the same buses).
+    assert_eq!(assert_three_winding_untangled(&iec_full()), 4);
+    let at = |id: &str, vn: f64, x: f64, y: f64| json!({"id": id, "vn_kv": vn, "layout": {"x": x, "y": y}});
+    // Both other windings below and to the right, to the left, on either side, one in the
+    // hub's own row, and (automatic layout) both below.
+    let placements: [[(f64, f64); 4]; 6] = [
+        [(0.0, 0.0), (10.0, 1.0), (20.0, 1.0), (-10.0, 1.0)],
+        [(0.0, 0.0), (-20.0, 1.0), (-10.0, 1.0), (10.0, 1.0)],
+        [(0.0, 0.0), (-10.0, 1.0), (10.0, 1.0), (20.0, 1.0)],
+        [(0.0, 0.0), (10.0, 0.0), (20.0, 1.0), (-10.0, 1.0)],
+        [(0.0, 0.0), (10.0, 0.0), (20.0, 0.0), (-10.0, 1.0)],
+        [(0.0, 0.0), (-10.0, 0.0), (10.0, 1.0), (-20.0, 1.0)],
+    ];
+    for (k, p) in placements.iter().enumerate() {
+        let mut c = circuit(json!({
+            "buses": [at("H", 110.0, p[0].0, p[0].1), at("M", 20.0, p[1].0, p[1].1),
+                      at("L", 10.0, p[2].0, p[2].1), at("X", 20.0, p[3].0, p[3].1)],
+            "external_grids": [grid("Q", "H")],
+            "transformers3w": [trafo3w("T3", "H", "M", "L")],
+            "transformers": [trafo("T", "H", "X")],
+            "loads": [{"id": "D1", "bus": "M"}, {"id": "D2", "bus": "L"}]
+        }));
+        c.name = format!("placement {k}");
+        assert_eq!(assert_three_winding_untangled(&c), 1);
+        let svg = render_default(&c);
+        assert_well_formed(&svg);
+        assert_eq!(svg.matches(r#"<path class="winding""#).count(), 3);
+    }
     let c = circuit(json!({
-        "buses": [bus("H", 110), bus("M", 20), bus("L", 10)],
+        "buses": [bus("H", 110), bus("M", 20), bus("L", 10), bus("M2", 20), bus("L2", 10)],
         "external_grids": [grid("Q", "H")],
-        "transformers3w": [{"id": "T3", "hv_bus": "H", "mv_bus": "M", "lv_bus": "L",
-            "sn_hv_mva": 40, "sn_mv_mva": 40, "sn_lv_mva": 10, "vn_hv_kv": 110, "vn_mv_kv": 20,
-            "vn_lv_kv": 10, "vk_hv_percent": 12, "vk_mv_percent": 8, "vk_lv_percent": 10,
-            "vkr_hv_percent": 0.3, "vkr_mv_percent": 0.3, "vkr_lv_percent": 0.3}]
+        "transformers3w": [trafo3w("T3", "H", "M", "L"), trafo3w("T4", "H", "M2", "L2")],
+        "lines": [line("L1", "M", "M2")]
     }));
-    let l = layout_of(&c);
-    assert_eq!(l.routes.len(), 1);
-    let route = &l.routes[0];
-    assert_eq!((route.hub, route.legs.len()), (0, 2));
-    assert!(
-        route
-            .legs
-            .iter()
-            .all(|leg| leg.y > route.y && !leg.from_below)
-    );
-    let svg = render_default(&c);
-    assert_well_formed(&svg);
-    assert!(svg.contains(r#"class="link transformer3w""#));
+    assert_eq!(assert_three_winding_untangled(&c), 2);
 }
 
 #[test]
