@@ -17,10 +17,11 @@ use super::layering::{self, Layering};
 use super::model::{DeviceKind, Model};
 use super::text;
 use super::tracks::{Span, down_tracks, within_tracks};
+use super::winding;
 
 /// Horizontal space per attachment on a bar.
-pub const SLOT_W: f64 = 64.0;
-const MIN_BAR: f64 = 84.0;
+pub const SLOT_W: f64 = 88.0;
+const MIN_BAR: f64 = 100.0;
 /// Between the box of one bus (label and bar) and the next.
 const BUS_GAP: f64 = 32.0;
 const ISLAND_GAP: f64 = 64.0;
@@ -29,15 +30,13 @@ pub const SYMBOL_BAND: f64 = 62.0;
 /// Above a bar whose row holds an external grid.
 pub const GRID_BAND: f64 = 44.0;
 /// Above a bar: the bus name and clearance from the tracks.
-const LABEL_TOP: f64 = 22.0;
+const LABEL_TOP: f64 = 26.0;
 const TRACK: f64 = 8.0;
 pub const MARGIN: f64 = 16.0;
 /// Labels beside a connector in a bar's last slot may reach past the bar.
 const SIDE_OVERHANG: f64 = 24.0;
-pub const LEGEND_H: f64 = 48.0;
-pub const LEGEND_W: f64 = 230.0;
-pub const NAME_FONT: f64 = 11.0;
-pub const SMALL_FONT: f64 = 10.0;
+pub const LEGEND_H: f64 = 40.0;
+pub use super::text::{LABEL_FONT as SMALL_FONT, NAME_FONT};
 /// Between a bus's text and its bar.
 pub const LABEL_GAP: f64 = 8.0;
 
@@ -70,6 +69,9 @@ impl BusPlace {
 #[derive(Debug, Clone, Copy)]
 pub struct Leg {
     pub bus: usize,
+    /// Where the leg leaves the hub's column: the hub's x, or for a three-winding
+    /// transformer the bottom of one of its lower circles (see `winding.rs`).
+    pub start_x: f64,
     pub x: f64,
     pub y: f64,
     pub track_y: f64,
@@ -123,7 +125,8 @@ enum Use {
 }
 
 impl Layout {
-    pub fn new(model: &Model, annotations: Option<&Annotations>) -> Layout {
+    /// `legend`: leave room for the legend of `annotations` at the top left.
+    pub fn new(model: &Model, annotations: Option<&Annotations>, legend: bool) -> Layout {
         let n = model.circuit.buses.len();
         let adj = layering::adjacency(model);
         let lay = layering::layer(model, &adj);
@@ -150,14 +153,19 @@ impl Layout {
             place.width = plan_bar(b, model, &lay, &hubs, &mut slots);
             place.label_w = label_width(model, b, annotations);
         }
-        let legend = annotations.is_some_and(|a| !a.is_empty());
+        let legend_w = annotations
+            .filter(|a| legend && !a.is_empty())
+            .map(super::svg::legend_width);
+        let legend = legend_w.is_some();
         let mut left = MARGIN;
         for rows in &lay.islands {
             let right = place_island(rows, &mut buses, model, &hubs, &slots, left);
             left = right + ISLAND_GAP;
         }
         let mut routes = routes(model, &hubs, &slots, &buses);
+        winding::assign_exits(model, &mut routes);
         let height = assign_heights(model, &mut buses, &mut routes, legend);
+        winding::untangle(model, &mut routes);
         let devices = model
             .devices
             .iter()
@@ -169,7 +177,7 @@ impl Layout {
             })
             .collect();
         let right = buses.iter().map(|b| b.box_right()).fold(0.0, f64::max);
-        let min_w = if legend { LEGEND_W } else { 0.0 };
+        let min_w = legend_w.unwrap_or(0.0);
         Layout {
             width: (right + SIDE_OVERHANG + MARGIN).max(min_w + 2.0 * MARGIN),
             height,
@@ -184,7 +192,8 @@ impl Layout {
 /// Text widths of the bus label block (name, voltage, annotation) plus the gap to the bar.
 fn label_width(model: &Model, b: usize, annotations: Option<&Annotations>) -> f64 {
     let bus = &model.circuit.buses[b];
-    let name = text::truncate(model.bus_label(b), text::BUS_NAME_CHARS);
+    let label = model.bus_label(b);
+    let name = text::truncate(&label, text::BUS_NAME_CHARS);
     let mut w = text::width(&name, NAME_FONT).max(text::width(&text::kv(bus.vn_kv), SMALL_FONT));
     if let Some(a) = annotations.and_then(|a| a.get(&bus.id)) {
         w = w.max(text::width(&a.label, SMALL_FONT));
@@ -452,10 +461,12 @@ fn routes(model: &Model, hubs: &[usize], slots: &Slots, buses: &[BusPlace]) -> V
     (0..model.links.len())
         .map(|l| {
             let hub = hubs[l];
+            let x = buses[hub].x + slots.hub[l];
             let legs = slots.legs[l]
                 .iter()
                 .map(|&(bus, off, from_below)| Leg {
                     bus,
+                    start_x: x,
                     x: buses[bus].x + off,
                     y: 0.0,
                     track_y: 0.0,
@@ -464,7 +475,7 @@ fn routes(model: &Model, hubs: &[usize], slots: &Slots, buses: &[BusPlace]) -> V
                 .collect();
             Route {
                 hub,
-                x: buses[hub].x + slots.hub[l],
+                x,
                 y: 0.0,
                 legs,
             }
@@ -488,7 +499,7 @@ fn assign_heights(
         let hub_row = buses[route.hub].row;
         for (i, leg) in route.legs.iter().enumerate() {
             let leg_row = buses[leg.bus].row;
-            let span = (r, i, route.x, leg.x);
+            let span = (r, i, leg.start_x, leg.x);
             if leg_row == hub_row {
                 within[hub_row].push(span);
             } else {

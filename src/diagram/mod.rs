@@ -2,12 +2,16 @@
 //! Pure: no I/O, deterministic (same circuit, same bytes), linear-ish in the circuit size.
 //!
 //! # Drawing
-//! - Bus: a thick horizontal bar, wider with more attachments; its name (id when unnamed) and
-//!   voltage to its left, and the annotation label (e.g. `Ik'' 12.3 kA`) below those.
+//! - Bus: a thick horizontal bar, wider with more attachments; its name and voltage to its
+//!   left (the id when it has no name; name and id when another bus has the same name), and
+//!   the annotation label (e.g. `Ik'' 12.3 kA`) below those in its band's colour, which the
+//!   bar takes too (see `annotations.rs`).
+//! - Text: never smaller than [`MIN_FONT`] diagram units (bus names larger), so that at the
+//!   pages' smallest zoom (1 unit = 1 CSS pixel) every label is at least 12 px.
 //! - Line or cable: an orthogonal connector between two bars, labelled beside it.
 //! - Two-winding transformer: two overlapping circles on its connector, below the upper bus.
-//! - Three-winding transformer: three circles below its highest-drawn bus, connectors to the
-//!   two others leave from there.
+//! - Three-winding transformer: three circles below its highest-drawn bus; the connectors to
+//!   the two others leave from the lower circles, one each, and never cross (`winding.rs`).
 //! - Series impedance: a rectangle on its connector, below the upper bus.
 //! - External grid: a hatched box above its bar. Generator: circle with `G` and `~`. Static
 //!   generator: box with a diagonal, `~` and `=`. Motor: circle with `M`. Load: an arrow.
@@ -42,8 +46,7 @@
 //!   The highlighted bus also gets a `rect.bus-highlight` drawn beneath all layers.
 //! - `g.link` with `data-element` and one of `line`, `transformer`, `transformer3w`,
 //!   `impedance`, `coupler` (couplers also `closed` or `open`), modifier `oos`; `rect.mask` is the white
-//!   backing of transformer circles, `circle.junction` a branch point of a three-winding
-//!   transformer's connectors.
+//!   backing of transformer circles.
 //! - `g.device` with `data-element`, `data-bus` and one of `ext-grid`, `generator`,
 //!   `static-generator`, `storage`, `motor`, `load`, `shunt`, `ward`, `xward`, modifier `oos`.
 //! - `g.switch` with `data-element`, `data-bus`, `closed` or `open`, modifier `oos`.
@@ -57,12 +60,17 @@ mod svg;
 mod symbols;
 mod text;
 mod tracks;
+mod winding;
 
 #[cfg(test)]
 mod tests;
 
-pub use annotations::{Annotations, BusAnnotation, level_colour};
+pub use annotations::{
+    Annotations, BAND_COLOURS, BAND_LIMITS_KA, BusAnnotation, LegendEntry, band_caption, band_of,
+    level_colour,
+};
 pub use neighbourhood::neighbourhood;
+pub use text::MIN_FONT;
 
 use crate::sc::Circuit;
 
@@ -78,6 +86,10 @@ pub struct RenderOptions {
     /// Prefix of every `id` in the document, so that several diagrams can share a page. Only
     /// ASCII letters, digits, `-` and `_` are kept.
     pub id_prefix: String,
+    /// Draw the legend of the annotations inside the SVG (top left), for documents that show
+    /// the SVG alone (the study report). Pages show the legend as HTML beside the diagram
+    /// instead, where it stays in view while the diagram is zoomed and panned.
+    pub svg_legend: bool,
 }
 
 impl Default for RenderOptions {
@@ -85,12 +97,14 @@ impl Default for RenderOptions {
         RenderOptions {
             highlight_bus: None,
             id_prefix: "sld-".into(),
+            svg_legend: false,
         }
     }
 }
 
 /// The one-line diagram of `circuit` as a standalone `<svg>` element. With `annotations`, the
-/// annotated buses get their label and a colour, and a legend is drawn at the top left.
+/// annotated buses get their label and their band's colour; with `options.svg_legend` the
+/// legend of the bands is drawn at the top left.
 pub fn render(
     circuit: &Circuit,
     annotations: Option<&Annotations>,
@@ -100,6 +114,6 @@ pub fn render(
         return svg::message_document(&svg::id_prefix(&options.id_prefix), "No buses yet");
     }
     let model = model::Model::new(circuit);
-    let layout = layout::Layout::new(&model, annotations);
+    let layout = layout::Layout::new(&model, annotations, options.svg_legend);
     svg::document(&model, &layout, annotations, options)
 }

@@ -4,6 +4,7 @@
 
 use crate::sc::circuit::{Circuit, ElementKind};
 use crate::sc::topology::bus_index;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,8 @@ pub struct Model<'a> {
     pub bus_links: Vec<Vec<usize>>,
     /// Switches sitting at one end of a line or transformer: (link, bus) -> switch indices.
     pub end_switches: HashMap<(usize, usize), Vec<usize>>,
+    /// Per bus: another bus has the same label, so the id is shown with it.
+    pub ambiguous: Vec<bool>,
 }
 
 /// The name when there is a non-blank one, else the id.
@@ -163,7 +166,17 @@ impl<'a> Model<'a> {
                 bus_links[b].push(i);
             }
         }
+        let mut by_label: HashMap<&str, usize> = HashMap::with_capacity(n);
+        for b in &c.buses {
+            *by_label.entry(label(&b.id, &b.name)).or_default() += 1;
+        }
+        let ambiguous = c
+            .buses
+            .iter()
+            .map(|b| by_label.get(label(&b.id, &b.name)).is_some_and(|&k| k > 1))
+            .collect();
         Model {
+            ambiguous,
             circuit: c,
             links,
             devices,
@@ -173,9 +186,16 @@ impl<'a> Model<'a> {
         }
     }
 
-    pub fn bus_label(&self, b: usize) -> &'a str {
+    /// The bus's name; its id when it has none; `name (id)` when another bus has the same
+    /// name.
+    pub fn bus_label(&self, b: usize) -> Cow<'a, str> {
         let bus = &self.circuit.buses[b];
-        label(&bus.id, &bus.name)
+        let name = label(&bus.id, &bus.name);
+        if self.ambiguous[b] && name != bus.id {
+            Cow::Owned(format!("{name} ({})", bus.id))
+        } else {
+            Cow::Borrowed(name)
+        }
     }
 
     pub fn link_info(&self, l: &Link) -> Info<'a> {

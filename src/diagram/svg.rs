@@ -2,11 +2,12 @@
 //! Every text goes through [`escape`]; nothing refers outside the document.
 
 use super::RenderOptions;
-use super::annotations::{Annotations, BusAnnotation, level_colour};
+use super::annotations::{Annotations, BusAnnotation};
 use super::layout::{self, BusPlace, Layout, Route, Side};
 use super::model::{Device, DeviceKind, Link, LinkKind, Model};
 use super::symbols::{self, BRANCH_LABEL_DY, DEVICE_LABEL_DY};
 use super::text::{self, Num, escape, truncate};
+use super::winding;
 use crate::sc::circuit::SwitchType;
 use std::fmt::{self, Write};
 
@@ -73,7 +74,8 @@ fn write_document(
     let (w, h) = (Num(layout.width), Num(layout.height));
     write!(
         o,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{prefix}title" aria-describedby="{prefix}desc" class="one-line" font-family="sans-serif">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{prefix}title" aria-describedby="{prefix}desc" class="one-line" font-family="sans-serif" data-min-font="{}">"#,
+        Num(text::MIN_FONT)
     )?;
     let name = &model.circuit.name;
     let title = if name.trim().is_empty() {
@@ -129,9 +131,9 @@ fn write_document(
 fn highlight_box(o: &mut String, place: &BusPlace) -> fmt::Result {
     write!(
         o,
-        r#"<rect class="bus-highlight" x="{}" y="{}" width="{}" height="46" rx="4" fill="{HIGHLIGHT}" stroke="none"/>"#,
+        r#"<rect class="bus-highlight" x="{}" y="{}" width="{}" height="56" rx="4" fill="{HIGHLIGHT}" stroke="none"/>"#,
         Num(place.box_left() - 6.0),
-        Num(place.y - 18.0),
+        Num(place.y - 22.0),
         Num(place.label_w + place.width + 12.0)
     )
 }
@@ -167,35 +169,48 @@ fn description(model: &Model) -> String {
     text
 }
 
+/// The legend of the Ik'' bands, one row at the top left: the title, then per band a swatch
+/// and its caption. [`legend_width`] is its width, for the layout.
 fn legend(o: &mut String, a: &Annotations) -> fmt::Result {
-    const SWATCH: f64 = 30.0;
     let (x, y) = (layout::MARGIN, layout::MARGIN);
     write!(
         o,
-        r#"<g class="legend"><text x="{}" y="{}" font-size="11" font-weight="bold" fill="{INK}">{}</text>"#,
+        r#"<g class="legend"><text x="{}" y="{}" font-size="{}" font-weight="bold" fill="{INK}">{}</text>"#,
         Num(x),
-        Num(y + 11.0),
+        Num(y + 20.0),
+        Num(text::NAME_FONT),
         escape(&a.legend_title)
     )?;
-    for i in 0..5 {
+    let mut at = x + text::width(&a.legend_title, text::NAME_FONT) + LEGEND_GAP;
+    for entry in a.legend() {
         write!(
             o,
-            r#"<rect x="{}" y="{}" width="{SWATCH}" height="10" fill="{}" stroke="none"/>"#,
-            Num(x + i as f64 * SWATCH),
-            Num(y + 17.0),
-            level_colour(i as f64 / 4.0)
+            r#"<rect class="legend-swatch" x="{}" y="{}" width="{SWATCH}" height="{SWATCH}" fill="{}" stroke="none"/><text x="{}" y="{}" font-size="{}" fill="{INK}">{}</text>"#,
+            Num(at),
+            Num(y + 9.0),
+            entry.colour,
+            Num(at + SWATCH + 5.0),
+            Num(y + 20.0),
+            Num(text::LABEL_FONT),
+            escape(&entry.caption)
         )?;
+        at += SWATCH + 5.0 + text::width(&entry.caption, text::LABEL_FONT) + LEGEND_GAP;
     }
-    write!(
-        o,
-        r#"<text x="{}" y="{}" font-size="10" fill="{MUTED}">{}</text><text x="{}" y="{}" font-size="10" text-anchor="end" fill="{MUTED}">{}</text></g>"#,
-        Num(x),
-        Num(y + 40.0),
-        escape(&a.legend_low),
-        Num(x + 5.0 * SWATCH),
-        Num(y + 40.0),
-        escape(&a.legend_high)
-    )
+    o.push_str("</g>");
+    Ok(())
+}
+
+const SWATCH: f64 = 14.0;
+const LEGEND_GAP: f64 = 16.0;
+
+/// Width of [`legend`]'s row.
+pub fn legend_width(a: &Annotations) -> f64 {
+    let entries: f64 = a
+        .legend()
+        .iter()
+        .map(|e| SWATCH + 5.0 + text::width(&e.caption, text::LABEL_FONT) + LEGEND_GAP)
+        .sum();
+    text::width(&a.legend_title, text::NAME_FONT) + LEGEND_GAP + entries
 }
 
 fn ink(in_service: bool) -> &'static str {
@@ -228,7 +243,7 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
         escape(info.id),
         dash(info.in_service)
     )?;
-    let ends: Vec<&str> = link.buses.iter().map(|&b| model.bus_label(b)).collect();
+    let ends: Vec<_> = link.buses.iter().map(|&b| model.bus_label(b)).collect();
     let mut tip = format!("{kind} {}: {}", info.label, ends.join(" – "));
     if let Some(z) = (link.kind == LinkKind::Coupler)
         .then(|| model.circuit.switches[link.element].z_ohm)
@@ -245,16 +260,33 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
     }
     write!(o, "<title>{}</title>", escape(&tip))?;
     let colour = ink(info.in_service);
-    for leg in &route.legs {
-        write!(
-            o,
-            r#"<path d="M{} {}V{}H{}V{}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#,
-            Num(route.x),
-            Num(route.y),
-            Num(leg.track_y),
-            Num(leg.x),
-            Num(leg.y)
-        )?;
+    if link.kind == LinkKind::Transformer3w {
+        // One connection per winding: the hub's stub, then each leg from its own circle.
+        for line in winding::connections(route) {
+            o.push_str(r#"<path class="winding" d=""#);
+            for (i, (x, y)) in line.iter().enumerate() {
+                write!(
+                    o,
+                    "{}{} {}",
+                    if i == 0 { "M" } else { "L" },
+                    Num(*x),
+                    Num(*y)
+                )?;
+            }
+            write!(o, r#"" fill="none" stroke="{colour}" stroke-width="1.5"/>"#)?;
+        }
+    } else {
+        for leg in &route.legs {
+            write!(
+                o,
+                r#"<path d="M{} {}V{}H{}V{}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#,
+                Num(route.x),
+                Num(route.y),
+                Num(leg.track_y),
+                Num(leg.x),
+                Num(leg.y)
+            )?;
+        }
     }
     let (x, y) = (route.x, route.y);
     let side_label = truncate(info.label, text::SIDE_LABEL_CHARS);
@@ -271,7 +303,6 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
         LinkKind::Transformer3w => {
             symbols::transformer3w(o, x, y, colour)?;
             side_text(o, x + 15.0, y + BRANCH_LABEL_DY, &side_label)?;
-            junctions(o, route, colour)?;
         }
         LinkKind::Coupler => {
             if let Some(leg) = route.legs.first() {
@@ -279,9 +310,9 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
                 symbols::switch(o, mx, leg.track_y, closed, colour)?;
                 write!(
                     o,
-                    r#"<text x="{}" y="{}" font-size="9" text-anchor="middle" fill="{MUTED}">{}</text>"#,
+                    r#"<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="{MUTED}">{}</text>"#,
                     Num(mx),
-                    Num(leg.track_y - 7.0),
+                    Num(leg.track_y - 8.0),
                     escape(&side_label)
                 )?;
             }
@@ -291,39 +322,11 @@ fn link_group(o: &mut String, model: &Model, link: &Link, route: &Route) -> fmt:
     Ok(())
 }
 
-/// Dots where the legs of a three-winding transformer branch off its shared drop, so that a
-/// branch is not mistaken for a crossing. The deepest bend is a plain corner unless two legs
-/// turn there.
-fn junctions(o: &mut String, route: &Route, colour: &str) -> fmt::Result {
-    let deepest = route
-        .legs
-        .iter()
-        .map(|l| l.track_y)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let at_deepest = route
-        .legs
-        .iter()
-        .filter(|l| l.track_y >= deepest - 0.5)
-        .count();
-    for leg in &route.legs {
-        let bends = (leg.x - route.x).abs() >= 0.5;
-        if bends && (leg.track_y < deepest - 0.5 || at_deepest > 1) {
-            write!(
-                o,
-                r#"<circle class="junction" cx="{}" cy="{}" r="2.5" fill="{colour}" stroke="none"/>"#,
-                Num(route.x),
-                Num(leg.track_y)
-            )?;
-        }
-    }
-    Ok(())
-}
-
 /// A small label to the right of a connector or symbol.
 fn side_text(o: &mut String, x: f64, y: f64, s: &str) -> fmt::Result {
     write!(
         o,
-        r#"<text x="{}" y="{}" font-size="9" fill="{MUTED}">{}</text>"#,
+        r#"<text x="{}" y="{}" font-size="12" fill="{MUTED}">{}</text>"#,
         Num(x),
         Num(y),
         escape(s)
@@ -395,7 +398,7 @@ fn device_group(
     };
     write!(
         o,
-        r#"<text x="{}" y="{}" font-size="9" text-anchor="middle" fill="{MUTED}">{}</text></g>"#,
+        r#"<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="{MUTED}">{}</text></g>"#,
         Num(x),
         Num(label_y),
         escape(&truncate(info.label, text::DEVICE_LABEL_CHARS))
@@ -442,10 +445,8 @@ fn bus_group(
     }
     write!(o, "<title>{}</title>", escape(&tip))?;
     let (x, y) = (place.x, place.y);
-    let bar = annotation.map_or_else(
-        || ink(bus.in_service).to_string(),
-        |a| level_colour(a.level),
-    );
+    let bar = annotation.map_or_else(|| ink(bus.in_service), BusAnnotation::colour);
+    let bar_width = if annotation.is_some() { 7 } else { 5 };
     let bar_dash = if bus.in_service {
         ""
     } else {
@@ -453,7 +454,7 @@ fn bus_group(
     };
     write!(
         o,
-        r#"<line class="bus-bar" x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{bar}" stroke-width="5"{bar_dash}/>"#,
+        r#"<line class="bus-bar" x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{bar}" stroke-width="{bar_width}"{bar_dash}/>"#,
         Num(x),
         Num(x + place.width),
         y = Num(y)
@@ -462,22 +463,24 @@ fn bus_group(
     let text_ink = ink(bus.in_service);
     write!(
         o,
-        r#"<text class="bus-name" x="{tx}" y="{}" font-size="11" font-weight="bold" text-anchor="end" fill="{text_ink}">{}</text>"#,
-        Num(y - 3.0),
-        escape(&truncate(label, text::BUS_NAME_CHARS))
+        r#"<text class="bus-name" x="{tx}" y="{}" font-size="14" font-weight="bold" text-anchor="end" fill="{text_ink}">{}</text>"#,
+        Num(y - 5.0),
+        escape(&truncate(&label, text::BUS_NAME_CHARS))
     )?;
     write!(
         o,
-        r#"<text class="bus-kv" x="{tx}" y="{}" font-size="10" text-anchor="end" fill="{}">{}</text>"#,
-        Num(y + 10.0),
+        r#"<text class="bus-kv" x="{tx}" y="{}" font-size="12" text-anchor="end" fill="{}">{}</text>"#,
+        Num(y + 14.0),
         if bus.in_service { MUTED } else { OFF },
         escape(&voltage)
     )?;
     if let Some(a) = annotation {
         write!(
             o,
-            r#"<text class="bus-value" x="{tx}" y="{}" font-size="10" font-weight="bold" text-anchor="end" fill="{INK}">{}</text>"#,
-            Num(y + 22.0),
+            r#"<text class="bus-value band-{}" x="{tx}" y="{}" font-size="12" font-weight="bold" text-anchor="end" fill="{}">{}</text>"#,
+            a.band,
+            Num(y + 28.0),
+            a.colour(),
             escape(&a.label)
         )?;
     }
@@ -546,9 +549,9 @@ fn switch_group(
     symbols::switch(o, x, y, sw.closed, ink(info.in_service))?;
     write!(
         o,
-        r#"<text x="{}" y="{}" font-size="8" fill="{MUTED}">{}</text></g>"#,
+        r#"<text x="{}" y="{}" font-size="12" fill="{MUTED}">{}</text></g>"#,
         Num(x + 7.0),
-        Num(y + 3.0),
+        Num(y + 4.0),
         escape(&truncate(info.label, text::SIDE_LABEL_CHARS))
     )
 }

@@ -39,7 +39,7 @@ fn circle(o: &mut String, x: f64, y: f64, r: f64, ink: &str, fill: &str) -> fmt:
 fn letter(o: &mut String, x: f64, baseline: f64, s: &str, ink: &str) -> fmt::Result {
     write!(
         o,
-        r#"<text x="{}" y="{}" font-size="10" font-weight="bold" text-anchor="middle" fill="{ink}">{s}</text>"#,
+        r#"<text x="{}" y="{}" font-size="12" font-weight="bold" text-anchor="middle" fill="{ink}">{s}</text>"#,
         Num(x),
         Num(baseline)
     )
@@ -207,7 +207,7 @@ pub fn transformer(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
 pub fn transformer3w(o: &mut String, x: f64, y: f64, ink: &str) -> fmt::Result {
     write!(
         o,
-        r#"<rect class="mask" x="{}" y="{}" width="28" height="27" fill="{PAPER}" stroke="none"/>"#,
+        r#"<rect class="mask" x="{}" y="{}" width="28" height="25" fill="{PAPER}" stroke="none"/>"#,
         Num(x - 14.0),
         Num(y + 23.0)
     )?;

@@ -57,7 +57,7 @@ fn render_default(c: &Circuit) -> String {
 }
 
 fn layout_of(c: &Circuit) -> Layout {
-    Layout::new(&Model::new(c), None)
+    Layout::new(&Model::new(c), None, false)
 }
 
 fn bus_y(c: &Circuit, layout: &Layout, id: &str) -> f64 {
@@ -234,6 +234,7 @@ fn user_text_is_escaped() {
         &RenderOptions {
             highlight_bus: Some("x<y".into()),
             id_prefix: "p\" onload=\"x".into(),
+            svg_legend: false,
         },
     );
     assert_well_formed(&svg);
@@ -366,19 +367,130 @@ fn neighbourhood_of_depth_one() {
 }
 
 #[test]
-fn annotations_show_labels_colours_and_legend() {
+fn annotations_are_coloured_by_band_with_a_legend_on_request() {
     let c = substation();
-    let a = Annotations::from_ikss(&[("HV", 20.0), ("MV", 10.0), ("LV", 5.0)]);
-    let svg = render(&c, Some(&a), &RenderOptions::default());
+    let a = Annotations::from_ikss(&[("HV", 55.0), ("MV", 12.0), ("LV", 5.0)]);
+    let with_legend = RenderOptions {
+        svg_legend: true,
+        ..RenderOptions::default()
+    };
+    let svg = render(&c, Some(&a), &with_legend);
     assert_well_formed(&svg);
+    assert_inline_safe(&svg);
     assert!(svg.contains(r#"<g class="legend">"#));
-    assert!(svg.contains(">Ik&#39;&#39; (kA)</text>"));
-    assert!(svg.contains(">Ik&#39;&#39; 20.0 kA</text>"));
-    assert!(svg.contains(">Ik&#39;&#39; 10.0 kA</text>"));
-    assert!(svg.contains(&format!(r#"stroke="{}""#, level_colour(1.0))));
-    assert!(svg.contains(&format!(r#"stroke="{}""#, level_colour(0.5))));
+    // Every band is in the legend, with its colour and caption.
+    assert_eq!(
+        svg.matches(r#"class="legend-swatch""#).count(),
+        BAND_COLOURS.len()
+    );
+    for (i, colour) in BAND_COLOURS.iter().enumerate() {
+        assert!(svg.contains(&format!(r#"width="14" height="14" fill="{colour}""#)));
+        assert!(svg.contains(&format!(">{}</text>", escape(&band_caption(i)))));
+    }
+    // Values in their band's colour, and the bar too.
+    for (id, value, band) in [("HV", "55.0", 4), ("MV", "12.0", 1), ("LV", "5.00", 0)] {
+        let colour = BAND_COLOURS[band];
+        let group = bus_group_text(&svg, id);
+        assert!(
+            group.contains(&format!(r#"class="bus-value band-{band}" "#))
+                && group.contains(&format!(
+                    r#"fill="{colour}">Ik&#39;&#39; {value} kA</text>"#
+                )),
+            "{id}: {group}"
+        );
+        assert!(
+            group.contains(&format!(r#"stroke="{colour}" stroke-width="7""#)),
+            "{group}"
+        );
+    }
     assert_eq!(svg.matches(r#"class="bus annotated""#).count(), 3);
+    // Pages draw the legend in HTML: none in the SVG by default.
+    assert!(!render(&c, Some(&a), &RenderOptions::default()).contains("legend"));
     assert!(!render_default(&c).contains("legend"));
+}
+
+/// The markup of one bus's group.
+fn bus_group_text<'s>(svg: &'s str, id: &str) -> &'s str {
+    let start = svg
+        .find(&format!(r#"data-bus="{id}" id="#))
+        .expect("bus group");
+    let end = svg[start..].find("</g>").expect("group end");
+    &svg[start..start + end]
+}
+
+/// Every `font-size` in the document.
+fn font_sizes(svg: &str) -> Vec<f64> {
+    svg.match_indices(r#"font-size=""#)
+        .filter_map(|(i, m)| {
+            svg[i + m.len()..]
+                .split('"')
+                .next()
+                .and_then(|v| v.parse().ok())
+        })
+        .collect()
+}
+
+#[test]
+fn no_text_is_smaller_than_the_readable_minimum() {
+    let a = Annotations::from_ikss(&[("HV", 20.0), ("MV", 10.0)]);
+    let legend = RenderOptions {
+        svg_legend: true,
+        ..RenderOptions::default()
+    };
+    let equivalents = parse(include_str!(
+        "../../tests/fixtures/sc/examples/equivalents.circuit.json"
+    ));
+    for (c, annotations) in [
+        (substation(), Some(&a)),
+        (iec_full(), None),
+        (equivalents, None),
+        (synthetic::network(60, true, 3), None),
+    ] {
+        let svg = render(&c, annotations, &legend);
+        let sizes = font_sizes(&svg);
+        assert!(sizes.len() > c.buses.len(), "texts found");
+        assert!(
+            sizes.iter().all(|&f| f >= MIN_FONT),
+            "a font below {MIN_FONT}: {:?}",
+            sizes.iter().filter(|&&f| f < MIN_FONT).collect::<Vec<_>>()
+        );
+        assert!(svg.contains(r#"data-min-font="12""#));
+        // Bus names are larger than the rest.
+        assert!(svg.contains(r#"class="bus-name" "#));
+        let name_size = svg
+            .split(r#"class="bus-name" "#)
+            .nth(1)
+            .map(font_sizes)
+            .and_then(|v| v.first().copied());
+        assert_eq!(name_size, Some(14.0));
+    }
+}
+
+#[test]
+fn buses_are_labelled_by_name_and_by_id_only_when_names_repeat_or_are_missing() {
+    let c = circuit(json!({
+        "buses": [
+            {"id": "0", "name": "Main", "vn_kv": 20},
+            {"id": "1", "name": "Feeder", "vn_kv": 20},
+            {"id": "2", "name": "Feeder", "vn_kv": 20},
+            {"id": "3", "name": " ", "vn_kv": 20},
+        ],
+        "lines": [line("L1", "0", "1"), line("L2", "0", "2"), line("L3", "0", "3")],
+    }));
+    let svg = render_default(&c);
+    let name = |id: &str| {
+        let g = bus_group_text(&svg, id);
+        let from = g.find(r#"class="bus-name""#).expect("name");
+        let text = &g[from..];
+        let start = text.find('>').expect("text start") + 1;
+        let end = text.find("</text>").expect("text end");
+        text[start..end].to_string()
+    };
+    assert_eq!(name("0"), "Main");
+    assert_eq!(name("1"), "Feeder (1)");
+    assert_eq!(name("2"), "Feeder (2)");
+    assert_eq!(name("3"), "3");
+    assert!(svg.contains("Line L2: Main – Feeder (2)"));
 }
 
 #[test]
@@ -394,29 +506,75 @@ fn open_and_out_of_service_elements_are_marked() {
     assert!(svg.contains(r#"class="bus oos""#));
 }
 
+fn trafo3w(id: &str, hv: &str, mv: &str, lv: &str) -> Value {
+    json!({"id": id, "hv_bus": hv, "mv_bus": mv, "lv_bus": lv,
+        "sn_hv_mva": 40, "sn_mv_mva": 40, "sn_lv_mva": 10, "vn_hv_kv": 110, "vn_mv_kv": 20,
+        "vn_lv_kv": 10, "vk_hv_percent": 12, "vk_mv_percent": 8, "vk_lv_percent": 10,
+        "vkr_hv_percent": 0.3, "vkr_mv_percent": 0.3, "vkr_lv_percent": 0.3})
+}
+
+/// No two of the three connections of any three-winding transformer share a point.
+fn assert_three_winding_untangled(c: &Circuit) -> usize {
+    let model = Model::new(c);
+    let l = Layout::new(&model, None, false);
+    let mut checked = 0;
+    for (link, route) in model.links.iter().zip(&l.routes) {
+        if link.kind != super::model::LinkKind::Transformer3w {
+            continue;
+        }
+        let lines = super::winding::connections(route);
+        assert_eq!(lines.len(), 3);
+        for i in 0..3 {
+            for j in i + 1..3 {
+                assert!(
+                    !super::winding::polylines_cross(&lines[i], &lines[j]),
+                    "{}: connections {i} and {j} cross: {lines:?}",
+                    c.name
+                );
+            }
+        }
+        checked += 1;
+    }
+    checked
+}
+
 #[test]
-fn three_winding_transformers_leave_from_one_slot() {
+fn three_winding_transformers_never_cross_their_own_connections() {
+    // The IEC TR 60909-4 network has four of them (two with the same buses).
+    assert_eq!(assert_three_winding_untangled(&iec_full()), 4);
+    let at = |id: &str, vn: f64, x: f64, y: f64| json!({"id": id, "vn_kv": vn, "layout": {"x": x, "y": y}});
+    // Both other windings below and to the right, to the left, on either side, one in the
+    // hub's own row, and (automatic layout) both below.
+    let placements: [[(f64, f64); 4]; 6] = [
+        [(0.0, 0.0), (10.0, 1.0), (20.0, 1.0), (-10.0, 1.0)],
+        [(0.0, 0.0), (-20.0, 1.0), (-10.0, 1.0), (10.0, 1.0)],
+        [(0.0, 0.0), (-10.0, 1.0), (10.0, 1.0), (20.0, 1.0)],
+        [(0.0, 0.0), (10.0, 0.0), (20.0, 1.0), (-10.0, 1.0)],
+        [(0.0, 0.0), (10.0, 0.0), (20.0, 0.0), (-10.0, 1.0)],
+        [(0.0, 0.0), (-10.0, 0.0), (10.0, 1.0), (-20.0, 1.0)],
+    ];
+    for (k, p) in placements.iter().enumerate() {
+        let mut c = circuit(json!({
+            "buses": [at("H", 110.0, p[0].0, p[0].1), at("M", 20.0, p[1].0, p[1].1),
+                      at("L", 10.0, p[2].0, p[2].1), at("X", 20.0, p[3].0, p[3].1)],
+            "external_grids": [grid("Q", "H")],
+            "transformers3w": [trafo3w("T3", "H", "M", "L")],
+            "transformers": [trafo("T", "H", "X")],
+            "loads": [{"id": "D1", "bus": "M"}, {"id": "D2", "bus": "L"}]
+        }));
+        c.name = format!("placement {k}");
+        assert_eq!(assert_three_winding_untangled(&c), 1);
+        let svg = render_default(&c);
+        assert_well_formed(&svg);
+        assert_eq!(svg.matches(r#"<path class="winding""#).count(), 3);
+    }
     let c = circuit(json!({
-        "buses": [bus("H", 110), bus("M", 20), bus("L", 10)],
+        "buses": [bus("H", 110), bus("M", 20), bus("L", 10), bus("M2", 20), bus("L2", 10)],
         "external_grids": [grid("Q", "H")],
-        "transformers3w": [{"id": "T3", "hv_bus": "H", "mv_bus": "M", "lv_bus": "L",
-            "sn_hv_mva": 40, "sn_mv_mva": 40, "sn_lv_mva": 10, "vn_hv_kv": 110, "vn_mv_kv": 20,
-            "vn_lv_kv": 10, "vk_hv_percent": 12, "vk_mv_percent": 8, "vk_lv_percent": 10,
-            "vkr_hv_percent": 0.3, "vkr_mv_percent": 0.3, "vkr_lv_percent": 0.3}]
+        "transformers3w": [trafo3w("T3", "H", "M", "L"), trafo3w("T4", "H", "M2", "L2")],
+        "lines": [line("L1", "M", "M2")]
     }));
-    let l = layout_of(&c);
-    assert_eq!(l.routes.len(), 1);
-    let route = &l.routes[0];
-    assert_eq!((route.hub, route.legs.len()), (0, 2));
-    assert!(
-        route
-            .legs
-            .iter()
-            .all(|leg| leg.y > route.y && !leg.from_below)
-    );
-    let svg = render_default(&c);
-    assert_well_formed(&svg);
-    assert!(svg.contains(r#"class="link transformer3w""#));
+    assert_eq!(assert_three_winding_untangled(&c), 2);
 }
 
 #[test]

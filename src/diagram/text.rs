@@ -3,6 +3,15 @@
 use std::borrow::Cow;
 use std::fmt;
 
+/// The smallest font size used anywhere in a diagram, in diagram units. At the scale of 1 the
+/// pages never go below, every text is at least this many CSS pixels (the pages' readability
+/// floor is 12 px); the root element carries it as `data-min-font`.
+pub const MIN_FONT: f64 = 12.0;
+/// Bus names (bold).
+pub const NAME_FONT: f64 = 14.0;
+/// Every other text: voltages, values, element labels, symbol letters, the legend.
+pub const LABEL_FONT: f64 = MIN_FONT;
+
 /// Longest bus name drawn in full; the tooltip always has the whole name.
 pub const BUS_NAME_CHARS: usize = 28;
 /// Longest device label (centred under its symbol, one slot wide).
