@@ -9,6 +9,7 @@ pub mod findings;
 pub mod format;
 pub mod json;
 pub mod names;
+pub mod paging;
 pub mod results;
 pub mod tables;
 

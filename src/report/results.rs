@@ -8,7 +8,8 @@ use super::diagram::DiagramView;
 use super::findings::{Finding, describe_thresholds, findings};
 use super::format::{duration_label, duration_label_us};
 use super::names::Names;
-use super::tables::{BranchRow, BusTable, DutyRow, Sort, branch_rows, bus_table, duty_rows};
+use super::paging::Rows;
+use super::tables::{BranchTable, BusTable, DutyRow, Sort, branch_table, bus_table, duty_rows};
 
 /// Another completed run of the project to compare with.
 pub struct CompareChoice {
@@ -23,7 +24,9 @@ pub struct ResultsView {
     pub findings: Vec<Finding>,
     pub warnings: Vec<String>,
     pub table: BusTable,
-    pub branches: Vec<BranchRow>,
+    /// A page of the branch table (`has_branches`: the result has any).
+    pub branches: BranchTable,
+    pub has_branches: bool,
     pub branch_results: bool,
     pub duty: Vec<DutyRow>,
     pub duty_failures: usize,
@@ -33,10 +36,30 @@ pub struct ResultsView {
 
 /// The bus table of a stored result with its findings' thresholds.
 /// Buses are named from the names stored with their results (the same as the circuit's).
-pub fn result_bus_table(sim_id: i64, r: &StoredResult, sort: Sort) -> BusTable {
+pub fn result_bus_table(sim_id: i64, r: &StoredResult, sort: Sort, rows: Rows) -> BusTable {
     let limits = Thresholds::new(&r.results.buses, &r.results.duty);
     let names = Names::new(None, &r.results.buses);
-    bus_table(sim_id, &r.results, sort, &limits, &names)
+    bus_table(sim_id, &r.results, sort, rows, &limits, &names)
+}
+
+/// A page of the branch table of a stored result (branches named as in `circuit`, when it can
+/// still be read).
+pub fn result_branch_table(
+    sim_id: i64,
+    r: &StoredResult,
+    circuit: Option<&crate::sc::Circuit>,
+    rows: Rows,
+) -> BranchTable {
+    let names = Names::new(circuit, &r.results.buses);
+    branch_table(sim_id, &r.results.branches, rows, &names)
+}
+
+/// What a results page shows of its tables: the bus table's sort and the pages asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct TableQuery {
+    pub sort: Sort,
+    pub buses: Rows,
+    pub branches: Rows,
 }
 
 /// What was calculated, by what, how long it took and with which options.
@@ -92,7 +115,7 @@ fn facts(
 pub fn results_view(
     sim: &Simulation,
     r: &StoredResult,
-    sort: Sort,
+    query: TableQuery,
     compare: Vec<CompareChoice>,
     diagram: Option<DiagramView>,
     circuit: Option<&crate::sc::Circuit>,
@@ -106,8 +129,9 @@ pub fn results_view(
         facts: facts(sim, r, &limits, &names),
         findings: findings(res, &limits, &names, circuit),
         warnings: res.warnings.clone(),
-        table: bus_table(sim.id, res, sort, &limits, &names),
-        branches: branch_rows(&res.branches, &names),
+        table: bus_table(sim.id, res, query.sort, query.buses, &limits, &names),
+        branches: branch_table(sim.id, &res.branches, query.branches, &names),
+        has_branches: !res.branches.is_empty(),
         branch_results: res.options.branch_results,
         duty: duty_rows(&res.duty, &names),
         duty_failures: res.duty.iter().filter(|d| d.status == "fail").count(),

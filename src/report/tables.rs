@@ -8,6 +8,7 @@ use crate::sc::{Fault, ScResults};
 
 use super::format::{fixed, kv, sig_opt};
 use super::names::{Names, kind_label};
+use super::paging::{PageLink, PageNav, Pager, Rows};
 
 /// A column of the bus table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +171,8 @@ pub struct BusTable {
     pub sort_note: String,
     /// What the columns mean where a value can be missing (Ib's tmin, why Ik is empty).
     pub notes: Vec<String>,
+    /// Which rows these are and the way to the others.
+    pub nav: PageNav,
 }
 
 fn value_of(b: &BusResult, key: &str) -> Option<f64> {
@@ -272,11 +275,13 @@ pub fn bus_notes(res: &ScResults) -> Vec<String> {
     notes
 }
 
-/// The bus table of simulation `sim_id`, sorted; rows above their threshold are marked.
+/// The bus table of simulation `sim_id`, sorted, the rows asked for (only those are
+/// formatted); rows above their threshold are marked. Sorting starts again at the first page.
 pub fn bus_table(
     sim_id: i64,
     res: &ScResults,
     sort: Sort,
+    rows: Rows,
     limits: &Thresholds,
     names: &Names,
 ) -> BusTable {
@@ -308,10 +313,22 @@ pub fn bus_table(
         })
         .collect();
     let buses = &res.buses;
-    let rows = sorted_buses(buses, names, key, dir)
-        .into_iter()
-        .map(|i| bus_row(&buses[i], names, limits))
+    let pager = Pager::new(rows, buses.len());
+    let order = sorted_buses(buses, names, key, dir);
+    let rows = order[pager.range()]
+        .iter()
+        .map(|&i| bus_row(&buses[i], names, limits))
         .collect();
+    let nav = PageNav::new(&pager, "Buses", |n| PageLink {
+        href: format!(
+            "/simulations/{sim_id}?sort={key}&dir={}&page={n}#buses",
+            dir.as_str()
+        ),
+        hx: format!(
+            "/simulations/{sim_id}/buses?sort={key}&dir={}&page={n}",
+            dir.as_str()
+        ),
+    });
     let label = BUS_COLUMNS
         .iter()
         .find(|c| c.key == key)
@@ -332,6 +349,7 @@ pub fn bus_table(
             }
         ),
         notes: bus_notes(res),
+        nav,
     }
 }
 
@@ -363,9 +381,33 @@ pub fn by_current(branches: &[BranchResult]) -> Vec<&BranchResult> {
     sorted
 }
 
+/// Every branch, the largest current first.
 pub fn branch_rows(branches: &[BranchResult], names: &Names) -> Vec<BranchRow> {
-    by_current(branches)
-        .into_iter()
+    branch_table(0, branches, Rows::All, names).rows
+}
+
+/// A page of the branch table of simulation `sim_id`.
+pub struct BranchTable {
+    pub sim_id: i64,
+    pub rows: Vec<BranchRow>,
+    pub nav: PageNav,
+}
+
+/// The branches of a page, the largest current first (only those are formatted).
+pub fn branch_table(
+    sim_id: i64,
+    branches: &[BranchResult],
+    rows: Rows,
+    names: &Names,
+) -> BranchTable {
+    let sorted = by_current(branches);
+    let pager = Pager::new(rows, sorted.len());
+    let nav = PageNav::new(&pager, "Branches", |n| PageLink {
+        href: format!("/simulations/{sim_id}?bpage={n}#branches"),
+        hx: format!("/simulations/{sim_id}/branches?page={n}"),
+    });
+    let rows = sorted[pager.range()]
+        .iter()
         .map(|b| {
             let ends = names.ends(&b.kind, &b.id);
             let end = |f: fn(&super::names::Ends) -> Option<&String>| {
@@ -390,7 +432,8 @@ pub fn branch_rows(branches: &[BranchResult], names: &Names) -> Vec<BranchRow> {
                     .unwrap_or_default(),
             }
         })
-        .collect()
+        .collect();
+    BranchTable { sim_id, rows, nav }
 }
 
 pub struct DutyRow {
@@ -495,7 +538,14 @@ mod tests {
         );
         let names = Names::new(None, &r.results.buses);
         let limits = Thresholds::new(&r.results.buses, &r.results.duty);
-        let t = bus_table(9, &r.results, Sort::parse(None, None), &limits, &names);
+        let t = bus_table(
+            9,
+            &r.results,
+            Sort::parse(None, None),
+            Rows::All,
+            &limits,
+            &names,
+        );
         assert_eq!(t.sort_note, "Sorted by Ik'' (kA), descending.");
         let labels: Vec<&str> = t.headers.iter().map(|h| h.label).collect();
         assert_eq!(
@@ -530,6 +580,7 @@ mod tests {
             9,
             &r.results,
             Sort::parse(Some("bus"), None),
+            Rows::All,
             &limits,
             &names,
         );
@@ -538,7 +589,14 @@ mod tests {
         // Earth faults add |Z(0)k|.
         let mut earth = r.results.clone();
         earth.options.fault = Fault::SinglePhase;
-        let t = bus_table(9, &earth, Sort::parse(None, None), &limits, &names);
+        let t = bus_table(
+            9,
+            &earth,
+            Sort::parse(None, None),
+            Rows::All,
+            &limits,
+            &names,
+        );
         assert_eq!(t.keys.last(), Some(&"z0k"));
         // Ik missing with a result: the page says why.
         assert!(t.notes.iter().any(|n| n.contains("λ method")));

@@ -8,8 +8,8 @@ pub mod run;
 
 pub use read::{
     CompareInputs, CompareOutcome, CompareRefused, CsvExport, ListInputs, Live, Loaded,
-    ResultInputs, ShowInputs, compare, completed_result, export_csv, export_json, list, load, show,
-    status,
+    ResultInputs, ShowInputs, compare, completed_result, completed_with_circuit, export_csv,
+    export_json, list, load, show, status,
 };
 pub use run::{RunChoices, RunSimulation, run, run_choices, run_form};
 

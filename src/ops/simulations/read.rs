@@ -54,6 +54,18 @@ pub fn completed_result(
     Ok((loaded, result))
 }
 
+/// The result of a completed simulation with its version's circuit (for the elements' names;
+/// `None` when it cannot be read any more); `NoResults` before.
+pub fn completed_with_circuit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+) -> OpResult<(Loaded, StoredResult, Option<Circuit>)> {
+    let (loaded, result) = completed_result(conn, actor, id)?;
+    let circuit = sims::version_circuit(conn, loaded.sim.circuit_version_id)?;
+    Ok((loaded, result, circuit))
+}
+
 /// One page of the project's simulations.
 pub struct ListInputs {
     /// Newest first.

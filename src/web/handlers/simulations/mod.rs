@@ -31,6 +31,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/simulations/{id}", web::get().to(show::show))
         .route("/simulations/{id}/status", web::get().to(show::status))
         .route("/simulations/{id}/buses", web::get().to(show::bus_table))
+        .route(
+            "/simulations/{id}/branches",
+            web::get().to(show::branch_table),
+        )
         .route("/simulations/{id}/compare", web::get().to(compare::compare))
         .route(
             "/simulations/{id}/export.csv",

@@ -11,11 +11,15 @@ use serde::Deserialize;
 use super::super::{html, is_htmx, redirect};
 use crate::models::module;
 use crate::models::project::Project;
+use crate::ops::OpError;
 use crate::ops::simulations::{self as sims, Live, ShowInputs};
 use crate::report::diagram::diagram_view;
 use crate::report::format::{case_label, fault_label, run_label, status_label};
-use crate::report::results::{CompareChoice, ResultsView, result_bus_table, results_view};
-use crate::report::tables::{BusTable, Sort};
+use crate::report::paging::Rows;
+use crate::report::results::{
+    CompareChoice, ResultsView, TableQuery, result_branch_table, result_bus_table, results_view,
+};
+use crate::report::tables::{BranchTable, BusTable, Sort};
 use crate::web::errors::AppResult;
 use crate::web::extractors::CurrentUser;
 use crate::web::page::{Page, local_time};
@@ -31,6 +35,10 @@ const POLL_MS: u32 = 500;
 pub struct SortQuery {
     sort: Option<String>,
     dir: Option<String>,
+    /// The bus table's page (from 1).
+    page: Option<String>,
+    /// The branch table's page (from 1).
+    bpage: Option<String>,
     /// The bus whose neighbourhood the diagram shows (large circuits).
     bus: Option<String>,
 }
@@ -40,13 +48,24 @@ impl SortQuery {
         Sort::parse(self.sort.as_deref(), self.dir.as_deref())
     }
 
-    /// The query as the page reads it (unknown sorts fall back alike), as a cache key.
+    fn tables(&self) -> TableQuery {
+        TableQuery {
+            sort: self.sort(),
+            buses: Rows::parse(self.page.as_deref()),
+            branches: Rows::parse(self.bpage.as_deref()),
+        }
+    }
+
+    /// The query as the page reads it (unknown sorts and pages fall back alike), as a cache
+    /// key.
     fn cache_key(&self) -> String {
-        let sort = self.sort();
+        let t = self.tables();
         format!(
-            "{}|{}|{}",
-            sort.key,
-            sort.dir.as_str(),
+            "{}|{}|{}|{}|{}",
+            t.sort.key,
+            t.sort.dir.as_str(),
+            t.buses.number(),
+            t.branches.number(),
             self.bus.as_deref().unwrap_or("")
         )
     }
@@ -92,7 +111,7 @@ impl LiveView {
             results_view(
                 &sim,
                 &r.stored,
-                q.sort(),
+                q.tables(),
                 compare,
                 diagram,
                 r.circuit.as_ref(),
@@ -146,6 +165,13 @@ struct LivePiece {
 #[template(path = "simulations/_bus_table.html")]
 struct BusTablePiece {
     table: BusTable,
+}
+
+/// The branch table alone (htmx).
+#[derive(Template)]
+#[template(path = "simulations/_branch_table.html")]
+struct BranchTablePiece {
+    table: BranchTable,
 }
 
 /// A simulation's rendered page content, kept per user, simulation and query while the
@@ -274,7 +300,8 @@ pub async fn status(
     Ok(html(LivePiece { live }.render()?))
 }
 
-/// The bus table alone, sorted (htmx); a plain request goes to the page with the same sort.
+/// The bus table alone, sorted, one page (htmx); a plain request goes to the page with the
+/// same sort and page.
 pub async fn bus_table(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -283,21 +310,91 @@ pub async fn bus_table(
     q: web::Query<SortQuery>,
 ) -> AppResult<HttpResponse> {
     let (actor, id) = (me.actor(), id.into_inner());
-    let sort = q.sort();
+    let t = q.tables();
     if !is_htmx(&req) {
         let loaded = state.op(move |conn| sims::load(conn, &actor, id)).await?;
         return Ok(redirect(&format!(
-            "/simulations/{}?sort={}&dir={}#buses",
+            "/simulations/{}?sort={}&dir={}&page={}#buses",
             loaded.sim.id,
-            sort.key,
-            sort.dir.as_str()
+            t.sort.key,
+            t.sort.dir.as_str(),
+            t.buses.number()
         )));
     }
-    let table = state
-        .op(move |conn| {
-            let (loaded, result) = sims::completed_result(conn, &actor, id)?;
-            Ok(result_bus_table(loaded.sim.id, &result, sort))
-        })
-        .await?;
-    Ok(html(BusTablePiece { table }.render()?))
+    let key: BodyKey = (me.user.id, id, format!("buses|{}", q.cache_key()));
+    let body = cached_fragment(&state, &me, key, move |conn| {
+        let (loaded, result) = sims::completed_result(conn, &actor, id)?;
+        let table = result_bus_table(loaded.sim.id, &result, t.sort, t.buses);
+        Ok(BusTablePiece { table }.render())
+    })
+    .await?;
+    Ok(fragment_response(&req, &body))
+}
+
+/// The branch table alone, one page (htmx); a plain request goes to the page.
+pub async fn branch_table(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    q: web::Query<SortQuery>,
+) -> AppResult<HttpResponse> {
+    let (actor, id) = (me.actor(), id.into_inner());
+    let rows = Rows::parse(q.page.as_deref());
+    if !is_htmx(&req) {
+        let loaded = state.op(move |conn| sims::load(conn, &actor, id)).await?;
+        return Ok(redirect(&format!(
+            "/simulations/{}?bpage={}#branches",
+            loaded.sim.id,
+            rows.number()
+        )));
+    }
+    let key: BodyKey = (me.user.id, id, format!("branches|{}", rows.number()));
+    let body = cached_fragment(&state, &me, key, move |conn| {
+        let (loaded, result, circuit) = sims::completed_with_circuit(conn, &actor, id)?;
+        let table = result_branch_table(loaded.sim.id, &result, circuit.as_ref(), rows);
+        Ok(BranchTablePiece { table }.render())
+    })
+    .await?;
+    Ok(fragment_response(&req, &body))
+}
+
+/// A fragment of a finished simulation, rendered once per company revision (as the page).
+async fn cached_fragment<F>(
+    state: &AppState,
+    me: &CurrentUser,
+    key: BodyKey,
+    render: F,
+) -> AppResult<Arc<RenderedBody>>
+where
+    F: FnOnce(&mut crate::db::DbConn) -> Result<Result<String, askama::Error>, OpError>
+        + Send
+        + 'static,
+{
+    if let Some(body) = me
+        .revision
+        .and_then(|revision| state.result_pages.get(&key, revision))
+    {
+        return Ok(body);
+    }
+    let html = state.op(render).await??;
+    let body = Arc::new(RenderedBody {
+        title: String::new(),
+        digest: conditional::body_digest(&html),
+        html,
+        active: false,
+    });
+    if let Some(revision) = me.revision {
+        state.result_pages.insert(key, revision, body.clone());
+    }
+    Ok(body)
+}
+
+/// A cached fragment with its entity tag (it carries no token: the tag is the body's).
+fn fragment_response(req: &HttpRequest, body: &RenderedBody) -> HttpResponse {
+    let tag = conditional::entity_tag(&[&body.digest]);
+    if conditional::matches(req, &tag) {
+        return conditional::not_modified(&tag);
+    }
+    conditional::tagged(html(body.html.clone()), &tag)
 }
