@@ -143,6 +143,15 @@ async fn the_run_page_and_the_editor_say_what_a_circuit_is_ready_for(app: TestAp
     editor.assert_contains(
         "<li class=\"not-ready\">1ph min needs S&#39;&#39;k min and R/X min on 1 external grid, R0/X0 on 1 line</li>",
     );
+
+    // A circuit with errors: no readiness until they are fixed.
+    let mut broken = example_circuit();
+    broken["lines"][0]["length_km"] = serde_json::json!(-1);
+    save_version(&app, pid, s.user_id, &broken);
+    let version = s.client.get(&format!("/projects/{pid}/versions/3")).await;
+    assert_eq!(version.status, 200);
+    version.assert_contains("once the errors are fixed, this lists what each study type needs");
+    assert!(!version.body.contains("class=\"study-lines\""));
 }
 on_both_databases!(the_run_page_and_the_editor_say_what_a_circuit_is_ready_for);
 
