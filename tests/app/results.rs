@@ -47,7 +47,7 @@ async fn the_results_page_shows_every_quantity_by_name(app: TestApp) {
     assert!(!page.body.contains("Z(0)k (Ω)</a>"));
     // Buses by name; the id only where there is no name.
     let r = stored(&app, id);
-    let hv = row_from(&page.body, "<tr id=\"bus-HV\"");
+    let hv = row_from(&page.body, "<tr data-row=\"HV\"");
     assert!(hv.contains("<th scope=\"row\">110 kV busbar</th>"), "{hv}");
     let b = r.results.buses.iter().find(|b| b.id == "HV").unwrap();
     for v in [b.ib_ka, b.kappa, b.rx, b.zk_ohm] {
@@ -96,7 +96,7 @@ async fn the_results_page_shows_every_quantity_by_name(app: TestApp) {
             .map(|b| {
                 sorted
                     .body
-                    .find(&format!("<tr id=\"bus-{}\"", b.id))
+                    .find(&format!("<tr data-row=\"{}\"", b.id))
                     .unwrap()
             })
             .collect();
@@ -113,7 +113,7 @@ async fn the_results_page_shows_every_quantity_by_name(app: TestApp) {
         .await;
     let order: Vec<usize> = ["HV", "MV", "F1", "G", "LV", "MV2"]
         .iter()
-        .map(|b| by_name.body.find(&format!("<tr id=\"bus-{b}\"")).unwrap())
+        .map(|b| by_name.body.find(&format!("<tr data-row=\"{b}\"")).unwrap())
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "rows in name order");
 
@@ -225,7 +225,7 @@ async fn compare_orders_by_time_names_buses_and_explains_with_the_diff(app: Test
         for q in ["Ik'' (kA)", "ip (kA)", "Ib (kA)", "Ith (kA)"] {
             res.assert_contains(&format!("<th scope=\"colgroup\" colspan=\"3\">{q}</th>"));
         }
-        let mv = row_from(&res.body, "<tr id=\"cmp-MV\"");
+        let mv = row_from(&res.body, "<tr data-row=\"MV\"");
         assert!(mv.contains("<th scope=\"row\">20 kV busbar</th>"), "{mv}");
         assert!(mv.contains("trend-up"), "{mv}");
         // The element diff next to the result change.

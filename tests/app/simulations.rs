@@ -31,7 +31,7 @@ fn stored(app: &TestApp, id: i64) -> sims::StoredResult {
 /// row's anchor).
 fn bus_row<'a>(page: &'a str, bus: &str) -> &'a str {
     let start = page
-        .find(&format!("<tr id=\"bus-{bus}\""))
+        .find(&format!("<tr data-row=\"{bus}\""))
         .unwrap_or_else(|| panic!("no row for bus {bus}"));
     let end = page[start..].find("</tr>").expect("row end") + start;
     &page[start..end]
@@ -124,7 +124,7 @@ async fn a_simulation_runs_and_shows_the_engines_values(app: TestApp) {
         .map(|b| {
             sorted
                 .body
-                .find(&format!("<tr id=\"bus-{}\"", b.id))
+                .find(&format!("<tr data-row=\"{}\"", b.id))
                 .unwrap()
         })
         .collect();
@@ -470,7 +470,7 @@ async fn two_simulations_compare_bus_by_bus(app: TestApp) {
     changes.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     let positions: Vec<usize> = changes
         .iter()
-        .map(|(id, _, _)| res.body.find(&format!("<tr id=\"cmp-{id}\"")).unwrap())
+        .map(|(id, _, _)| res.body.find(&format!("<tr data-row=\"{id}\"")).unwrap())
         .collect();
     assert!(
         positions.windows(2).all(|w| w[0] < w[1]),
@@ -478,7 +478,7 @@ async fn two_simulations_compare_bus_by_bus(app: TestApp) {
     );
     let (top, _, pct) = &changes[0];
     let row = {
-        let start = res.body.find(&format!("<tr id=\"cmp-{top}\"")).unwrap();
+        let start = res.body.find(&format!("<tr data-row=\"{top}\"")).unwrap();
         &res.body[start..start + res.body[start..].find("</tr>").unwrap()]
     };
     assert!(row.contains(&format!("{pct:+.1} %")), "{row}");
@@ -609,7 +609,7 @@ async fn exports_are_attachments_with_safe_csv(app: TestApp) {
     assert_eq!(doc["result"]["results"]["buses"][5]["id"], "=LV");
     // The page escapes the ids too.
     let page = client.get(&format!("/simulations/{id}")).await;
-    page.assert_contains("<tr id=\"bus-=LV\"");
+    page.assert_contains("<tr data-row=\"=LV\"");
     page.assert_contains("<th scope=\"row\">=LV</th>");
     page.assert_contains("110 kV, &#34;main&#34; busbar");
 }
