@@ -21,6 +21,7 @@ mod mail;
 mod page_cache;
 mod projects;
 mod result_pages;
+mod results;
 mod route_walk;
 mod run_checks;
 mod schema;

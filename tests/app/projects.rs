@@ -756,14 +756,13 @@ async fn other_tenants_and_other_projects_ids_are_not_found(app: TestApp) {
     for (path, fields) in project_changes(hidden, 1, a.user_id) {
         assert_eq!(eng.post(&path, &fields).await.status, 404, "POST {path}");
     }
-    // Two readable simulations of different projects do not compare.
-    assert_eq!(
-        a.client
-            .get(&format!("/simulations/{sa}/compare?with={s_hidden}"))
-            .await
-            .status,
-        404
-    );
+    // Two readable simulations of different projects do not compare: the page says why.
+    let refused = a
+        .client
+        .get(&format!("/simulations/{sa}/compare?with={s_hidden}"))
+        .await;
+    assert_eq!(refused.status, 409);
+    refused.assert_contains("only runs of one project");
     assert_eq!(fingerprint(&app, pb), before_b);
     assert_eq!(fingerprint(&app, hidden), before_hidden);
     assert_eq!(version_count(&app, pa), 1);

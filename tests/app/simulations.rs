@@ -27,10 +27,11 @@ fn stored(app: &TestApp, id: i64) -> sims::StoredResult {
     })
 }
 
-/// The table row of `bus` in the bus table.
+/// The table row of the bus with id `bus` in the bus table (rows show names; the id is the
+/// row's anchor).
 fn bus_row<'a>(page: &'a str, bus: &str) -> &'a str {
     let start = page
-        .find(&format!("<th scope=\"row\">{bus}</th>"))
+        .find(&format!("<tr data-row=\"{bus}\""))
         .unwrap_or_else(|| panic!("no row for bus {bus}"));
     let end = page[start..].find("</tr>").expect("row end") + start;
     &page[start..end]
@@ -94,8 +95,8 @@ async fn a_simulation_runs_and_shows_the_engines_values(app: TestApp) {
     );
     for b in &direct.buses {
         let row = bus_row(&page.body, &b.id);
-        for (v, d) in [(b.ikss_ka, 3), (b.skss_mva, 1), (b.ip_ka, 3), (b.ith_ka, 3)] {
-            let text = format!("{:.d$}", v.unwrap());
+        for v in [b.ikss_ka, b.skss_mva, b.ip_ka, b.ib_ka, b.ith_ka, b.kappa] {
+            let text = ampflux::report::format::sig(v.unwrap());
             assert!(row.contains(&text), "bus {}: {text} missing in {row}", b.id);
         }
     }
@@ -123,7 +124,7 @@ async fn a_simulation_runs_and_shows_the_engines_values(app: TestApp) {
         .map(|b| {
             sorted
                 .body
-                .find(&format!("<th scope=\"row\">{}</th>", b.id))
+                .find(&format!("<tr data-row=\"{}\"", b.id))
                 .unwrap()
         })
         .collect();
@@ -475,18 +476,17 @@ async fn two_simulations_compare_bus_by_bus(app: TestApp) {
     changes.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     let positions: Vec<usize> = changes
         .iter()
-        .map(|(id, _, _)| {
-            res.body
-                .find(&format!("<th scope=\"row\">{id}</th>"))
-                .unwrap()
-        })
+        .map(|(id, _, _)| res.body.find(&format!("<tr data-row=\"{id}\"")).unwrap())
         .collect();
     assert!(
         positions.windows(2).all(|w| w[0] < w[1]),
         "sorted by |change|"
     );
     let (top, _, pct) = &changes[0];
-    let row = bus_row(&res.body, top);
+    let row = {
+        let start = res.body.find(&format!("<tr data-row=\"{top}\"")).unwrap();
+        &res.body[start..start + res.body[start..].find("</tr>").unwrap()]
+    };
     assert!(row.contains(&format!("{pct:+.1} %")), "{row}");
     // The same pair from the other side; the old one stays old.
     let back = s
@@ -499,13 +499,14 @@ async fn two_simulations_compare_bus_by_bus(app: TestApp) {
     let other_project = project_with_circuit(&app, s.user_id, "Other study", &example_circuit());
     let elsewhere = run_simulation(&s.client, other_project, &[]).await;
     wait_finished(&s.client, elsewhere).await;
-    assert_eq!(
-        s.client
-            .get(&format!("/simulations/{new}/compare?with={elsewhere}"))
-            .await
-            .status,
-        404
-    );
+    let refused = s
+        .client
+        .get(&format!("/simulations/{new}/compare?with={elsewhere}"))
+        .await;
+    assert_eq!(refused.status, 409);
+    refused.assert_contains("These two runs cannot be compared");
+    refused.assert_contains("belongs to project");
+    refused.assert_contains("Other study");
     assert_eq!(
         s.client
             .get(&format!("/simulations/{new}/compare"))
@@ -534,10 +535,15 @@ async fn exports_are_attachments_with_safe_csv(app: TestApp) {
         csv.header("content-disposition"),
         Some(format!("attachment; filename=\"simulation-{id}.csv\"").as_str())
     );
-    let lines: Vec<&str> = csv.body.lines().collect();
-    assert_eq!(
-        lines[0],
-        "bus,name,vn_kv,ikss_ka,skss_mva,ip_ka,ith_ka,rk_ohm,xk_ohm,rk0_ohm,xk0_ohm,ike_ka,kappa"
+    let all: Vec<&str> = csv.body.lines().collect();
+    assert!(all[0].starts_with("# project: Export study"), "{}", all[0]);
+    let lines: Vec<&str> = all.into_iter().filter(|l| !l.starts_with("# ")).collect();
+    assert!(
+        lines[0].starts_with(
+            "bus_id,bus,Un (kV),Ik'' (kA),Sk'' (MVA),ip (kA),Ib (kA),Ik (kA),Ith (kA)"
+        ),
+        "{}",
+        lines[0]
     );
     assert_eq!(lines.len(), 1 + 6);
     assert!(
@@ -560,8 +566,11 @@ async fn exports_are_attachments_with_safe_csv(app: TestApp) {
         .get(&format!("/simulations/{id}/export.csv?table=duty"))
         .await;
     assert_eq!(duty.status, 200);
-    assert!(duty.body.starts_with("switch,bus,ikss_ka,ib_ka,"));
-    assert!(duty.body.contains("CB1,MV,"));
+    assert!(
+        duty.body
+            .contains("\nbreaker_id,breaker,bus_id,bus,Ik'' (kA),Ib (kA),")
+    );
+    assert!(duty.body.contains("CB1,CB1,MV,20 kV busbar,"));
     assert_eq!(
         duty.header("content-disposition"),
         Some(format!("attachment; filename=\"simulation-{id}-duty.csv\"").as_str())
@@ -569,8 +578,16 @@ async fn exports_are_attachments_with_safe_csv(app: TestApp) {
     let branches = client
         .get(&format!("/simulations/{id}/export.csv?table=branches"))
         .await;
-    assert!(branches.body.starts_with("kind,id,ikss_from_ka"));
-    assert!(branches.body.contains("transformer,T2,"));
+    assert!(
+        branches
+            .body
+            .contains("\nkind,branch_id,branch,from_bus (HV),to_bus (MV)")
+    );
+    assert!(
+        branches.body.contains("Transformer,T2,T2,F1,'=LV,"),
+        "{}",
+        branches.body
+    );
     assert_eq!(
         client
             .get(&format!("/simulations/{id}/export.csv?table=secrets"))
@@ -598,6 +615,7 @@ async fn exports_are_attachments_with_safe_csv(app: TestApp) {
     assert_eq!(doc["result"]["results"]["buses"][5]["id"], "=LV");
     // The page escapes the ids too.
     let page = client.get(&format!("/simulations/{id}")).await;
+    page.assert_contains("<tr data-row=\"=LV\"");
     page.assert_contains("<th scope=\"row\">=LV</th>");
     page.assert_contains("110 kV, &#34;main&#34; busbar");
 }
@@ -607,7 +625,7 @@ async fn readers_read_runners_run_strangers_see_nothing(app: TestApp) {
     let s = setup(&app, "Perm").await;
     let id = run_simulation(&s.client, s.pid, &[]).await;
     wait_finished(&s.client, id).await;
-    let second = run_simulation(&s.client, s.pid, &[("case", "min")]).await;
+    let second = run_simulation(&s.client, s.pid, &[]).await;
     wait_finished(&s.client, second).await;
     let pid = s.pid;
     let read_routes = vec![

@@ -510,3 +510,29 @@ fn far_from_generator_ib_and_ik_equal_the_initial_current() {
         assert_eq!(b.ik_ka, b.ikss_ka, "{}", b.id);
     }
 }
+
+/// Earth faults give |Z(0)k| wherever a zero-sequence path exists, from R(0)k and X(0)k.
+#[test]
+fn earth_faults_give_the_zero_sequence_impedance() {
+    let c = circuit(include_str!(
+        "../../../tests/fixtures/sc/examples/substation.circuit.json"
+    ));
+    let o = ScOptions {
+        fault: Fault::SinglePhase,
+        ..Default::default()
+    };
+    let r = calculate(&c, &o).unwrap();
+    let mut seen = 0;
+    for b in &r.buses {
+        if let (Some(r0), Some(x0)) = (b.rk0_ohm, b.xk0_ohm) {
+            close(b.z0k_ohm.unwrap(), r0.hypot(x0), 1e-12, "|Z(0)k|");
+            seen += 1;
+        } else {
+            assert_eq!(b.z0k_ohm, None, "{}", b.id);
+        }
+    }
+    assert!(seen > 0);
+    // A three-phase fault has none.
+    let r = calculate(&c, &ScOptions::default()).unwrap();
+    assert!(r.buses.iter().all(|b| b.z0k_ohm.is_none()));
+}
