@@ -10,7 +10,7 @@ use super::super::{html, is_htmx, redirect};
 use crate::models::module;
 use crate::models::project::Project;
 use crate::ops::simulations::{self as sims, Live, ShowInputs};
-use crate::report::diagram::diagram_view;
+use crate::report::diagram::{DiagramQuery, diagram_view};
 use crate::report::format::{case_label, fault_label, run_label, status_label};
 use crate::report::results::{CompareChoice, ResultsView, result_bus_table, results_view};
 use crate::report::tables::{BusTable, Sort};
@@ -29,8 +29,11 @@ const POLL_MS: u32 = 500;
 pub struct SortQuery {
     sort: Option<String>,
     dir: Option<String>,
-    /// The bus whose neighbourhood the diagram shows (large circuits).
+    /// The diagram (large circuits): the bus whose neighbourhood it shows, its depth and the
+    /// bus search.
     bus: Option<String>,
+    depth: Option<String>,
+    q: Option<String>,
 }
 
 impl SortQuery {
@@ -72,10 +75,18 @@ impl LiveView {
                     ),
                 })
                 .collect();
+            let dq = DiagramQuery {
+                page_url: format!("/simulations/{}", sim.id),
+                search_url: String::new(),
+                heading_level: 3,
+                bus: q.bus.clone().unwrap_or_default(),
+                depth: q.depth.clone().unwrap_or_default(),
+                q: q.q.clone().unwrap_or_default(),
+            };
             let diagram = r
                 .circuit
                 .as_ref()
-                .and_then(|c| diagram_view(c, &r.stored.results, q.bus.as_deref()));
+                .map(|c| diagram_view(Some(c), Some(&r.stored.results), &dq));
             results_view(&sim, &r.stored, q.sort(), compare, diagram)
         });
         LiveView {
