@@ -121,7 +121,8 @@ for (const [w, h] of [[1366, 900], [390, 844]]) {
         assert.ok(width(await viewBox()) < width(fitted), `${path}: wheel`);
       }
       assert.equal(new Set(seen).size, 1, 'the same controls on the three pages');
-      await page.screenshot({ path: `/tmp/ampflux-diagram-${example}-${w}.png` });
+      await page.click('#diagram button[data-zoom="fit"]');
+      await page.locator('#diagram').screenshot({ path: `/tmp/ampflux-diagram-${example}-${w}.png` });
     });
   }
 }
