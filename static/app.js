@@ -118,7 +118,22 @@
     d.svg.setAttribute("width", String(Math.floor(shownW)));
     d.svg.setAttribute("height", String(Math.floor(shownH)));
     d.svg.dataset.fit = String(scale);
-    setView(d, 0, 0, scale);
+    // Shown in part: start at the top bus (the infeed), centred across, rather than at an
+    // empty corner.
+    var first = null, top = Infinity, bars = d.svg.querySelectorAll("line.bus-bar");
+    for (var i = 0; i < bars.length; i++) {
+      var y = Number(bars[i].getAttribute("y1"));
+      if (y < top) {
+        top = y;
+        first = bars[i].parentNode;
+      }
+    }
+    var x = 0;
+    if (first && first.getBBox) {
+      var b = first.getBBox();
+      x = Math.min(b.x, b.x + b.width / 2 - shownW / scale / 2);
+    }
+    setView(d, x, 0, scale);
   }
 
   // Zoom by `factor` keeping the point at (px, py) (pixels in the drawing) where it is.
