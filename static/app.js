@@ -99,4 +99,168 @@
     p.textContent = message;
     main.insertBefore(p, main.firstChild);
   }
+
+  // One-line diagrams (templates/circuit/_figure.html): fitted to the width, zoomed and moved
+  // by changing the SVG's viewBox. Never below the scale where the smallest text
+  // (data-min-font, in diagram units) is 12 CSS pixels; a wider diagram is shown in part and
+  // moved by dragging or with the arrow keys. Buttons (+, −, Fit), the wheel, and + - 0 and
+  // the arrows while the drawing has the focus. Event handlers are delegated, so diagrams
+  // swapped in by htmx work without setting up again; their size is set when they appear.
+  var MIN_PX = 12, MAX_FIT = 1.5, MAX_ZOOM = 6, STEP = 1.25, PAN_PX = 60;
+
+  function diagramOf(viewport) {
+    var svg = viewport && viewport.querySelector("svg.one-line");
+    if (!svg || svg.classList.contains("empty")) return null;
+    if (!svg.dataset.full) {
+      svg.dataset.full = svg.getAttribute("viewBox") || "0 0 100 100";
+    }
+    var f = svg.dataset.full.split(/\s+/).map(Number);
+    var minFont = Number(svg.getAttribute("data-min-font")) || MIN_PX;
+    return { svg: svg, viewport: viewport, w: f[2], h: f[3], minScale: MIN_PX / minFont };
+  }
+
+  function view(d) {
+    var vb = d.svg.getAttribute("viewBox").split(/\s+/).map(Number);
+    return { x: vb[0], y: vb[1], w: vb[2], h: vb[3], scale: Number(d.svg.dataset.scale) || 1 };
+  }
+
+  function setView(d, x, y, scale) {
+    var shownW = Number(d.svg.getAttribute("width")), shownH = Number(d.svg.getAttribute("height"));
+    var w = shownW / scale, h = shownH / scale;
+    // Keep the drawing in view: no moving past its edges (centred when smaller).
+    x = w >= d.w ? (d.w - w) / 2 : Math.min(Math.max(x, 0), d.w - w);
+    y = h >= d.h ? (d.h - h) / 2 : Math.min(Math.max(y, 0), d.h - h);
+    d.svg.dataset.scale = String(scale);
+    d.svg.setAttribute("viewBox", [x, y, w, h].map(function (v) { return Math.round(v * 10) / 10; }).join(" "));
+  }
+
+  function fit(d) {
+    var width = d.viewport.clientWidth || d.w;
+    var scale = Math.max(Math.min(width / d.w, MAX_FIT), d.minScale);
+    var shownW = Math.min(width, d.w * scale);
+    var maxH = Math.max(240, Math.round(window.innerHeight * 0.7));
+    var shownH = Math.min(d.h * scale, maxH);
+    d.svg.setAttribute("width", String(Math.floor(shownW)));
+    d.svg.setAttribute("height", String(Math.floor(shownH)));
+    d.svg.dataset.fit = String(scale);
+    // Shown in part: start at the top bus (the infeed), centred across, rather than at an
+    // empty corner.
+    var first = null, top = Infinity, bars = d.svg.querySelectorAll("line.bus-bar");
+    for (var i = 0; i < bars.length; i++) {
+      var y = Number(bars[i].getAttribute("y1"));
+      if (y < top) {
+        top = y;
+        first = bars[i].parentNode;
+      }
+    }
+    var x = 0;
+    if (first && first.getBBox) {
+      var b = first.getBBox();
+      x = Math.min(b.x, b.x + b.width / 2 - shownW / scale / 2);
+    }
+    setView(d, x, 0, scale);
+  }
+
+  // Zoom by `factor` keeping the point at (px, py) (pixels in the drawing) where it is.
+  function zoom(d, factor, px, py) {
+    var v = view(d);
+    var scale = Math.min(Math.max(v.scale * factor, d.minScale), MAX_ZOOM);
+    if (px === undefined) {
+      px = Number(d.svg.getAttribute("width")) / 2;
+      py = Number(d.svg.getAttribute("height")) / 2;
+    }
+    var cx = v.x + px / v.scale, cy = v.y + py / v.scale;
+    setView(d, cx - px / scale, cy - py / scale, scale);
+  }
+
+  function pan(d, dx, dy) {
+    var v = view(d);
+    setView(d, v.x + dx / v.scale, v.y + dy / v.scale, v.scale);
+  }
+
+  function setUp(root) {
+    var viewports = (root || document).querySelectorAll(".diagram-viewport");
+    for (var i = 0; i < viewports.length; i++) {
+      var d = diagramOf(viewports[i]);
+      if (!d) continue;
+      viewports[i].classList.add("zoomable");
+      var tools = viewports[i].parentNode.querySelector(".diagram-tools");
+      if (tools) tools.hidden = false;
+      fit(d);
+    }
+  }
+
+  function viewportOf(el) {
+    var figure = el && el.closest && el.closest(".diagram-figure");
+    return figure ? diagramOf(figure.querySelector(".diagram-viewport")) : null;
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-zoom]");
+    var d = button && viewportOf(button);
+    if (!d) return;
+    var how = button.getAttribute("data-zoom");
+    if (how === "in") zoom(d, STEP);
+    else if (how === "out") zoom(d, 1 / STEP);
+    else fit(d);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var vp = event.target.classList && event.target.classList.contains("diagram-viewport") ? event.target : null;
+    var d = vp && diagramOf(vp);
+    if (!d || event.altKey || event.ctrlKey || event.metaKey) return;
+    var k = event.key;
+    if (k === "+" || k === "=") zoom(d, STEP);
+    else if (k === "-" || k === "_") zoom(d, 1 / STEP);
+    else if (k === "0") fit(d);
+    else if (k === "ArrowLeft") pan(d, -PAN_PX, 0);
+    else if (k === "ArrowRight") pan(d, PAN_PX, 0);
+    else if (k === "ArrowUp") pan(d, 0, -PAN_PX);
+    else if (k === "ArrowDown") pan(d, 0, PAN_PX);
+    else return;
+    event.preventDefault();
+  });
+
+  document.addEventListener("wheel", function (event) {
+    var vp = event.target.closest && event.target.closest(".diagram-viewport");
+    var d = vp && diagramOf(vp);
+    if (!d || event.deltaY === 0) return;
+    event.preventDefault();
+    var box = d.svg.getBoundingClientRect();
+    zoom(d, event.deltaY < 0 ? STEP : 1 / STEP, event.clientX - box.left, event.clientY - box.top);
+  }, { passive: false });
+
+  document.addEventListener("pointerdown", function (event) {
+    var vp = event.button === 0 && event.target.closest && event.target.closest(".diagram-viewport");
+    var d = vp && diagramOf(vp);
+    if (!d) return;
+    var last = { x: event.clientX, y: event.clientY };
+    vp.classList.add("dragging");
+    if (vp.setPointerCapture) vp.setPointerCapture(event.pointerId);
+    function move(e) {
+      pan(d, last.x - e.clientX, last.y - e.clientY);
+      last = { x: e.clientX, y: e.clientY };
+    }
+    function up() {
+      vp.classList.remove("dragging");
+      vp.removeEventListener("pointermove", move);
+      vp.removeEventListener("pointerup", up);
+      vp.removeEventListener("pointercancel", up);
+    }
+    vp.addEventListener("pointermove", move);
+    vp.addEventListener("pointerup", up);
+    vp.addEventListener("pointercancel", up);
+  });
+
+  var resizeTimer = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { setUp(document); }, 150);
+  });
+  document.addEventListener("htmx:load", function (event) { setUp(event.detail.elt); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  } else {
+    setUp(document);
+  }
 })();

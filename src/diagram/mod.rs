@@ -70,7 +70,7 @@ pub use annotations::{
     level_colour,
 };
 pub use neighbourhood::neighbourhood;
-pub use text::MIN_FONT;
+pub use text::{MIN_FONT, decimals, three_digits};
 
 use crate::sc::Circuit;
 

@@ -13,6 +13,7 @@ mod audit_export;
 mod auth;
 mod circuit;
 mod cli;
+mod diagram;
 mod elements;
 mod health;
 mod jobs;

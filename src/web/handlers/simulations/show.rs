@@ -13,7 +13,7 @@ use crate::models::module;
 use crate::models::project::Project;
 use crate::ops::OpError;
 use crate::ops::simulations::{self as sims, Live, ShowInputs};
-use crate::report::diagram::diagram_view;
+use crate::report::diagram::{DiagramQuery, diagram_view};
 use crate::report::format::{case_label, fault_label, run_label, status_label};
 use crate::report::paging::Rows;
 use crate::report::results::{
@@ -39,8 +39,11 @@ pub struct SortQuery {
     page: Option<String>,
     /// The branch table's page (from 1).
     bpage: Option<String>,
-    /// The bus whose neighbourhood the diagram shows (large circuits).
+    /// The diagram (large circuits): the bus whose neighbourhood it shows, its depth and the
+    /// bus search.
     bus: Option<String>,
+    depth: Option<String>,
+    q: Option<String>,
 }
 
 impl SortQuery {
@@ -60,13 +63,16 @@ impl SortQuery {
     /// key.
     fn cache_key(&self) -> String {
         let t = self.tables();
+        // Debug-quoted strings, so no two queries share a key.
         format!(
-            "{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{:?}|{:?}|{:?}",
             t.sort.key,
             t.sort.dir.as_str(),
             t.buses.number(),
             t.branches.number(),
-            self.bus.as_deref().unwrap_or("")
+            self.bus,
+            self.depth,
+            self.q
         )
     }
 }
@@ -104,18 +110,19 @@ impl LiveView {
                     ),
                 })
                 .collect();
+            let dq = DiagramQuery {
+                page_url: format!("/simulations/{}", sim.id),
+                search_url: String::new(),
+                heading_level: 3,
+                bus: q.bus.clone().unwrap_or_default(),
+                depth: q.depth.clone().unwrap_or_default(),
+                q: q.q.clone().unwrap_or_default(),
+            };
             let diagram = r
                 .circuit
                 .as_ref()
-                .and_then(|c| diagram_view(c, &r.stored.results, q.bus.as_deref()));
-            results_view(
-                &sim,
-                &r.stored,
-                q.tables(),
-                compare,
-                diagram,
-                r.circuit.as_ref(),
-            )
+                .map(|c| diagram_view(Some(c), Some(&r.stored.results), &dq));
+            results_view(&sim, &r.stored, q.tables(), compare, diagram, r.circuit.as_ref())
         });
         LiveView {
             sim_id: sim.id,
