@@ -99,7 +99,7 @@ fn prefix(kind_key: &str) -> &'static str {
 /// of its elements, counted up past any id already taken.
 pub fn next_free_id(circuit: &Value, kind: &KindDef) -> String {
     let items = elements(circuit, kind);
-    let taken: std::collections::HashSet<&str> = items.iter().map(|e| element_id(e)).collect();
+    let taken: std::collections::HashSet<&str> = items.iter().map(element_id).collect();
     let p = prefix(kind.key);
     let mut n = items.len() + 1;
     loop {
