@@ -214,3 +214,40 @@ async fn the_editor_shows_buses_by_name(app: TestApp) {
     res.assert_contains("<td class=\"\">Feeder B</td>");
 }
 on_both_databases!(the_editor_shows_buses_by_name);
+
+/// Item 1 in the audit trail and the dashboard: an entry's target is named and links to it.
+async fn audit_targets_are_named_links(app: TestApp) {
+    let s = setup(&app, "Targets").await;
+    let sim = completed_simulation(&s.client, s.pid).await;
+    let project = "Targets substation";
+    let trail = s.client.get("/audit").await;
+    assert_eq!(trail.status, 200);
+    trail.assert_contains(&format!(
+        "<a href=\"/simulations/{sim}\">simulation #{sim} of “{project}”</a>"
+    ));
+    let home = s.client.get("/").await;
+    home.assert_contains(&format!(
+        "<a href=\"/simulations/{sim}\">simulation #{sim} of “{project}”</a>"
+    ));
+    // A project entry, in the detail page too.
+    let pid = create_project(&s.client, "Named target", &[("start", "empty")]).await;
+    let created = audit_entries(&app, s.company_id, "project.create");
+    let entry = created
+        .iter()
+        .find(|e| e.log.entity_id == Some(pid))
+        .expect("the project's entry");
+    let detail = s.client.get(&format!("/audit/{}", entry.log.id)).await;
+    detail.assert_contains(&format!(
+        "<dd><a href=\"/projects/{pid}\">project “Named target”</a></dd>"
+    ));
+    let version = audit_entries(&app, s.company_id, "circuit.save");
+    let v = version
+        .iter()
+        .find(|e| e.log.project_id == Some(pid))
+        .expect("version 1's entry");
+    let detail = s.client.get(&format!("/audit/{}", v.log.id)).await;
+    detail.assert_contains(&format!(
+        "<a href=\"/projects/{pid}/versions/1\">version 1 of “Named target”</a>"
+    ));
+}
+on_both_databases!(audit_targets_are_named_links);
