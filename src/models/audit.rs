@@ -14,6 +14,7 @@ use crate::db::{BackendKind, DbConn};
 
 pub mod filter;
 pub mod pickers;
+pub mod targets;
 
 pub use filter::{Filter, Listed, find, page};
 

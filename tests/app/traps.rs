@@ -161,3 +161,93 @@ async fn htmx_settles_no_style_attribute(app: TestApp) {
     assert_eq!(config["allowEval"], false);
 }
 on_both_databases!(htmx_settles_no_style_attribute);
+
+/// Item 1 in the editor: bus references show the bus's name (its id only where names repeat
+/// or are empty), the suggestions name each bus with its voltage and id, a new row comes with
+/// a free id, and renaming a bus brings the rows that show its name along.
+async fn the_editor_shows_buses_by_name(app: TestApp) {
+    let s = setup(&app, "Names").await;
+    let mut circuit = example_circuit();
+    for bus in circuit["buses"].as_array_mut().unwrap() {
+        match bus["id"].as_str() {
+            Some("MV2") => bus["name"] = serde_json::json!("Feeder A"),
+            Some("F1") => bus["name"] = serde_json::json!("Feeder A"),
+            _ => {}
+        }
+    }
+    save_version(&app, s.pid, s.user_id, &circuit);
+    let page = open_editor(&s.client, s.pid).await;
+    let row_start = page
+        .body
+        .find(r#"<th scope="row" class="el-id">L1</th>"#)
+        .expect("L1");
+    let row = &page.body[row_start..row_start + page.body[row_start..].find("</tr>").unwrap()];
+    // Two buses named alike: the name with the id.
+    assert!(row.contains("<td class=\"\">Feeder A (MV2)</td>"), "{row}");
+    assert!(row.contains("<td class=\"\">Feeder A (F1)</td>"), "{row}");
+    // A named bus by its name alone; one without a name by its id.
+    page.assert_contains("<td class=\"\">110 kV busbar</td>");
+    page.assert_contains(r#"<option value="HV" label="110 kV busbar · 110 kV · id HV"></option>"#);
+    page.assert_contains(r#"<option value="LV" label="0.4 kV · id LV"></option>"#);
+    // New rows come with a free id.
+    page.assert_contains(r#"id="add-buses-id" name="id" type="text" value="B7""#);
+    page.assert_contains(r#"id="add-lines-id" name="id" type="text" value="L2""#);
+
+    // Renaming F1 makes the names unique: the line's row comes along with the new names.
+    let res = hx(
+        &s.client,
+        &format!("/projects/{}/editor/buses/rows/F1", s.pid),
+        &[
+            ("id", "F1"),
+            ("name", "Feeder B"),
+            ("vn_kv", "20"),
+            ("in_service", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let oob = res
+        .body
+        .find("hx-swap-oob=\"true\">\n  <th scope=\"row\" class=\"el-id\">L1</th>");
+    assert!(oob.is_some(), "the line's row is swapped in: {}", res.body);
+    res.assert_contains("<td class=\"\">Feeder A</td>");
+    res.assert_contains("<td class=\"\">Feeder B</td>");
+}
+on_both_databases!(the_editor_shows_buses_by_name);
+
+/// Item 1 in the audit trail and the dashboard: an entry's target is named and links to it.
+async fn audit_targets_are_named_links(app: TestApp) {
+    let s = setup(&app, "Targets").await;
+    let sim = completed_simulation(&s.client, s.pid).await;
+    let project = "Targets substation";
+    let trail = s.client.get("/audit").await;
+    assert_eq!(trail.status, 200);
+    trail.assert_contains(&format!(
+        "<a href=\"/simulations/{sim}\">simulation #{sim} of “{project}”</a>"
+    ));
+    let home = s.client.get("/").await;
+    home.assert_contains(&format!(
+        "<a href=\"/simulations/{sim}\">simulation #{sim} of “{project}”</a>"
+    ));
+    // A project entry, in the detail page too.
+    let pid = create_project(&s.client, "Named target", &[("start", "empty")]).await;
+    let created = audit_entries(&app, s.company_id, "project.create");
+    let entry = created
+        .iter()
+        .find(|e| e.log.entity_id == Some(pid))
+        .expect("the project's entry");
+    let detail = s.client.get(&format!("/audit/{}", entry.log.id)).await;
+    detail.assert_contains(&format!(
+        "<dd><a href=\"/projects/{pid}\">project “Named target”</a></dd>"
+    ));
+    let version = audit_entries(&app, s.company_id, "circuit.save");
+    let v = version
+        .iter()
+        .find(|e| e.log.project_id == Some(pid))
+        .expect("version 1's entry");
+    let detail = s.client.get(&format!("/audit/{}", v.log.id)).await;
+    detail.assert_contains(&format!(
+        "<a href=\"/projects/{pid}/versions/1\">version 1 of “Named target”</a>"
+    ));
+}
+on_both_databases!(audit_targets_are_named_links);

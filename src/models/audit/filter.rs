@@ -30,6 +30,8 @@ pub struct Listed {
     pub log: AuditLog,
     /// The actor's username (`name (deleted)` for a deleted user), `None` for shell commands.
     pub actor: Option<String>,
+    /// What the entry is about, by name and with a link, while it exists.
+    pub target: Option<super::targets::Target>,
 }
 
 /// What to list. Empty strings count as "any".
@@ -288,6 +290,11 @@ pub fn last_id(conn: &mut DbConn, company_id: i64) -> QueryResult<Option<i64>> {
 
 /// Names the actors of `rows` (one query for the page's distinct users).
 fn with_actors(conn: &mut DbConn, rows: Vec<AuditLog>) -> QueryResult<Vec<Listed>> {
+    let company_id = rows.first().map(|r| r.company_id);
+    let targets = match company_id {
+        Some(company_id) => super::targets::name_targets(conn, company_id, &rows)?,
+        None => HashMap::new(),
+    };
     let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.user_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -306,7 +313,10 @@ fn with_actors(conn: &mut DbConn, rows: Vec<AuditLog>) -> QueryResult<Vec<Listed
         .into_iter()
         .map(|log| {
             let actor = log.user_id.and_then(|id| names.get(&id).cloned());
-            Listed { log, actor }
+            let target = log
+                .entity_id
+                .and_then(|id| targets.get(&(log.entity_type.clone(), id)).cloned());
+            Listed { log, actor, target }
         })
         .collect())
 }

@@ -34,7 +34,10 @@ pub struct EntryView {
     pub when: String,
     pub actor: String,
     pub action: String,
+    /// What the entry is about: its name (`project “Grid study”`), else its type and id.
     pub entity: String,
+    /// The page of what the entry is about, while it exists.
+    pub entity_href: Option<String>,
     pub outcome: String,
     pub ip_address: String,
 }
@@ -46,10 +49,12 @@ pub fn view(row: &Listed, timezone: &str) -> EntryView {
         when: local_time(&log.created_at, timezone),
         actor: row.actor.clone().unwrap_or_else(|| "—".into()),
         action: log.action.clone(),
-        entity: match log.entity_id {
-            Some(id) => format!("{} #{id}", log.entity_type),
-            None => log.entity_type.clone(),
+        entity: match (&row.target, log.entity_id) {
+            (Some(t), _) => t.label.clone(),
+            (None, Some(id)) => format!("{} #{id}", log.entity_type),
+            (None, None) => log.entity_type.clone(),
         },
+        entity_href: row.target.as_ref().and_then(|t| t.href.clone()),
         outcome: log.outcome.clone(),
         ip_address: log.ip_address.clone().unwrap_or_default(),
     }

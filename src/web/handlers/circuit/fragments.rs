@@ -16,6 +16,7 @@ use super::tables::{
     summary_view, table_refs,
 };
 use crate::circuit_edit::edit::{self, Edited};
+use crate::circuit_edit::names::Names;
 use crate::circuit_edit::problems::ProblemIndex;
 use crate::circuit_edit::{KINDS, KindDef};
 use crate::ops::circuits::{RowOp, check};
@@ -127,6 +128,7 @@ pub(super) fn row_done_fragment(
                 after_idx.row(kind.key, &new_id),
                 &edited.circuit,
                 None,
+                None,
             );
             let body = RowFragment {
                 csrf,
@@ -187,20 +189,28 @@ fn changed_rows(
     // fields name it.
     let before_refs = edit::reference_counts(before);
     let refs = edit::reference_counts(after);
-    let signature = |idx: &ProblemIndex, counts: &RefCounts, kind: &KindDef, el: &Value| {
-        let id = edit::element_id(el);
-        let n = counts
-            .get(&(kind.key, id.to_string()))
-            .copied()
-            .unwrap_or(0);
-        format!("{}|{:?}|{n}", el, idx.row(kind.key, id))
-    };
+    // ... and the names of the buses it refers to (a renamed bus changes the lines' rows).
+    let (before_names, after_names) = (Names::buses(before), Names::buses(after));
+    let signature =
+        |idx: &ProblemIndex, counts: &RefCounts, names: &Names, kind: &KindDef, el: &Value| {
+            let id = edit::element_id(el);
+            let n = counts
+                .get(&(kind.key, id.to_string()))
+                .copied()
+                .unwrap_or(0);
+            let buses: Vec<String> = kind
+                .columns()
+                .filter(|f| f.refers_to == Some("buses"))
+                .map(|f| names.label(&edit::display(el, f)))
+                .collect();
+            format!("{}|{:?}|{n}|{buses:?}", el, idx.row(kind.key, id))
+        };
     let mut old: HashMap<(&str, &str), String> = HashMap::new();
     for kind in &KINDS {
         for el in edit::elements(before, kind) {
             old.insert(
                 (kind.key, edit::element_id(el)),
-                signature(before_idx, &before_refs, kind, el),
+                signature(before_idx, &before_refs, &before_names, kind, el),
             );
         }
     }
@@ -219,10 +229,17 @@ fn changed_rows(
             {
                 continue;
             }
-            let sig = signature(after_idx, &refs, kind, el);
+            let sig = signature(after_idx, &refs, &after_names, kind, el);
             if old.get(&(kind.key, id)) != Some(&sig) {
-                let mut row =
-                    row_view(t, kind, el, after_idx.row(kind.key, id), after, Some(&refs));
+                let mut row = row_view(
+                    t,
+                    kind,
+                    el,
+                    after_idx.row(kind.key, id),
+                    after,
+                    Some(&refs),
+                    Some(&after_names),
+                );
                 row.oob = true;
                 out.push(row);
             }
@@ -247,7 +264,7 @@ pub(super) fn refused_fragment(
     let idx = check(current);
     let existing = edit::find(current, kind, id);
     if let (RowOp::Update, Some(el)) = (op, existing) {
-        let mut r = row_view(t, kind, el, idx.row(kind.key, id), current, None);
+        let mut r = row_view(t, kind, el, idx.row(kind.key, id), current, None, None);
         r.form = Some(form_view(t, kind, Some(el), &form, idx.row(kind.key, id)));
         return Ok(super::super::html_status(
             status,

@@ -247,7 +247,7 @@ impl DraftRow {
         let t = TableCtx::editor(access.project_id(), true, "");
         let idx = circuits::check(&self.circuit);
         let probs = idx.row(kind.key, &self.id);
-        let mut r = row_view(&t, kind, el, probs, &self.circuit, None);
+        let mut r = row_view(&t, kind, el, probs, &self.circuit, None, None);
         if let Some(form) = form {
             r.form = Some(form_view(&t, kind, Some(el), form, probs));
         }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::forms::{Editing, FormState, FormView, form_view};
 use super::{path_segment, row_dom_id};
 use crate::circuit_edit::edit::{self, FieldErrors};
+use crate::circuit_edit::names::{self, Names};
 use crate::circuit_edit::problems::{ProblemIndex, RowProblem};
 use crate::circuit_edit::{FieldType, KINDS, KindDef};
 use crate::sc::validate::Severity;
@@ -79,9 +80,16 @@ pub(crate) struct KindView {
     pub warnings: usize,
 }
 
+/// One suggestion: the id that is entered, and what it is (empty: the id says it all).
+#[derive(PartialEq)]
+pub(crate) struct DataOption {
+    pub value: String,
+    pub label: String,
+}
+
 pub(crate) struct DataList {
     pub dom_id: String,
-    pub options: Vec<String>,
+    pub options: Vec<DataOption>,
 }
 
 /// A problem in the summary, linked to its row when it has one.
@@ -204,7 +212,8 @@ pub(super) fn table_refs(t: &TableCtx, circuit: &Value) -> RefCounts {
 }
 
 /// `refs`: the counts of the whole document when many rows are built; without them the one
-/// row's references are counted.
+/// row's references are counted. `buses`: the buses' display names, likewise (read from the
+/// document when not given).
 pub(crate) fn row_view(
     t: &TableCtx,
     kind: &'static KindDef,
@@ -212,12 +221,26 @@ pub(crate) fn row_view(
     problems: &[RowProblem],
     circuit: &Value,
     refs: Option<&RefCounts>,
+    buses: Option<&Names>,
 ) -> RowView {
     let id = edit::element_id(element).to_string();
+    // A bus reference shows the bus's name (its id only where names repeat or are empty).
+    let local_names;
+    let bus_names = match buses {
+        Some(names) => Some(names),
+        None if kind.columns().any(|f| f.refers_to == Some("buses")) => {
+            local_names = Names::buses(circuit);
+            Some(&local_names)
+        }
+        None => None,
+    };
     let cells = kind
         .columns()
         .map(|f| CellView {
-            text: edit::display(element, f),
+            text: match (f.refers_to, bus_names) {
+                (Some("buses"), Some(names)) => names.label(&edit::display(element, f)),
+                _ => edit::display(element, f),
+            },
             level: worst(problems, Some(f.name)),
             numeric: matches!(f.ty, FieldType::Number | FieldType::Integer),
         })
@@ -283,6 +306,7 @@ pub(crate) fn kind_view(
     let mut errors = 0;
     let mut warnings = 0;
     let all = edit::elements(circuit, kind);
+    let bus_names = Names::buses(circuit);
     let mut rows = Vec::new();
     for (index, el) in all.iter().enumerate() {
         let id = edit::element_id(el);
@@ -297,7 +321,7 @@ pub(crate) fn kind_view(
         if !t.shows(kind.key, index) && !editing_this {
             continue;
         }
-        let mut row = row_view(t, kind, el, probs, circuit, Some(refs));
+        let mut row = row_view(t, kind, el, probs, circuit, Some(refs), Some(&bus_names));
         if let Editing::Row { state, .. } = editing {
             if editing_this && t.editable {
                 row.form = Some(form_view(t, kind, Some(el), state, probs));
@@ -311,7 +335,11 @@ pub(crate) fn kind_view(
             Editing::Add { kind: k, state } if k.key == kind.key => {
                 (Some(form_view(t, kind, None, state, &[])), true)
             }
-            _ => (Some(form_view(t, kind, None, &blank, &[])), false),
+            _ => {
+                let mut form = form_view(t, kind, None, &blank, &[]);
+                propose_id(&mut form, circuit, kind);
+                (Some(form), false)
+            }
         }
     } else {
         (None, false)
@@ -342,16 +370,46 @@ pub(crate) fn kind_view(
     }
 }
 
+/// A new row's id field holds a free id (`B7`, `L3`), so the id is never a chore.
+fn propose_id(form: &mut FormView, circuit: &Value, kind: &KindDef) {
+    if let Some(input) = form.main.iter_mut().find(|i| i.name == "id") {
+        if input.value.is_empty() {
+            input.value = names::next_free_id(circuit, kind);
+        }
+    }
+}
+
+/// The suggestions of the reference fields: each element's id, labelled with its name (and a
+/// bus's voltage), so a bus is picked by the name an engineer knows.
 pub(crate) fn datalists(circuit: &Value) -> Vec<DataList> {
     ["buses", "transformers"]
         .iter()
         .filter_map(|key| crate::circuit_edit::kind(key))
-        .map(|k| DataList {
-            dom_id: format!("dl-{}", k.key),
-            options: edit::elements(circuit, k)
-                .iter()
-                .map(|e| edit::element_id(e).to_string())
-                .collect(),
+        .map(|k| {
+            let names = Names::of_kind(circuit, k);
+            DataList {
+                dom_id: format!("dl-{}", k.key),
+                options: edit::elements(circuit, k)
+                    .iter()
+                    .map(|e| {
+                        let id = edit::element_id(e);
+                        let mut label = names.name_of(id).unwrap_or("").to_string();
+                        if let Some(kv) = e.get("vn_kv").and_then(Value::as_f64) {
+                            if !label.is_empty() {
+                                label.push_str(" · ");
+                            }
+                            label.push_str(&format!("{kv} kV"));
+                        }
+                        if !label.is_empty() {
+                            label.push_str(&format!(" · id {id}"));
+                        }
+                        DataOption {
+                            value: id.to_string(),
+                            label,
+                        }
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }
