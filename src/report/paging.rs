@@ -84,8 +84,8 @@ impl Pager {
         if self.paged() {
             format!(
                 "{noun} {}–{} of {}, page {} of {}",
-                self.first,
-                self.last,
+                thousands(self.first),
+                thousands(self.last),
                 thousands(self.total),
                 self.page,
                 self.pages

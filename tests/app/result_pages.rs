@@ -102,3 +102,56 @@ async fn finished_results_answer_conditional_requests(app: TestApp) {
     assert_eq!(gone.status, 404);
 }
 on_both_databases!(finished_results_answer_conditional_requests);
+
+async fn table_fragments_page_and_answer_conditional_requests(app: TestApp) {
+    let s = setup(&app, "Tables").await;
+    let sid = run_simulation(&s.client, s.pid, &[("branch_results", "yes")]).await;
+    wait_finished(&s.client, sid).await;
+
+    let branches = s
+        .client
+        .get_htmx(&format!("/simulations/{sid}/branches?page=1"))
+        .await;
+    assert_eq!(branches.status, 200, "{}", branches.body);
+    assert!(
+        branches
+            .body
+            .trim_start()
+            .starts_with("<div id=\"branch-table\"")
+    );
+    assert!(!branches.body.contains("<html"));
+    // Branches by name with both ends, and how many there are.
+    branches.assert_contains("<th scope=\"row\">");
+    assert!(branches.body.contains(" branches."), "{}", branches.body);
+    let tag = branches.header("etag").expect("tagged").to_string();
+    let again = s
+        .client
+        .get_with_headers(
+            &format!("/simulations/{sid}/branches?page=1"),
+            &[("HX-Request", "true"), ("If-None-Match", &tag)],
+        )
+        .await;
+    assert_eq!(again.status, 304);
+    // Without htmx: the page, at that table.
+    s.client
+        .get(&format!("/simulations/{sid}/branches?page=3"))
+        .await
+        .assert_redirect(&format!("/simulations/{sid}?bpage=3#branches"));
+    // The page with a branch page past the end shows the last one.
+    let page = s.client.get(&format!("/simulations/{sid}?bpage=3")).await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("id=\"branch-table\"");
+
+    // Another company's user: 404 for both fragments, with or without a tag.
+    let (stranger, _) = signed_up(&app, "Outsider").await;
+    for path in [
+        format!("/simulations/{sid}/branches?page=1"),
+        format!("/simulations/{sid}/buses?page=1"),
+    ] {
+        let res = stranger
+            .get_with_headers(&path, &[("HX-Request", "true"), ("If-None-Match", &tag)])
+            .await;
+        assert_eq!(res.status, 404, "{path}");
+    }
+}
+on_both_databases!(table_fragments_page_and_answer_conditional_requests);

@@ -122,7 +122,14 @@ impl LiveView {
                 .circuit
                 .as_ref()
                 .map(|c| diagram_view(Some(c), Some(&r.stored.results), &dq));
-            results_view(&sim, &r.stored, q.tables(), compare, diagram, r.circuit.as_ref())
+            results_view(
+                &sim,
+                &r.stored,
+                q.tables(),
+                compare,
+                diagram,
+                r.circuit.as_ref(),
+            )
         });
         LiveView {
             sim_id: sim.id,
