@@ -11,6 +11,33 @@ use super::edit::{
     canonical, display, effective, element_id, elements, get, same_value, value_text,
 };
 use super::fields::{FieldDef, KINDS, KindDef};
+use super::names::Names;
+
+/// The display names of one document: of the kind being compared, and of its buses (which
+/// reference fields show by name).
+struct Named {
+    own: Names,
+    buses: Names,
+}
+
+impl Named {
+    fn of(circuit: &Value, kind: &KindDef) -> Named {
+        Named {
+            own: Names::of_kind(circuit, kind),
+            buses: Names::buses(circuit),
+        }
+    }
+
+    /// A field's display value, a bus reference by the bus's name.
+    fn show(&self, element: &Value, f: &FieldDef) -> String {
+        let text = display(element, f);
+        if f.refers_to == Some("buses") && !text.is_empty() {
+            self.buses.label(&text)
+        } else {
+            text
+        }
+    }
+}
 
 /// One field that differs.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +54,8 @@ pub struct FieldChange {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ElementSummary {
     pub id: String,
+    /// The element's name (its id where the name is empty or repeats).
+    pub name: String,
     /// `(label, value with unit)` of the fields that have a value.
     pub fields: Vec<(String, String)>,
 }
@@ -34,6 +63,8 @@ pub struct ElementSummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ElementChange {
     pub id: String,
+    /// The element's name in the newer document (its id where empty or repeated).
+    pub name: String,
     pub fields: Vec<FieldChange>,
 }
 
@@ -80,20 +111,32 @@ fn with_unit(value: String, unit: &str) -> String {
     }
 }
 
-fn summary(kind: &KindDef, element: &Value) -> ElementSummary {
+fn summary(kind: &KindDef, element: &Value, named: &Named) -> ElementSummary {
     let fields = kind
         .fields
         .iter()
-        .filter(|f| f.name != "id" && get(element, f.name).is_some())
-        .map(|f| (f.label.to_string(), with_unit(display(element, f), f.unit)))
+        .filter(|f| f.name != "id" && f.name != "name" && get(element, f.name).is_some())
+        .map(|f| {
+            (
+                f.label.to_string(),
+                with_unit(named.show(element, f), f.unit),
+            )
+        })
         .collect();
+    let id = element_id(element);
     ElementSummary {
-        id: element_id(element).to_string(),
+        id: id.to_string(),
+        name: named.own.label(id),
         fields,
     }
 }
 
-fn field_change(f: &FieldDef, old: &Value, new: &Value) -> Option<FieldChange> {
+fn field_change(
+    f: &FieldDef,
+    old: &Value,
+    new: &Value,
+    names: (&Named, &Named),
+) -> Option<FieldChange> {
     let (a, b) = (effective(old, f), effective(new, f));
     let same = match (&a, &b) {
         (Some(x), Some(y)) => same_value(x, y),
@@ -104,8 +147,8 @@ fn field_change(f: &FieldDef, old: &Value, new: &Value) -> Option<FieldChange> {
         field: f.name.to_string(),
         label: f.label.to_string(),
         unit: f.unit,
-        old: display(old, f),
-        new: display(new, f),
+        old: names.0.show(old, f),
+        new: names.1.show(new, f),
     })
 }
 
@@ -125,11 +168,16 @@ fn extra_keys(kind: &KindDef, old: &Value, new: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-fn element_changes(kind: &KindDef, old: &Value, new: &Value) -> Vec<FieldChange> {
+fn element_changes(
+    kind: &KindDef,
+    old: &Value,
+    new: &Value,
+    names: (&Named, &Named),
+) -> Vec<FieldChange> {
     let mut out: Vec<FieldChange> = kind
         .fields
         .iter()
-        .filter_map(|f| field_change(f, old, new))
+        .filter_map(|f| field_change(f, old, new, names))
         .collect();
     for key in extra_keys(kind, old, new) {
         let (a, b) = (old.get(&key), new.get(&key));
@@ -170,6 +218,7 @@ fn diff_kind(kind: &'static KindDef, from: &Value, to: &Value) -> KindDiff {
     let new = keyed(elements(to, kind));
     let old_map: HashMap<&(String, usize), &Value> = old.iter().map(|(k, v)| (k, *v)).collect();
     let new_map: HashMap<&(String, usize), &Value> = new.iter().map(|(k, v)| (k, *v)).collect();
+    let (before, after) = (Named::of(from, kind), Named::of(to, kind));
     let mut out = KindDiff {
         kind,
         added: Vec::new(),
@@ -178,12 +227,13 @@ fn diff_kind(kind: &'static KindDef, from: &Value, to: &Value) -> KindDiff {
     };
     for (key, el) in &old {
         match new_map.get(key) {
-            None => out.removed.push(summary(kind, el)),
-            Some(after) => {
-                let fields = element_changes(kind, el, after);
+            None => out.removed.push(summary(kind, el, &before)),
+            Some(now) => {
+                let fields = element_changes(kind, el, now, (&before, &after));
                 if !fields.is_empty() {
                     out.changed.push(ElementChange {
                         id: key.0.clone(),
+                        name: after.own.label(&key.0),
                         fields,
                     });
                 }
@@ -192,7 +242,7 @@ fn diff_kind(kind: &'static KindDef, from: &Value, to: &Value) -> KindDiff {
     }
     for (key, el) in &new {
         if !old_map.contains_key(key) {
-            out.added.push(summary(kind, el));
+            out.added.push(summary(kind, el, &after));
         }
     }
     out
@@ -299,5 +349,34 @@ mod tests {
         assert_eq!(lines.changed[0].fields[0].field, "colour");
         assert_eq!(lines.changed[0].fields[0].old, "red");
         assert_eq!(lines.changed[0].fields[0].new, "");
+    }
+
+    #[test]
+    fn elements_and_bus_references_are_named() {
+        let from = json!({"buses": [{"id": "0", "name": "1", "vn_kv": 110},
+                                    {"id": "1", "name": "2", "vn_kv": 110},
+                                    {"id": "2", "name": "3", "vn_kv": 110}],
+                          "lines": [{"id": "5", "name": "Cable A", "from_bus": "0", "to_bus": "1",
+                                     "length_km": 1, "r_ohm_per_km": 0.1, "x_ohm_per_km": 0.1}]});
+        let mut to = from.clone();
+        to["lines"][0]["to_bus"] = json!("2");
+        to["lines"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "6", "from_bus": "1", "to_bus": "2",
+            "length_km": 1, "r_ohm_per_km": 0.1, "x_ohm_per_km": 0.1}));
+        let d = diff(&from, &to);
+        let lines = d.kinds.iter().find(|k| k.kind.key == "lines").unwrap();
+        assert_eq!(lines.changed[0].name, "Cable A");
+        assert_eq!(lines.changed[0].fields[0].old, "2", "bus id 1 is bus “2”");
+        assert_eq!(lines.changed[0].fields[0].new, "3");
+        assert_eq!(lines.added[0].name, "6", "no name: the id");
+        assert!(
+            lines.added[0]
+                .fields
+                .contains(&("From bus".to_string(), "2".to_string())),
+            "{:?}",
+            lines.added[0].fields
+        );
     }
 }
