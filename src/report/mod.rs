@@ -9,6 +9,7 @@ pub mod findings;
 pub mod format;
 pub mod json;
 pub mod results;
+pub mod study;
 pub mod tables;
 
 #[cfg(test)]

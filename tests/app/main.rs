@@ -20,6 +20,7 @@ mod license;
 mod mail;
 mod page_cache;
 mod projects;
+mod report;
 mod route_walk;
 mod schema;
 mod security;

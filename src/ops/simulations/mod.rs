@@ -6,8 +6,8 @@ pub mod read;
 pub mod run;
 
 pub use read::{
-    CompareInputs, ListInputs, Live, Loaded, ResultInputs, ShowInputs, compare, completed_result,
-    export_csv, export_json, list, load, show, status,
+    CompareInputs, ListInputs, Live, Loaded, ReportInputs, ResultInputs, ShowInputs, compare,
+    completed_result, export_csv, export_json, list, load, report, show, status,
 };
 pub use run::{RunChoices, RunSimulation, run, run_choices, run_form};
 
@@ -20,4 +20,6 @@ pub enum SimulationRefusal {
     NotComparable,
     #[error("This simulation has no results to export.")]
     NothingToExport,
+    #[error("Only a completed simulation has a study report; this one has no results.")]
+    NoReport,
 }
