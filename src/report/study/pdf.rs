@@ -317,13 +317,19 @@ impl<'f> Layout<'f> {
         let size = 9.0;
         let label_w = 150.0;
         for (label, value) in pairs {
-            let lines = self
+            let labels = self.f.wrap(label, size, true, label_w - 8.0);
+            let values = self
                 .f
                 .wrap(value, size, false, self.content_width() - label_w);
-            self.need(size * 1.5 * lines.len() as f32);
-            self.text(MARGIN, size, true, INK, label.clone());
-            for line in lines {
-                self.text(MARGIN + label_w, size, false, INK, line);
+            let n = labels.len().max(values.len());
+            self.need(size * 1.5 * n as f32);
+            for i in 0..n {
+                if let Some(l) = labels.get(i) {
+                    self.text(MARGIN, size, true, INK, l.clone());
+                }
+                if let Some(v) = values.get(i) {
+                    self.text(MARGIN + label_w, size, false, INK, v.clone());
+                }
                 self.y += size * 1.5;
             }
         }
