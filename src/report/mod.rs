@@ -11,6 +11,7 @@ pub mod json;
 pub mod names;
 pub mod paging;
 pub mod results;
+pub mod study;
 pub mod tables;
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod license;
 mod mail;
 mod page_cache;
 mod projects;
+mod report;
 mod result_pages;
 mod results;
 mod route_walk;

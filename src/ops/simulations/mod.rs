@@ -8,8 +8,8 @@ pub mod run;
 
 pub use read::{
     CompareInputs, CompareOutcome, CompareRefused, CsvExport, ListInputs, Live, Loaded,
-    ResultInputs, ShowInputs, compare, completed_result, completed_with_circuit, export_csv,
-    export_json, list, load, show, status,
+    ReportInputs, ResultInputs, ShowInputs, compare, completed_result, completed_with_circuit,
+    export_csv, export_json, list, load, report, show, status,
 };
 pub use run::{RunChoices, RunSimulation, run, run_choices, run_form};
 
@@ -28,4 +28,6 @@ pub enum SimulationRefusal {
         version: i32,
         readiness: Box<checks::Readiness>,
     },
+    #[error("Only a completed simulation has a study report; this one has no results.")]
+    NoReport,
 }

@@ -319,3 +319,33 @@ pub fn export_json(
     };
     Ok((ctx.project.name, sims::listed(conn, sim)?, result))
 }
+
+/// What the study report of a completed simulation is made of.
+pub struct ReportInputs {
+    pub project_name: String,
+    /// The simulation with its version number and who ran it.
+    pub listed: Listed,
+    /// Every simulation type (for the label).
+    pub types: Vec<OfferedType>,
+    pub stored: StoredResult,
+    /// The circuit of the version (`None` when it cannot be read any more).
+    pub circuit: Option<Circuit>,
+}
+
+/// The study report's inputs; `NoReport` unless the simulation completed. Reading it is not
+/// a change, so nothing is audited (as for the exports).
+pub fn report(conn: &mut DbConn, actor: &Actor, id: i64) -> OpResult<ReportInputs> {
+    let Loaded { ctx, sim } = load(conn, actor, id)?;
+    if sim.status != "completed" {
+        return Err(SimulationRefusal::NoReport.into());
+    }
+    let stored = sims::stored_result(conn, sim.id)?;
+    let circuit = sims::version_circuit(conn, sim.circuit_version_id)?;
+    Ok(ReportInputs {
+        project_name: ctx.project.name,
+        listed: sims::listed(conn, sim)?,
+        types: module::all_types(conn)?,
+        stored,
+        circuit,
+    })
+}

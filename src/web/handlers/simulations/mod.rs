@@ -1,6 +1,6 @@
 //! Simulations: the project's list and run form, the results page (live status while the job
 //! runs, sortable bus table, branch currents, duty check, findings, one-line diagram),
-//! comparison of two simulations, and CSV/JSON exports.
+//! comparison of two simulations, CSV/JSON exports, and the study report (HTML and PDF).
 //!
 //! `/projects/{id}/simulations...` routes take the project through `ProjectAccess`;
 //! `/simulations/{id}...` routes read the simulation through `ops::simulations`, which loads
@@ -10,6 +10,7 @@
 mod compare;
 mod export;
 mod list;
+mod report;
 mod run;
 mod show;
 
@@ -43,6 +44,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/simulations/{id}/export.json",
             web::get().to(export::export_json),
+        )
+        .route("/simulations/{id}/report", web::get().to(report::report))
+        .route(
+            "/simulations/{id}/report.pdf",
+            web::get().to(report::report_pdf),
         );
 }
 
