@@ -119,60 +119,8 @@ pub struct StudyReport {
     pub inputs: Vec<Table>,
 }
 
-/// How the report names buses and elements: by name, with the id only where the name is empty
-/// or repeats (`Main (B7)`).
-pub struct Names {
-    buses: HashMap<String, String>,
-}
-
-impl Names {
-    /// Bus names from the circuit, else from the results.
-    pub fn new(circuit: Option<&Circuit>, buses: &[BusResult]) -> Names {
-        let pairs: Vec<(String, Option<String>)> = match circuit {
-            Some(c) => c
-                .buses
-                .iter()
-                .map(|b| (b.id.clone(), b.name.clone()))
-                .collect(),
-            None => buses
-                .iter()
-                .map(|b| (b.id.clone(), b.name.clone()))
-                .collect(),
-        };
-        Names {
-            buses: labels(pairs),
-        }
-    }
-
-    /// A bus as the report names it (the id when unknown).
-    pub fn bus(&self, id: &str) -> String {
-        self.buses
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.to_string())
-    }
-}
-
-/// Labels of (id, name) pairs: the name where it is set and unique, else `name (id)` or the id.
-pub fn labels(pairs: Vec<(String, Option<String>)>) -> HashMap<String, String> {
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    for (_, name) in &pairs {
-        if let Some(n) = name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            *count.entry(n).or_default() += 1;
-        }
-    }
-    let mut out = HashMap::with_capacity(pairs.len());
-    for (id, name) in &pairs {
-        let label = match name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            Some(n) if n == id => id.clone(),
-            Some(n) if count.get(n) == Some(&1) => n.to_string(),
-            Some(n) => format!("{n} ({id})"),
-            None => id.clone(),
-        };
-        out.insert(id.clone(), label);
-    }
-    out
-}
+/// Elements are named as on the results page (the id only where names repeat or are empty).
+pub use super::names::Names;
 
 fn kappa_label(k: KappaMethod) -> &'static str {
     match k {
@@ -456,7 +404,7 @@ fn branch_results(res: &ScResults, circuit: Option<&Circuit>, names: &Names) -> 
 }
 
 fn duty_table(res: &ScResults, names: &Names) -> Table {
-    let rows = duty_rows(&res.duty)
+    let rows = duty_rows(&res.duty, names)
         .into_iter()
         .map(|d| {
             let (mark, verdict) = match d.status.as_str() {
@@ -467,7 +415,7 @@ fn duty_table(res: &ScResults, names: &Names) -> Table {
             Row {
                 cells: vec![
                     d.switch,
-                    names.bus(&d.bus),
+                    d.bus,
                     d.ikss,
                     d.ib,
                     d.rated_ib,
@@ -542,17 +490,18 @@ pub fn build(meta: ReportMeta, r: &StoredResult, circuit: Option<&Circuit>) -> S
     if res.options.branch_results && !res.branches.is_empty() {
         results.push(branch_results(res, circuit, &names));
     }
-    let diagram = circuit
-        .and_then(|c| super::diagram::diagram_view(c, res, None))
-        .map(|d| Figure {
+    let diagram = circuit.map(|c| {
+        let d = super::diagram::diagram_svg(c, Some(res), &super::diagram::SvgOptions::default());
+        Figure {
             svg: d.svg,
             note: if d.note.is_empty() {
-                "Buses annotated with Ik'' and coloured from the lowest to the highest value."
+                "Buses annotated with Ik'' in bands of breaking-current ratings (legend in the drawing)."
                     .into()
             } else {
                 d.note
             },
-        });
+        }
+    });
     StudyReport {
         sim_id: meta.sim_id,
         title: format!("Short-circuit study: {}", meta.project),
@@ -560,7 +509,7 @@ pub fn build(meta: ReportMeta, r: &StoredResult, circuit: Option<&Circuit>) -> S
         facts,
         options: options(r),
         assumptions: assumptions(res),
-        findings: findings(res, &limits)
+        findings: findings(res, &limits, &names, circuit)
             .into_iter()
             .map(|f| Point {
                 level: f.level,

@@ -111,22 +111,6 @@ fn the_view_model_has_every_section_with_names_and_units() {
 }
 
 #[test]
-fn names_are_unique_labels() {
-    let l = labels(vec![
-        ("B1".into(), Some("Main".into())),
-        ("B2".into(), Some("Feeder".into())),
-        ("B3".into(), Some("Feeder".into())),
-        ("B4".into(), None),
-        ("B5".into(), Some("  ".into())),
-    ]);
-    assert_eq!(l["B1"], "Main");
-    assert_eq!(l["B2"], "Feeder (B2)");
-    assert_eq!(l["B3"], "Feeder (B3)");
-    assert_eq!(l["B4"], "B4");
-    assert_eq!(l["B5"], "B5");
-}
-
-#[test]
 fn the_chart_colours_by_level_and_keeps_the_highest_bars() {
     let (circuit, r) = example();
     let names = Names::new(Some(&circuit), &r.results.buses);
