@@ -88,10 +88,10 @@ fn split_path<'p>(
     let rest = &path[kind.key.len() + 1..];
     let exists = |id: &str| elements(circuit, kind).iter().any(|e| element_id(e) == id);
     // `kind[id]` alone.
-    if let Some(id) = rest.strip_suffix(']') {
-        if exists(id) {
-            return Some((kind, id, None));
-        }
+    if let Some(id) = rest.strip_suffix(']')
+        && exists(id)
+    {
+        return Some((kind, id, None));
     }
     // `kind[id].field`: the field is a known field name (or at least a plain identifier).
     let mut search = rest;

@@ -57,14 +57,14 @@ pub fn restore(
             write_tx(conn, |conn| {
                 circuit_version::lock_project(conn, pid)?;
                 let latest = circuit_version::latest(conn, pid)?;
-                if let Some(l) = &latest {
-                    if edit::same_circuit(&l.data_json.0, &old.data_json.0) {
-                        return Err(VersionRefusal::SameAsLatest {
-                            version: n,
-                            latest: l.version_number,
-                        }
-                        .into());
+                if let Some(l) = &latest
+                    && edit::same_circuit(&l.data_json.0, &old.data_json.0)
+                {
+                    return Err(VersionRefusal::SameAsLatest {
+                        version: n,
+                        latest: l.version_number,
                     }
+                    .into());
                 }
                 let content = &old.data_json.0;
                 let idx = problems_of(content);

@@ -34,10 +34,10 @@ pub fn assemble(
             continue;
         };
         let mut z = br.z;
-        if let Some(u) = v.own_unit {
-            if u.branch == bi {
-                z = u.branch_z_own;
-            }
+        if let Some(u) = v.own_unit
+            && u.branch == bi
+        {
+            z = u.branch_z_own;
         }
         let ys = one / scale_x(z, v.freq_ratio);
         let t2 = br.ratio * br.ratio;
@@ -54,11 +54,11 @@ pub fn assemble(
     for (si, sh) in net.shunts.iter().enumerate() {
         let Some(n) = index[sh.node] else { continue };
         let (mut z, mut zp) = (sh.z, sh.z_peak);
-        if let Some(u) = v.own_unit {
-            if u.shunt == si {
-                z = u.z_own;
-                zp = u.z_peak_own;
-            }
+        if let Some(u) = v.own_unit
+            && u.shunt == si
+        {
+            z = u.z_own;
+            zp = u.z_peak_own;
         }
         let z = match v.freq_ratio {
             Some(r) => scale_x(zp, Some(r)),

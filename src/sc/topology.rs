@@ -59,10 +59,12 @@ impl<'a> Topology<'a> {
                 // A switch with an impedance is a branch (model), not a fusion.
                 ElementKind::Bus if s.is_impedance() => {}
                 ElementKind::Bus => {
-                    if let Some(&e) = bus_index.get(s.element.as_str()) {
-                        if closed && live(b) && live(e) {
-                            fuse.union(b, e);
-                        }
+                    if let Some(&e) = bus_index.get(s.element.as_str())
+                        && closed
+                        && live(b)
+                        && live(e)
+                    {
+                        fuse.union(b, e);
                     }
                 }
                 kind => {
@@ -85,21 +87,19 @@ impl<'a> Topology<'a> {
         let bus = |id: &str| bus_index.get(id).copied().filter(|&i| live(i));
         let closed_end = |kind, id: &str, b: usize| end_closed(&open_ends, kind, id, b);
         for l in c.lines.iter().filter(|l| l.in_service) {
-            if let (Some(f), Some(t)) = (bus(&l.from_bus), bus(&l.to_bus)) {
-                if closed_end(ElementKind::Line, &l.id, f)
-                    && closed_end(ElementKind::Line, &l.id, t)
-                {
-                    conn.union(f, t);
-                }
+            if let (Some(f), Some(t)) = (bus(&l.from_bus), bus(&l.to_bus))
+                && closed_end(ElementKind::Line, &l.id, f)
+                && closed_end(ElementKind::Line, &l.id, t)
+            {
+                conn.union(f, t);
             }
         }
         for t in c.transformers.iter().filter(|t| t.in_service) {
-            if let (Some(h), Some(l)) = (bus(&t.hv_bus), bus(&t.lv_bus)) {
-                if closed_end(ElementKind::Transformer, &t.id, h)
-                    && closed_end(ElementKind::Transformer, &t.id, l)
-                {
-                    conn.union(h, l);
-                }
+            if let (Some(h), Some(l)) = (bus(&t.hv_bus), bus(&t.lv_bus))
+                && closed_end(ElementKind::Transformer, &t.id, h)
+                && closed_end(ElementKind::Transformer, &t.id, l)
+            {
+                conn.union(h, l);
             }
         }
         for t in c.transformers3w.iter().filter(|t| t.in_service) {

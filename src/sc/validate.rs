@@ -137,14 +137,16 @@ impl<'a> Checker<'a> {
         self.buses.get(bus).map(|&i| self.c.buses[i].vn_kv)
     }
     fn voltage_match(&mut self, kind: &str, id: &str, field: &str, rated: f64, bus: &str) {
-        if let Some(vn) = self.bus_vn(bus) {
-            if vn > 0.0 && rated > 0.0 && ((rated - vn) / vn).abs() > VOLTAGE_MISMATCH_TOLERANCE {
-                let pct = VOLTAGE_MISMATCH_TOLERANCE * 100.0;
-                self.warn(
-                    format!("{kind}[{id}].{field}"),
-                    format!("{rated} kV differs from bus \"{bus}\" ({vn} kV) by more than {pct} %"),
-                );
-            }
+        if let Some(vn) = self.bus_vn(bus)
+            && vn > 0.0
+            && rated > 0.0
+            && ((rated - vn) / vn).abs() > VOLTAGE_MISMATCH_TOLERANCE
+        {
+            let pct = VOLTAGE_MISMATCH_TOLERANCE * 100.0;
+            self.warn(
+                format!("{kind}[{id}].{field}"),
+                format!("{rated} kV differs from bus \"{bus}\" ({vn} kV) by more than {pct} %"),
+            );
         }
     }
     fn vk_pair(
@@ -259,13 +261,13 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
         k.opt_non_negative(kd, &e.id, "r0x0_max", e.r0x0_max);
         k.opt_positive(kd, &e.id, "x0x_min", e.x0x_min);
         k.opt_non_negative(kd, &e.id, "r0x0_min", e.r0x0_min);
-        if let (Some(min), true) = (e.s_sc_min_mva, e.s_sc_max_mva.is_finite()) {
-            if min > e.s_sc_max_mva {
-                k.error(
-                    format!("{kd}[{}].s_sc_min_mva", e.id),
-                    format!("must not exceed s_sc_max_mva ({min} > {})", e.s_sc_max_mva),
-                );
-            }
+        if let (Some(min), true) = (e.s_sc_min_mva, e.s_sc_max_mva.is_finite())
+            && min > e.s_sc_max_mva
+        {
+            k.error(
+                format!("{kd}[{}].s_sc_min_mva", e.id),
+                format!("must not exceed s_sc_max_mva ({min} > {})", e.s_sc_max_mva),
+            );
         }
     }
     for l in &c.lines {
@@ -298,21 +300,22 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
         }
         k.opt_non_negative(kd, &l.id, "c0_nf_per_km", l.c0_nf_per_km);
         k.positive(kd, &l.id, "parallel", l.parallel);
-        if let Some(t) = l.endtemp_degree {
-            if !(t.is_finite() && t >= 20.0) {
-                k.error(
-                    format!("{kd}[{}].endtemp_degree", l.id),
-                    format!("must be 20 or greater (got {t})"),
-                );
-            }
+        if let Some(t) = l.endtemp_degree
+            && !(t.is_finite() && t >= 20.0)
+        {
+            k.error(
+                format!("{kd}[{}].endtemp_degree", l.id),
+                format!("must be 20 or greater (got {t})"),
+            );
         }
-        if let (Some(a), Some(b)) = (vn_from, vn_to) {
-            if a > 0.0 && ((a - b) / a).abs() > 1e-6 {
-                k.warn(
-                    format!("{kd}[{}]", l.id),
-                    format!("connects buses of different voltage ({a} kV and {b} kV)"),
-                );
-            }
+        if let (Some(a), Some(b)) = (vn_from, vn_to)
+            && a > 0.0
+            && ((a - b) / a).abs() > 1e-6
+        {
+            k.warn(
+                format!("{kd}[{}]", l.id),
+                format!("connects buses of different voltage ({a} kV and {b} kV)"),
+            );
         }
     }
     for t in &c.transformers {
@@ -341,19 +344,19 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
         }
         k.opt_positive(kd, &t.id, "mag0_percent", t.mag0_percent);
         k.opt_non_negative(kd, &t.id, "mag0_rx", t.mag0_rx);
-        if let Some(s) = t.si0_hv_partial {
-            if !(0.0..=1.0).contains(&s) {
-                k.error(
-                    format!("{kd}[{}].si0_hv_partial", t.id),
-                    format!("must be 0 to 1 (got {s})"),
-                );
-            }
+        if let Some(s) = t.si0_hv_partial
+            && !(0.0..=1.0).contains(&s)
+        {
+            k.error(
+                format!("{kd}[{}].si0_hv_partial", t.id),
+                format!("must be 0 to 1 (got {s})"),
+            );
         }
         k.positive(kd, &t.id, "parallel", t.parallel);
-        if let Some(vg) = &t.vector_group {
-            if let Err(e) = VectorGroup::parse(vg, 2) {
-                k.error(format!("{kd}[{}].vector_group", t.id), e.to_string());
-            }
+        if let Some(vg) = &t.vector_group
+            && let Err(e) = VectorGroup::parse(vg, 2)
+        {
+            k.error(format!("{kd}[{}].vector_group", t.id), e.to_string());
         }
         k.voltage_match(kd, &t.id, "vn_hv_kv", t.vn_hv_kv, &t.hv_bus);
         k.voltage_match(kd, &t.id, "vn_lv_kv", t.vn_lv_kv, &t.lv_bus);
@@ -407,10 +410,10 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
             "vkr_lv_percent",
             t.vkr_lv_percent,
         );
-        if let Some(vg) = &t.vector_group {
-            if let Err(e) = VectorGroup::parse(vg, 3) {
-                k.error(format!("{kd}[{}].vector_group", t.id), e.to_string());
-            }
+        if let Some(vg) = &t.vector_group
+            && let Err(e) = VectorGroup::parse(vg, 3)
+        {
+            k.error(format!("{kd}[{}].vector_group", t.id), e.to_string());
         }
         k.voltage_match(kd, &t.id, "vn_hv_kv", t.vn_hv_kv, &t.hv_bus);
         k.voltage_match(kd, &t.id, "vn_mv_kv", t.vn_mv_kv, &t.mv_bus);

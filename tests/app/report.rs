@@ -35,23 +35,34 @@ async fn get_bytes(client: &Client, path: &str) -> (u16, String, Vec<u8>) {
     (res.status().as_u16(), ct, body.to_vec())
 }
 
-/// The text of a PDF, by poppler's `pdftotext` (installed by .ci/run).
-fn pdf_text(bytes: &[u8]) -> String {
+/// The text of a PDF, by poppler's `pdftotext` (Debian's poppler-utils; .ci/run installs it).
+/// Without it the text checks are skipped with a note, except under `CI=true`, where they fail
+/// (as the SMTP tests do without aiosmtpd).
+fn pdf_text(bytes: &[u8]) -> Option<String> {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("report.pdf");
     std::fs::write(&path, bytes).expect("write pdf");
-    let out = std::process::Command::new("pdftotext")
+    let out = match std::process::Command::new("pdftotext")
         .args(["-layout", "-enc", "UTF-8"])
         .arg(&path)
         .arg("-")
         .output()
-        .expect("pdftotext runs (Debian package poppler-utils)");
+    {
+        Ok(out) => out,
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!(
+                "note: the PDF's text is not checked: pdftotext cannot run ({e}); install poppler-utils"
+            );
+            return None;
+        }
+        Err(e) => panic!("pdftotext runs (Debian package poppler-utils): {e}"),
+    };
     assert!(
         out.status.success(),
         "pdftotext cannot read the PDF: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).expect("UTF-8 text")
+    Some(String::from_utf8(out.stdout).expect("UTF-8 text"))
 }
 
 async fn the_report_has_every_section_as_html_and_pdf(app: TestApp) {
@@ -96,27 +107,28 @@ async fn the_report_has_every_section_as_html_and_pdf(app: TestApp) {
     assert_eq!(status, 200);
     assert_eq!(ct, "application/pdf");
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
-    let text = pdf_text(&pdf);
-    assert!(
-        text.contains("Short-circuit study: Report substation"),
-        "{text}"
-    );
-    assert!(
-        text.contains("110 kV busbar") && text.contains("20 kV busbar"),
-        "{text}"
-    );
-    assert!(text.contains("MV2") && text.contains("LV"), "{text}");
-    for b in &r.results.buses {
-        let v = format!("{:.3}", b.ikss_ka.expect("fed"));
+    if let Some(text) = pdf_text(&pdf) {
         assert!(
-            text.contains(&v),
-            "Ik'' {v} of bus {} missing in the PDF",
-            b.id
+            text.contains("Short-circuit study: Report substation"),
+            "{text}"
         );
+        assert!(
+            text.contains("110 kV busbar") && text.contains("20 kV busbar"),
+            "{text}"
+        );
+        assert!(text.contains("MV2") && text.contains("LV"), "{text}");
+        for b in &r.results.buses {
+            let v = format!("{:.3}", b.ikss_ka.expect("fed"));
+            assert!(
+                text.contains(&v),
+                "Ik'' {v} of bus {} missing in the PDF",
+                b.id
+            );
+        }
+        assert!(text.contains(&r.circuit.content_hash), "hash in the PDF");
+        assert!(text.contains("Page 1 of "), "page numbers");
+        assert!(text.contains("CB1"), "duty check in the PDF");
     }
-    assert!(text.contains(&r.circuit.content_hash), "hash in the PDF");
-    assert!(text.contains("Page 1 of "), "page numbers");
-    assert!(text.contains("CB1"), "duty check in the PDF");
 }
 on_both_databases!(the_report_has_every_section_as_html_and_pdf);
 

@@ -134,10 +134,10 @@ pub fn days(
         Ok(v) => d.to = v,
         Err(()) => errors.add("to", "Enter a date like 2026-12-31."),
     }
-    if let (Some(from), Some(to)) = (d.from, d.to) {
-        if to < from {
-            errors.add("to", "The last day must not be before the first.");
-        }
+    if let (Some(from), Some(to)) = (d.from, d.to)
+        && to < from
+    {
+        errors.add("to", "The last day must not be before the first.");
     }
     d.since = d.from.map(|day| day_start_utc(day, timezone));
     d.until =

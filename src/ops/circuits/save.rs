@@ -62,15 +62,14 @@ pub fn save(
                 circuit_version::lock_project(conn, pid)?;
                 let draft = super::locked(conn, actor, ctx)?;
                 let latest = circuit_version::latest(conn, pid)?;
-                if let Some(l) = &latest {
-                    if draft.base_version_id != Some(l.id)
-                        && input.confirm_base != Some(l.version_number)
-                    {
-                        return Err(CircuitRefusal::StaleBase {
-                            latest: l.version_number,
-                        }
-                        .into());
+                if let Some(l) = &latest
+                    && draft.base_version_id != Some(l.id)
+                    && input.confirm_base != Some(l.version_number)
+                {
+                    return Err(CircuitRefusal::StaleBase {
+                        latest: l.version_number,
                     }
+                    .into());
                 }
                 let content = edit::canonical(&draft.data_json.0)
                     .unwrap_or_else(|| draft.data_json.0.clone());
@@ -78,13 +77,13 @@ pub fn save(
                 if idx.has_errors() {
                     return Err(CircuitRefusal::HasErrors { errors: idx.errors }.into());
                 }
-                if let Some(l) = &latest {
-                    if edit::same_circuit(&l.data_json.0, &content) {
-                        return Err(CircuitRefusal::Unchanged {
-                            latest: l.version_number,
-                        }
-                        .into());
+                if let Some(l) = &latest
+                    && edit::same_circuit(&l.data_json.0, &content)
+                {
+                    return Err(CircuitRefusal::Unchanged {
+                        latest: l.version_number,
                     }
+                    .into());
                 }
                 let base_number = match draft.base_version_id {
                     Some(id) => {

@@ -239,41 +239,21 @@ fn assumptions(res: &ScResults) -> Vec<String> {
 /// The value columns of the bus results (besides the bus): label, unit, value.
 type BusValue = (&'static str, &'static str, fn(&BusResult) -> String);
 
-fn rx(b: &BusResult) -> Option<f64> {
-    match (b.rk_ohm, b.xk_ohm) {
-        (Some(r), Some(x)) if x.abs() > f64::MIN_POSITIVE => Some(r / x),
-        _ => None,
-    }
-}
-
-fn zk(b: &BusResult) -> Option<f64> {
-    match (b.rk_ohm, b.xk_ohm) {
-        (Some(r), Some(x)) => Some(r.hypot(x)),
-        _ => None,
-    }
-}
-
-fn z0(b: &BusResult) -> Option<f64> {
-    match (b.rk0_ohm, b.xk0_ohm) {
-        (Some(r), Some(x)) => Some(r.hypot(x)),
-        _ => None,
-    }
-}
-
-/// The per-bus values the report shows, in order (the results' bus table may add columns).
 fn bus_values(fault: Fault) -> Vec<BusValue> {
     let mut v: Vec<BusValue> = vec![
         ("Un", "kV", |b| kv(b.vn_kv)),
         ("Ik''", "kA", |b| fixed(b.ikss_ka, 3)),
         ("Sk''", "MVA", |b| fixed(b.skss_mva, 1)),
         ("ip", "kA", |b| fixed(b.ip_ka, 3)),
+        ("Ib", "kA", |b| fixed(b.ib_ka, 3)),
+        ("Ik", "kA", |b| fixed(b.ik_ka, 3)),
         ("Ith", "kA", |b| fixed(b.ith_ka, 3)),
         ("κ", "", |b| fixed(b.kappa, 3)),
-        ("R/X", "", |b| significant(rx(b), 3)),
-        ("Zk", "Ω", |b| significant(zk(b), 4)),
+        ("R/X", "", |b| significant(b.rx, 3)),
+        ("Zk", "Ω", |b| significant(b.zk_ohm, 4)),
     ];
     if fault.needs_zero_sequence() {
-        v.push(("Z0", "Ω", |b| significant(z0(b), 4)));
+        v.push(("Z0", "Ω", |b| significant(b.z0k_ohm, 4)));
     }
     if fault == Fault::TwoPhaseEarth {
         v.push(("IkE''", "kA", |b| fixed(b.ike_ka, 3)));

@@ -280,10 +280,10 @@ pub fn build_with<'a>(
         b.node_of_bus[i] = Some(node);
     }
     for (gi, g) in c.generators.iter().enumerate() {
-        if let (true, Some(tid)) = (g.in_service, &g.power_station_trafo) {
-            if let Some(ti) = c.transformers.iter().position(|t| &t.id == tid) {
-                b.unit_of_trafo.insert(ti, gi);
-            }
+        if let (true, Some(tid)) = (g.in_service, &g.power_station_trafo)
+            && let Some(ti) = c.transformers.iter().position(|t| &t.id == tid)
+        {
+            b.unit_of_trafo.insert(ti, gi);
         }
     }
     add_external_grids(&mut b)?;

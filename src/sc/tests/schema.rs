@@ -27,18 +27,18 @@ fn check(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Vec<S
         let name = r.trim_start_matches("#/$defs/");
         return check(&root["$defs"][name], root, v, path, errors);
     }
-    if let Some(c) = schema.get("const") {
-        if c != v && !(c.as_f64().is_some() && c.as_f64() == v.as_f64()) {
-            errors.push(format!("{path}: must be {c}"));
-        }
+    if let Some(c) = schema.get("const")
+        && c != v
+        && !(c.as_f64().is_some() && c.as_f64() == v.as_f64())
+    {
+        errors.push(format!("{path}: must be {c}"));
     }
-    if let Some(e) = schema.get("enum").and_then(Value::as_array) {
-        if !e
+    if let Some(e) = schema.get("enum").and_then(Value::as_array)
+        && !e
             .iter()
             .any(|x| x == v || (x.as_f64().is_some() && x.as_f64() == v.as_f64()))
-        {
-            errors.push(format!("{path}: {v} not in {e:?}"));
-        }
+    {
+        errors.push(format!("{path}: {v} not in {e:?}"));
     }
     match schema.get("type").and_then(Value::as_str) {
         Some("object") => {

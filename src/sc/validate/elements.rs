@@ -148,16 +148,16 @@ fn impedance(k: &mut Checker, z: &Impedance) {
     }
     // The sparse solver takes a symmetric (reciprocal) admittance matrix.
     let mut reciprocal = |field: &str, v: Option<f64>, ft_field: &str, ft: Option<f64>| {
-        if let (Some(v), Some(ft)) = (v, ft) {
-            if v != ft {
-                k.error(
-                    format!("{kd}[{id}].{field}"),
-                    format!(
-                        "must equal {ft_field} ({v} ≠ {ft}): a non-reciprocal impedance is not \
+        if let (Some(v), Some(ft)) = (v, ft)
+            && v != ft
+        {
+            k.error(
+                format!("{kd}[{id}].{field}"),
+                format!(
+                    "must equal {ft_field} ({v} ≠ {ft}): a non-reciprocal impedance is not \
                          supported (the network model is symmetric)"
-                    ),
-                );
-            }
+                ),
+            );
         }
     };
     reciprocal("rtf_pu", z.rtf_pu, "rft_pu", Some(z.rft_pu));
@@ -234,13 +234,13 @@ fn static_generators(k: &mut Checker) {
         k.opt_positive(kd, id, "lrc_pu", s.lrc_pu);
         k.opt_non_negative(kd, id, "rx", s.rx);
         k.opt_positive(kd, id, "max_ik_ka", s.max_ik_ka);
-        if let Some(kappa) = s.kappa {
-            if !(1.0..=2.0).contains(&kappa) {
-                k.error(
-                    format!("{kd}[{id}].kappa"),
-                    format!("must be 1 to 2 (got {kappa})"),
-                );
-            }
+        if let Some(kappa) = s.kappa
+            && !(1.0..=2.0).contains(&kappa)
+        {
+            k.error(
+                format!("{kd}[{id}].kappa"),
+                format!("must be 1 to 2 (got {kappa})"),
+            );
         }
     }
 }

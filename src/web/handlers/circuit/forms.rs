@@ -198,10 +198,10 @@ pub(crate) fn form_view(
         .find(|i| i.error.is_some())
     {
         i.autofocus = true;
-    } else if element.is_some() {
-        if let Some(i) = main.first_mut() {
-            i.autofocus = true;
-        }
+    } else if element.is_some()
+        && let Some(i) = main.first_mut()
+    {
+        i.autofocus = true;
     }
     FormView {
         action,

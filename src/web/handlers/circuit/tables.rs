@@ -322,10 +322,11 @@ pub(crate) fn kind_view(
             continue;
         }
         let mut row = row_view(t, kind, el, probs, circuit, Some(refs), Some(&bus_names));
-        if let Editing::Row { state, .. } = editing {
-            if editing_this && t.editable {
-                row.form = Some(form_view(t, kind, Some(el), state, probs));
-            }
+        if let Editing::Row { state, .. } = editing
+            && editing_this
+            && t.editable
+        {
+            row.form = Some(form_view(t, kind, Some(el), state, probs));
         }
         rows.push(row);
     }
@@ -372,10 +373,10 @@ pub(crate) fn kind_view(
 
 /// A new row's id field holds a free id (`B7`, `L3`), so the id is never a chore.
 fn propose_id(form: &mut FormView, circuit: &Value, kind: &KindDef) {
-    if let Some(input) = form.main.iter_mut().find(|i| i.name == "id") {
-        if input.value.is_empty() {
-            input.value = names::next_free_id(circuit, kind);
-        }
+    if let Some(input) = form.main.iter_mut().find(|i| i.name == "id")
+        && input.value.is_empty()
+    {
+        input.value = names::next_free_id(circuit, kind);
     }
 }
 
