@@ -8,11 +8,13 @@
 //! never carry a sign-in: one that decodes to a user id is refused.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::web;
+use chrono::NaiveDateTime;
 
 use crate::db::Pool;
 use crate::models::session::{self as model, Indexed};
@@ -37,7 +39,14 @@ pub struct DbSessionStore {
     idle: chrono::Duration,
     lifetime: chrono::Duration,
     touch_every: chrono::Duration,
+    /// When this process last wrote each session's `last_seen_at`: requests that arrive together
+    /// on one session (htmx, several tabs, a load test) write it once instead of queueing on the
+    /// database's write lock one after another.
+    touched: Arc<Mutex<HashMap<i64, NaiveDateTime>>>,
 }
+
+/// Sessions remembered in `touched` before the stale ones are dropped.
+const TOUCHED_MAX: usize = 10_000;
 
 impl DbSessionStore {
     pub fn new(pool: Pool, idle: Duration, lifetime: Duration) -> Self {
@@ -49,7 +58,29 @@ impl DbSessionStore {
             idle,
             lifetime: to_chrono(lifetime),
             touch_every: TOUCH_EVERY.min(idle / 4),
+            touched: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// True for the one request of this process that is to write the session's `last_seen_at`
+    /// now (none other until `touch_every` has passed).
+    fn claim_touch(&self, id: i64, t: NaiveDateTime) -> bool {
+        let mut touched = self
+            .touched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if touched
+            .get(&id)
+            .is_some_and(|at| t - *at < self.touch_every)
+        {
+            return false;
+        }
+        if touched.len() >= TOUCHED_MAX {
+            let every = self.touch_every;
+            touched.retain(|_, at| t - *at < every);
+        }
+        touched.insert(id, t);
+        true
     }
 
     async fn run<T, F>(&self, f: F) -> anyhow::Result<T>
@@ -145,6 +176,7 @@ impl SessionStore for DbSessionStore {
             return Ok(anonymous_state(&key));
         }
         let (idle, lifetime, touch_every) = (self.idle, self.lifetime, self.touch_every);
+        let store = self.clone();
         self.run(move |conn| {
             let Some((row, revision)) = model::find_by_key(conn, &key)? else {
                 return Ok(None);
@@ -158,7 +190,7 @@ impl SessionStore for DbSessionStore {
                 model::delete_by_key(conn, &key)?;
                 return Ok(None);
             }
-            if t - row.last_seen_at >= touch_every {
+            if t - row.last_seen_at >= touch_every && store.claim_touch(row.id, t) {
                 model::touch(conn, row.id)?;
             }
             Ok(from_json(&row.state).map(|mut state| {

@@ -41,6 +41,10 @@ pub struct AppState {
     /// Rendered contents of finished simulations' pages, by user, simulation and query.
     pub result_pages:
         RevisionCache<handlers::simulations::BodyKey, Arc<handlers::simulations::RenderedBody>>,
+    /// One render at a time per cache key (striped): requests that miss the cache together (a
+    /// cold start, a new revision under load) wait for the first one's page instead of each
+    /// rendering it.
+    render_gates: Vec<futures_util::lock::Mutex<()>>,
 }
 
 /// Users kept in memory per process (a few hundred bytes each).
@@ -50,6 +54,8 @@ const PROJECT_LIST_CACHE_SIZE: usize = 2_000;
 /// Results pages kept in memory per process (tens of KB each, a few hundred KB for the
 /// largest circuits).
 const RESULT_PAGE_CACHE_SIZE: usize = 256;
+/// Stripes of the render gates (different keys rarely share one).
+const RENDER_GATES: usize = 32;
 
 impl AppState {
     pub fn new(pool: Pool, config: Arc<Config>, mailer: Mailer) -> Self {
@@ -60,7 +66,15 @@ impl AppState {
             identities: RevisionCache::new(IDENTITY_CACHE_SIZE),
             project_lists: RevisionCache::new(PROJECT_LIST_CACHE_SIZE),
             result_pages: RevisionCache::new(RESULT_PAGE_CACHE_SIZE),
+            render_gates: (0..RENDER_GATES).map(|_| Default::default()).collect(),
         }
+    }
+
+    /// The gate that renders for `key` pass through one at a time.
+    pub fn render_gate(&self, key: &impl std::hash::Hash) -> &futures_util::lock::Mutex<()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
+        &self.render_gates[(hash % RENDER_GATES as u64) as usize]
     }
 
     /// Runs blocking database work on the blocking pool with a pooled connection.

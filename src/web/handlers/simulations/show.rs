@@ -213,17 +213,27 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let key: BodyKey = (me.user.id, id.into_inner(), q.cache_key());
-    let cached = me
-        .revision
-        .and_then(|revision| state.result_pages.get(&key, revision));
-    let body = match cached {
+    let cached = |state: &AppState| {
+        me.revision
+            .and_then(|revision| state.result_pages.get(&key, revision))
+    };
+    let body = match cached(&state) {
         Some(body) => body,
         None => {
-            let body = Arc::new(render_body(&state, &me, key.1, q).await?);
-            if let (Some(revision), false) = (me.revision, body.active) {
-                state.result_pages.insert(key, revision, body.clone());
+            let _gate = state.render_gate(&key).lock().await;
+            match cached(&state) {
+                // Rendered by the request this one waited for.
+                Some(body) => body,
+                None => {
+                    let body = Arc::new(render_body(&state, &me, key.1, q).await?);
+                    if let (Some(revision), false) = (me.revision, body.active) {
+                        state
+                            .result_pages
+                            .insert(key.clone(), revision, body.clone());
+                    }
+                    body
+                }
             }
-            body
         }
     };
     let page = super::page(&session, &me, body.title.clone());
@@ -385,10 +395,15 @@ where
         + Send
         + 'static,
 {
-    if let Some(body) = me
-        .revision
-        .and_then(|revision| state.result_pages.get(&key, revision))
-    {
+    let cached = || {
+        me.revision
+            .and_then(|revision| state.result_pages.get(&key, revision))
+    };
+    if let Some(body) = cached() {
+        return Ok(body);
+    }
+    let _gate = state.render_gate(&key).lock().await;
+    if let Some(body) = cached() {
         return Ok(body);
     }
     let html = state.op(render).await??;
