@@ -83,6 +83,14 @@ impl DbSessionStore {
         true
     }
 
+    /// Gives a claim back after its write failed.
+    fn release_touch(&self, id: i64) {
+        self.touched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&id);
+    }
+
     async fn run<T, F>(&self, f: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
@@ -190,8 +198,13 @@ impl SessionStore for DbSessionStore {
                 model::delete_by_key(conn, &key)?;
                 return Ok(None);
             }
-            if t - row.last_seen_at >= touch_every && store.claim_touch(row.id, t) {
-                model::touch(conn, row.id)?;
+            if t - row.last_seen_at >= touch_every
+                && store.claim_touch(row.id, t)
+                && let Err(e) = model::touch(conn, row.id)
+            {
+                // The next request writes it instead.
+                store.release_touch(row.id);
+                return Err(e.into());
             }
             Ok(from_json(&row.state).map(|mut state| {
                 if let Some(revision) = revision {

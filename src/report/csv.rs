@@ -184,7 +184,7 @@ pub fn c_factors(res: &ScResults) -> String {
     );
     let pick = |f: (f64, f64)| if o.case == Case::Max { f.0 } else { f.1 };
     format!(
-        "c{} = {:.2} above 1 kV, {:.2} up to 1 kV (LV tolerance {} %)",
+        "c{} = {:.2} above 1 kV; {:.2} up to 1 kV (LV tolerance {} %)",
         if o.case == Case::Max { "max" } else { "min" },
         pick(hv),
         pick(lv),
@@ -204,7 +204,7 @@ pub fn header_block(project: &str, sim_id: i64, r: &StoredResult) -> String {
         (
             "version",
             format!(
-                "{} of circuit \"{}\"",
+                "{} of circuit “{}”",
                 r.circuit.version_number, r.circuit.name
             ),
         ),
@@ -239,9 +239,11 @@ pub fn header_block(project: &str, sim_id: i64, r: &StoredResult) -> String {
     }
     let mut out = String::new();
     for (k, v) in lines {
-        // One line each: a line break in a name must not end the comment.
+        // One line each, and one cell: a line break in a name must not end the comment, and a
+        // comma in a name must not start a cell of its own (a spreadsheet would read
+        // `Plant,=HYPERLINK(...)` as a formula); a line with a comma or quote is quoted.
         let v = v.replace(['\r', '\n'], " ");
-        out.push_str(&format!("# {k}: {v}\r\n"));
+        csv_line(&mut out, &[csv_text(&format!("# {k}: {v}"))]);
     }
     out
 }
@@ -309,6 +311,33 @@ mod tests {
     }
 
     #[test]
+    fn a_comma_in_a_name_cannot_start_a_formula_cell_in_the_header_block() {
+        let mut r = stored_with(vec![bus("B1", Some(1.0))], Vec::new());
+        r.circuit.name = "x,=1+1".into();
+        let names = Names::new(None, &r.results.buses);
+        let csv = results_csv(
+            "Plant,=HYPERLINK(\"http://x\")",
+            1,
+            &r,
+            Table::Buses,
+            &names,
+        );
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(
+            lines[0],
+            "\"# project: Plant,=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(lines[2], "\"# version: 1 of circuit “x,=1+1”\"");
+        // Every header line is one cell: no unquoted comma before the table's head.
+        for line in lines.iter().take_while(|l| !l.starts_with("bus_id")) {
+            assert!(
+                line.starts_with('#') && !line.contains(',') || line.starts_with("\"#"),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn tables_export_with_a_header_block_units_names_and_guarded_ids() {
         let mut b = bus("=B1", Some(1.5));
         b.name = Some("Main, north".into());
@@ -323,14 +352,14 @@ mod tests {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(lines[0], "# project: Plant North");
         assert_eq!(lines[1], "# simulation: #12 (short circuit)");
-        assert_eq!(lines[2], "# version: 5 of circuit \"t\"");
+        assert_eq!(lines[2], "# version: 5 of circuit “t”");
         assert_eq!(lines[3], "# version hash: sha256:abc");
         assert!(lines[4].starts_with("# standard: IEC 60909-0:2016"));
         assert_eq!(lines[5], "# fault: three-phase (3ph)");
         assert_eq!(lines[6], "# case: maximum");
         assert_eq!(
             lines[7],
-            "# c factors: cmax = 1.10 above 1 kV, 1.10 up to 1 kV (LV tolerance 10 %)"
+            "# c factors: cmax = 1.10 above 1 kV; 1.10 up to 1 kV (LV tolerance 10 %)"
         );
         assert_eq!(lines[8], "# kappa method: C");
         assert_eq!((lines[9], lines[10]), ("# tk: 1 s", "# tmin: 0.1 s"));

@@ -100,6 +100,12 @@ async fn finished_results_answer_conditional_requests(app: TestApp) {
         .get_with_headers(&path, &[("If-None-Match", &seen_tag)])
         .await;
     assert_eq!(gone.status, 404);
+
+    // Signing out tells the browser to drop the pages it kept.
+    let out = s.client.post("/logout", &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(out.header("clear-site-data"), Some("\"cache\""));
+    assert_eq!(s.client.get(&path).await.status, 303, "signed out");
 }
 on_both_databases!(finished_results_answer_conditional_requests);
 

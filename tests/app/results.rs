@@ -170,7 +170,7 @@ async fn csv_exports_carry_a_header_block(app: TestApp) {
         "# standard: IEC 60909-0:2016".to_string(),
         "# fault: three-phase (3ph)".to_string(),
         "# case: maximum".to_string(),
-        "# c factors: cmax = 1.10 above 1 kV, 1.10 up to 1 kV (LV tolerance 10 %)".to_string(),
+        "# c factors: cmax = 1.10 above 1 kV; 1.10 up to 1 kV (LV tolerance 10 %)".to_string(),
         "# kappa method: C".to_string(),
         "# tk: 0.5 s".to_string(),
         "# tmin: 0.05 s".to_string(),

@@ -147,5 +147,12 @@ pub async fn logout(
             .await?;
     }
     session.purge();
-    Ok(redirect("/login?signed_out=1"))
+    // Results pages are kept by the browser (`private, no-cache`, revalidated by entity tag):
+    // signing out drops them, so nobody at this browser can bring them back without a session.
+    let mut res = redirect("/login?signed_out=1");
+    res.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("clear-site-data"),
+        actix_web::http::header::HeaderValue::from_static("\"cache\""),
+    );
+    Ok(res)
 }

@@ -9,6 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::super::{html, is_htmx, redirect};
+use crate::models::license::LicenseState;
 use crate::models::module;
 use crate::models::project::Project;
 use crate::ops::OpError;
@@ -212,7 +213,14 @@ pub async fn show(
     q: web::Query<SortQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let key: BodyKey = (me.user.id, id.into_inner(), q.cache_key());
+    // What the page offers (run, settings) also follows the license's dates, which pass
+    // without a write: the read-only state is part of the key.
+    let read_only = !matches!(me.license_state(), LicenseState::Active { .. });
+    let key: BodyKey = (
+        me.user.id,
+        id.into_inner(),
+        format!("{}|ro={read_only}", q.cache_key()),
+    );
     let cached = |state: &AppState| {
         me.revision
             .and_then(|revision| state.result_pages.get(&key, revision))
