@@ -107,6 +107,8 @@ pub struct PageLink {
 /// neighbouring pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageNav {
+    /// The page shown (from 1, after clamping).
+    pub page: usize,
     pub summary: String,
     pub paged: bool,
     pub previous: Option<PageLink>,
@@ -117,6 +119,7 @@ impl PageNav {
     /// `link(n)` gives the links to page `n`.
     pub fn new(pager: &Pager, noun: &str, link: impl Fn(usize) -> PageLink) -> PageNav {
         PageNav {
+            page: pager.page,
             summary: pager.summary(noun),
             paged: pager.paged(),
             previous: pager.previous().map(&link),

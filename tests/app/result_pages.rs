@@ -148,6 +148,27 @@ async fn table_fragments_page_and_answer_conditional_requests(app: TestApp) {
     assert_eq!(page.status, 200);
     page.assert_contains("id=\"branch-table\"");
 
+    // Odd queries are answered but not kept: no user can crowd the per-process cache with
+    // pages past the end or one search after another.
+    let kept = app.state.result_pages.len();
+    for path in [
+        format!("/simulations/{sid}/buses?page=9999"),
+        format!("/simulations/{sid}/branches?page=77"),
+    ] {
+        assert_eq!(s.client.get_htmx(&path).await.status, 200, "{path}");
+    }
+    for path in [
+        format!("/simulations/{sid}?page=500"),
+        format!("/simulations/{sid}?q=busbar"),
+    ] {
+        assert_eq!(s.client.get(&path).await.status, 200, "{path}");
+    }
+    assert_eq!(app.state.result_pages.len(), kept);
+    s.client
+        .get_htmx(&format!("/simulations/{sid}/buses?sort=bus&dir=asc&page=1"))
+        .await;
+    assert_eq!(app.state.result_pages.len(), kept + 1, "a plain page is kept");
+
     // Another company's user: 404 for both fragments, with or without a tag.
     let (stranger, _) = signed_up(&app, "Outsider").await;
     for path in [

@@ -199,6 +199,10 @@ pub struct RenderedBody {
     digest: [u8; 32],
     /// Pending or running: never cached, never answered with 304.
     active: bool,
+    /// Asked for in its plain form (pages that exist, no diagram search): only such contents are
+    /// kept, so odd queries (`?page=99999`, a new search string each time) cannot crowd the
+    /// cache.
+    plain_query: bool,
 }
 
 /// The cache key of a rendered page content: user, simulation, and the normalised query.
@@ -234,7 +238,9 @@ pub async fn show(
                 Some(body) => body,
                 None => {
                     let body = Arc::new(render_body(&state, &me, key.1, q).await?);
-                    if let (Some(revision), false) = (me.revision, body.active) {
+                    if let (Some(revision), false, true) =
+                        (me.revision, body.active, body.plain_query)
+                    {
                         state
                             .result_pages
                             .insert(key.clone(), revision, body.clone());
@@ -278,6 +284,8 @@ async fn render_body(
     q: SortQuery,
 ) -> AppResult<RenderedBody> {
     let (actor, tz) = (me.actor(), me.user.timezone.clone());
+    let asked = q.tables();
+    let searching = q.q.as_deref().is_some_and(|s| !s.trim().is_empty());
     let (shown, live) = state
         .op(move |conn| {
             let ShowInputs {
@@ -294,6 +302,11 @@ async fn render_body(
     let o = listed.sim.sc_options();
     let title = format!("Simulation #{} · {}", listed.sim.id, ctx.project.name);
     let active = live.active;
+    let plain_query = !searching
+        && live.results.as_ref().is_none_or(|r| {
+            r.table.nav.page == asked.buses.number()
+                && r.branches.nav.page == asked.branches.number()
+        });
     let body = ShowBody {
         flags: ctx.flags(),
         project: ctx.project,
@@ -313,6 +326,7 @@ async fn render_body(
         digest: conditional::body_digest(&html),
         html,
         active,
+        plain_query,
     })
 }
 
@@ -357,7 +371,8 @@ pub async fn bus_table(
     let body = cached_fragment(&state, &me, key, move |conn| {
         let (loaded, result) = sims::completed_result(conn, &actor, id)?;
         let table = result_bus_table(loaded.sim.id, &result, t.sort, t.buses);
-        Ok(BusTablePiece { table }.render())
+        let plain = table.nav.page == t.buses.number();
+        Ok(BusTablePiece { table }.render().map(|html| (html, plain)))
     })
     .await?;
     Ok(fragment_response(&req, &body))
@@ -385,13 +400,17 @@ pub async fn branch_table(
     let body = cached_fragment(&state, &me, key, move |conn| {
         let (loaded, result, circuit) = sims::completed_with_circuit(conn, &actor, id)?;
         let table = result_branch_table(loaded.sim.id, &result, circuit.as_ref(), rows);
-        Ok(BranchTablePiece { table }.render())
+        let plain = table.nav.page == rows.number();
+        Ok(BranchTablePiece { table }
+            .render()
+            .map(|html| (html, plain)))
     })
     .await?;
     Ok(fragment_response(&req, &body))
 }
 
-/// A fragment of a finished simulation, rendered once per company revision (as the page).
+/// A fragment of a finished simulation, rendered once per company revision (as the page);
+/// `render` gives the HTML and whether the query was plain (kept only then).
 async fn cached_fragment<F>(
     state: &AppState,
     me: &CurrentUser,
@@ -399,7 +418,7 @@ async fn cached_fragment<F>(
     render: F,
 ) -> AppResult<Arc<RenderedBody>>
 where
-    F: FnOnce(&mut crate::db::DbConn) -> Result<Result<String, askama::Error>, OpError>
+    F: FnOnce(&mut crate::db::DbConn) -> Result<Result<(String, bool), askama::Error>, OpError>
         + Send
         + 'static,
 {
@@ -414,14 +433,16 @@ where
     if let Some(body) = cached() {
         return Ok(body);
     }
-    let html = state.op(render).await??;
+    // The render says whether the query was plain (a page that exists): only those are kept.
+    let (html, plain) = state.op(render).await??;
     let body = Arc::new(RenderedBody {
         title: String::new(),
         digest: conditional::body_digest(&html),
         html,
         active: false,
+        plain_query: plain,
     });
-    if let Some(revision) = me.revision {
+    if let (Some(revision), true) = (me.revision, plain) {
         state.result_pages.insert(key, revision, body.clone());
     }
     Ok(body)
