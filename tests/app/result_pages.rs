@@ -167,7 +167,11 @@ async fn table_fragments_page_and_answer_conditional_requests(app: TestApp) {
     s.client
         .get_htmx(&format!("/simulations/{sid}/buses?sort=bus&dir=asc&page=1"))
         .await;
-    assert_eq!(app.state.result_pages.len(), kept + 1, "a plain page is kept");
+    assert_eq!(
+        app.state.result_pages.len(),
+        kept + 1,
+        "a plain page is kept"
+    );
 
     // Another company's user: 404 for both fragments, with or without a tag.
     let (stranger, _) = signed_up(&app, "Outsider").await;
