@@ -253,6 +253,13 @@ async fn compare_explains_why_two_runs_cannot_be_compared(app: TestApp) {
     wait_finished(&s.client, max).await;
     let min = run_simulation(&s.client, s.pid, &[("case", "min"), ("fault", "2ph")]).await;
     wait_finished(&s.client, min).await;
+    // The results page offers only runs it can be compared with.
+    let page = s.client.get(&format!("/simulations/{max}")).await;
+    assert!(
+        !page.body.contains(&format!("<option value=\"{min}\"")),
+        "a 2ph min run offered to compare with a 3ph max run"
+    );
+    page.assert_contains("No other completed simulation of this project to compare with");
     let res = s
         .client
         .get(&format!("/simulations/{max}/compare?with={min}"))

@@ -94,9 +94,15 @@ impl LiveView {
     fn new(live: Live, q: &SortQuery, poll_ms: u32, tz: &str) -> LiveView {
         let Live { sim, results } = live;
         let results = results.map(|r| {
+            // Only runs the comparison accepts: the same fault type and case.
+            let own = sim.sc_options();
             let compare = r
                 .others
                 .iter()
+                .filter(|l| {
+                    let o = l.sim.sc_options();
+                    o.fault == own.fault && o.case == own.case
+                })
                 .map(|l| CompareChoice {
                     id: l.sim.id,
                     label: format!(
