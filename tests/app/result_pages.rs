@@ -172,6 +172,13 @@ async fn table_fragments_page_and_answer_conditional_requests(app: TestApp) {
         kept + 1,
         "a plain page is kept"
     );
+    // Parameters the bus table does not read share its entry.
+    s.client
+        .get_htmx(&format!(
+            "/simulations/{sid}/buses?sort=bus&dir=asc&page=1&bpage=77&q=x&bus=y"
+        ))
+        .await;
+    assert_eq!(app.state.result_pages.len(), kept + 1);
 
     // Another company's user: 404 for both fragments, with or without a tag.
     let (stranger, _) = signed_up(&app, "Outsider").await;

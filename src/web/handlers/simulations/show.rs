@@ -373,7 +373,17 @@ pub async fn bus_table(
             t.buses.number()
         )));
     }
-    let key: BodyKey = (me.user.id, id, format!("buses|{}", q.cache_key()));
+    // Only what the table reads is in the key (not the branch page or the diagram's query).
+    let key: BodyKey = (
+        me.user.id,
+        id,
+        format!(
+            "buses|{}|{}|{}",
+            t.sort.key,
+            t.sort.dir.as_str(),
+            t.buses.number()
+        ),
+    );
     let body = cached_fragment(&state, &me, key, move |conn| {
         let (loaded, result) = sims::completed_result(conn, &actor, id)?;
         let table = result_bus_table(loaded.sim.id, &result, t.sort, t.buses);
