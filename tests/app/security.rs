@@ -41,6 +41,12 @@ async fn unsafe_requests_need_the_token_and_our_origin(app: TestApp) {
         cross_site.status, 403,
         "cross-origin refused even with the token"
     );
+    // Same host and port, another scheme: not our origin (the test app is served over http).
+    let https = app.base.replacen("http://", "https://", 1);
+    let other_scheme = client
+        .post_raw("/account/profile", &with_token, Some(&https))
+        .await;
+    assert_eq!(other_scheme.status, 403, "{https} is not {}", app.base);
     let no_origin = client.post_raw("/account/profile", &with_token, None).await;
     assert_eq!(no_origin.status, 403, "no Origin or Referer: refused");
 
@@ -57,7 +63,7 @@ async fn unsafe_requests_need_the_token_and_our_origin(app: TestApp) {
         let rows = audit_entries(&app, user.company_id, "request.refused");
         assert_eq!(
             rows.len(),
-            6,
+            7,
             "each refused request is a failed mutation in the audit trail"
         );
         assert!(rows.iter().all(|r| r.log.outcome == "failure"));
@@ -67,7 +73,7 @@ async fn unsafe_requests_need_the_token_and_our_origin(app: TestApp) {
                 .iter()
                 .filter(|e| e.event_type == "csrf.rejected")
                 .count(),
-            6
+            7
         );
     });
 
