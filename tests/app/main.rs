@@ -15,6 +15,7 @@ mod circuit;
 mod cli;
 mod diagram;
 mod elements;
+mod hardening;
 mod health;
 mod jobs;
 mod license;
