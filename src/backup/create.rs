@@ -112,9 +112,8 @@ pub fn backup(config: &Config, file: &Path) -> Result<BackupSummary, BackupError
         source: std::io::Error::other(e),
     })?;
     let mut header = header(json.len() as u64, mtime);
-    let at_partial = io_at(&partial);
     tar.append_data(&mut header, MANIFEST_MEMBER, json.as_slice())
-        .map_err(|e| at_partial(e))?;
+        .map_err(io_at(&partial))?;
     let finished = tar
         .into_inner()
         .and_then(|gz| gz.finish())

@@ -224,23 +224,47 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
 /// An existing database gets its pending migrations, as at start-up.
 pub fn connect_existing(url: &str, max_size: u32) -> Result<Pool, DbError> {
     let target = DbTarget::parse(url)?;
-    if let Some(path) = target.sqlite_path()
-        && !path.is_file()
-    {
-        return Err(DbError::Missing(target.describe()));
-    }
-    let manager = ConnectionManager {
-        target: target.clone(),
-    };
-    let mut first = manager.connect().map_err(|e| DbError::Connect {
+    let connect_error = |message: String| DbError::Connect {
         target: target.describe(),
-        message: one_line(&e.to_string()),
-    })?;
+        message: one_line(&message),
+    };
+    let mut first = match target.sqlite_path() {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(DbError::Missing(target.describe()));
+            }
+            // Read-only for the check: the pool's set-up (WAL mode) would write to a file
+            // that may not be a database at all.
+            let uri = format!("file:{}?mode=ro", sqlite_uri_path(path));
+            diesel::SqliteConnection::establish(&uri)
+                .map(DbConn::Sqlite)
+                .map_err(|e| connect_error(e.to_string()))?
+        }
+        None => ConnectionManager {
+            target: target.clone(),
+        }
+        .connect()
+        .map_err(|e| connect_error(e.to_string()))?,
+    };
     if !has_migrations_table(&mut first)? {
         return Err(DbError::Missing(target.describe()));
     }
     drop(first);
     connect(url, max_size)
+}
+
+/// A file path as the path part of an SQLite URI filename (`%`, `?` and `#` escaped).
+fn sqlite_uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Whether Diesel's migrations table exists (the database was set up by AmpFlux).
