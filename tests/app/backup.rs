@@ -375,7 +375,7 @@ async fn pg_dump_and_pg_restore_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let dump = dir.path().join("ampflux.dump");
     let out = Command::new("pg_dump")
-        .args(["--format=custom", "--no-owner", "--file"])
+        .args(["--format=custom", "--file"])
         .arg(&dump)
         .arg(source_url)
         .output()
@@ -387,6 +387,12 @@ async fn pg_dump_and_pg_restore_round_trip() {
     );
 
     let copy = PgDatabase::create();
+    // An empty database is no AmpFlux database: verify refuses it and leaves it empty.
+    let (code, out, err) = run(ampflux(dir.path())
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", &copy.url));
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("never set it up"), "{err}");
     let out = Command::new("pg_restore")
         .args(["--no-owner", "--exit-on-error", "--dbname"])
         .arg(&copy.url)
