@@ -58,6 +58,12 @@ pub fn backup(config: &Config, file: &Path) -> Result<BackupSummary, BackupError
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    if !dir.is_dir() {
+        return Err(io_at(&dir)(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such folder for the backup file",
+        )));
+    }
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -124,10 +124,21 @@ impl Drop for RawDb {
 /// `-wal` beside it). `source` is opened read-only and never created.
 pub fn copy_database(source: &Path, dest: &Path) -> Result<(), SqliteCopyError> {
     let src = RawDb::open(source, ffi::SQLITE_OPEN_READONLY)?;
-    let dst = RawDb::open(
-        dest,
-        ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_EXCLUSIVE,
-    )?;
+    // The copy must be a new file (SQLITE_OPEN_EXCLUSIVE does not ensure that through
+    // sqlite3_open_v2), readable by its owner only: it holds password hashes. An empty file is
+    // an empty database to SQLite.
+    let mut options = std::fs::File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(dest).map_err(|e| SqliteCopyError::Open {
+        path: dest.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let dst = RawDb::open(dest, ffi::SQLITE_OPEN_READWRITE)?;
     let main = c"main";
     let failed = |message: String| SqliteCopyError::Backup {
         path: src.path.clone(),
@@ -211,5 +222,48 @@ pub fn quick_check(path: &Path) -> Result<(), SqliteCopyError> {
         Ok(text) if text == "ok" => Ok(()),
         Ok(text) => Err(statement(format!("the database is damaged: {text}"))),
         Err(message) => Err(statement(format!("quick_check: {message}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_a_database_and_creates_nothing_from_a_missing_one() {
+        let dir =
+            std::env::temp_dir().join(format!("ampflux-online-{}", crate::util::random_token(4)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = dir.join("missing.db");
+        let err = copy_database(&missing, &dir.join("copy.db")).unwrap_err();
+        assert!(matches!(err, SqliteCopyError::Open { .. }), "{err}");
+        assert!(!missing.exists(), "the source is never created");
+
+        let source = dir.join("source.db");
+        let db = RawDb::open(
+            &source,
+            ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE,
+        )
+        .unwrap();
+        db.exec(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER); \
+             INSERT INTO t VALUES (1), (2), (3);",
+        )
+        .unwrap();
+        let copy = dir.join("copy.db");
+        copy_database(&source, &copy).unwrap();
+        quick_check(&copy).unwrap();
+        assert!(!dir.join("copy.db-wal").exists(), "one self-contained file");
+        // The destination must be new.
+        let again = copy_database(&source, &copy).unwrap_err();
+        assert!(matches!(again, SqliteCopyError::Open { .. }), "{again}");
+        drop(db);
+        std::fs::write(
+            dir.join("junk.db"),
+            b"not a database at all, just some bytes",
+        )
+        .unwrap();
+        assert!(quick_check(&dir.join("junk.db")).is_err());
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
