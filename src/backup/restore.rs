@@ -93,10 +93,14 @@ fn verify(path: &Path) -> Result<Manifest, BackupError> {
     let json = manifest_json.ok_or_else(|| bad("no manifest.json"))?;
     let manifest: Manifest =
         serde_json::from_slice(&json).map_err(|e| bad(format!("manifest.json: {e}")))?;
-    if manifest.format != FORMAT || manifest.format_version != FORMAT_VERSION {
+    if manifest.format != FORMAT
+        || manifest.format_version != FORMAT_VERSION
+        || manifest.database != "sqlite"
+    {
         return Err(bad(format!(
-            "format {} version {} (this AmpFlux reads {FORMAT} version {FORMAT_VERSION})",
-            manifest.format, manifest.format_version
+            "format {} version {} of a {} database (this AmpFlux reads {FORMAT} version \
+             {FORMAT_VERSION} of an sqlite database)",
+            manifest.format, manifest.format_version, manifest.database
         )));
     }
     let mut listed = manifest.members.clone();
