@@ -11,6 +11,7 @@ mod admin_users;
 mod audit;
 mod audit_export;
 mod auth;
+mod backup;
 mod circuit;
 mod cli;
 mod diagram;
