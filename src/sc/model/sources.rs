@@ -54,7 +54,12 @@ pub(super) fn add_external_grids(b: &mut Builder) -> Result<(), ModelError> {
 
 /// Generators (clause 6.6) and power-station units (6.7): KG, KS, KSO.
 pub(super) fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError> {
-    for (gi, g) in b.c.generators.iter().enumerate().filter(|(_, g)| g.in_service) {
+    for (gi, g) in
+        b.c.generators
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.in_service)
+    {
         let Some(node) = b.node(&g.bus) else { continue };
         let vb = b.base_kv[node];
         let cmax = b.cmax[node];

@@ -38,7 +38,12 @@ const TURBINE: LambdaMachine = LambdaMachine {
 fn lambda_curves() {
     // Terminal fault: Ik''G/IrG = (1 + x''d sin φ)/x''d = 1.12/0.2 = 5.6, so xe = 0.
     // λmax = 1.3 · |1 + j 1.8 (0.8 − j 0.6)| / 1.8 = 1.3 · √(2.08² + 1.44²) / 1.8.
-    close(lambda_max(5.6, &TURBINE), 1.827_093_759, 1e-9, "λmax terminal");
+    close(
+        lambda_max(5.6, &TURBINE),
+        1.827_093_759,
+        1e-9,
+        "λmax terminal",
+    );
     // λmin = 1 / xd sat (the short-circuit ratio).
     close(lambda_min(5.6, &TURBINE), 1.0 / 1.8, 1e-12, "λmin terminal");
     // Closer than the terminals is the terminal value (xe ≥ 0).
@@ -121,7 +126,12 @@ fn single_generator_through_a_transformer() {
     assert!(f.ik_ka.unwrap() <= f.ikss_ka.unwrap());
     // At the terminals (10.5 kV): Ik''G/IrG = 1.12/0.2 = 5.6, λmax = 1.827094, IrG = 0.549857 kA.
     let g = bus(&r, "G");
-    close(g.ik_ka.unwrap(), 1.827_093_759 * 10.0 / (SQRT_3 * 10.5), 1e-6, "Ik terminal");
+    close(
+        g.ik_ka.unwrap(),
+        1.827_093_759 * 10.0 / (SQRT_3 * 10.5),
+        1e-6,
+        "Ik terminal",
+    );
     assert!(g.ik_ka.unwrap() <= g.ikss_ka.unwrap());
 
     // Minimum case: c = 1.0, KT not applied (as the engine's min case): Ik'' = 1/(0.196429 +
@@ -148,7 +158,12 @@ fn non_meshed_network_sums_the_contributions() {
     ));
     let r = calculate(&c, &ScOptions::default()).unwrap();
     let f = bus(&r, "F");
-    close(f.ikss_ka.unwrap(), 5.248_638_811 + 0.195_703_015, 1e-6, "Ik''");
+    close(
+        f.ikss_ka.unwrap(),
+        5.248_638_811 + 0.195_703_015,
+        1e-6,
+        "Ik''",
+    );
     close(f.ik_ka.unwrap(), 5.248_638_811 + 0.090_832_272, 1e-6, "Ik");
     assert!(f.ik_ka.unwrap() <= f.ikss_ka.unwrap());
     // An asynchronous motor at the fault bus: a feeder contributing nothing (Ik unchanged).
@@ -160,7 +175,12 @@ fn non_meshed_network_sums_the_contributions() {
     let r = calculate(&circuit(&with_motor), &ScOptions::default()).unwrap();
     let f = bus(&r, "F");
     assert!(f.ikss_ka.unwrap() > 5.248_638_811 + 0.195_703_015 + 1e-4);
-    close(f.ik_ka.unwrap(), 5.248_638_811 + 0.090_832_272, 1e-9, "Ik with motor");
+    close(
+        f.ik_ka.unwrap(),
+        5.248_638_811 + 0.090_832_272,
+        1e-9,
+        "Ik with motor",
+    );
 }
 
 /// Clause 10.2.3: grid and generator feed the fault over a meshed network: Ik = I''kM, the
@@ -199,8 +219,8 @@ fn meshed_network_gives_the_initial_current_without_motors() {
 /// feeder (meshed), Ik = I''kM needs no λ.
 #[test]
 fn missing_generator_data_leaves_ik_absent() {
-    let json = gen_via_transformer("")
-        .replace(r#", "xdsat_pu": 1.8, "excitation": "turbine_1.3""#, "");
+    let json =
+        gen_via_transformer("").replace(r#", "xdsat_pu": 1.8, "excitation": "turbine_1.3""#, "");
     let r = calculate(&circuit(&json), &ScOptions::default()).unwrap();
     assert!(r.buses.iter().all(|b| b.ik_ka.is_none()));
     assert!(
@@ -231,7 +251,10 @@ fn examples_show_ik_at_every_bus() {
         let r = calculate(&c, &ScOptions::default()).unwrap();
         for b in &r.buses {
             let (Some(ik), Some(ikss)) = (b.ik_ka, b.ikss_ka) else {
-                panic!("{}: {}: Ik {:?}, Ik'' {:?}", c.name, b.id, b.ik_ka, b.ikss_ka);
+                panic!(
+                    "{}: {}: Ik {:?}, Ik'' {:?}",
+                    c.name, b.id, b.ik_ka, b.ikss_ka
+                );
             };
             assert!(ik <= ikss, "{}: {}: Ik {ik} > Ik'' {ikss}", c.name, b.id);
         }
