@@ -121,15 +121,15 @@ fn single_generator_through_a_transformer() {
     // Ik = λ IrG referred to 110 kV = 1.730587 · 10/(√3·110) = 0.090832 kA.
     let r = calculate(&c, &ScOptions::default()).unwrap();
     let f = bus(&r, "F");
-    close(f.ikss_ka.unwrap(), 0.195_703_015, 1e-6, "Ik''");
-    close(f.ik_ka.unwrap(), 0.090_832_272, 1e-6, "Ik max");
+    close(f.ikss_ka.unwrap(), 0.195_703_015, 1e-7, "Ik''");
+    close(f.ik_ka.unwrap(), 0.090_832_272, 1e-7, "Ik max");
     assert!(f.ik_ka.unwrap() <= f.ikss_ka.unwrap());
     // At the terminals (10.5 kV): Ik''G/IrG = 1.12/0.2 = 5.6, λmax = 1.827094, IrG = 0.549857 kA.
     let g = bus(&r, "G");
     close(
         g.ik_ka.unwrap(),
         1.827_093_759 * 10.0 / (SQRT_3 * 10.5),
-        1e-6,
+        1e-7,
         "Ik terminal",
     );
     assert!(g.ik_ka.unwrap() <= g.ikss_ka.unwrap());
@@ -143,8 +143,46 @@ fn single_generator_through_a_transformer() {
     };
     let r = calculate(&c, &o).unwrap();
     let f = bus(&r, "F");
-    close(f.ikss_ka.unwrap(), 0.177_062_514, 1e-6, "Ik'' min");
-    close(f.ik_ka.unwrap(), 0.027_166_868, 1e-6, "Ik min");
+    close(f.ikss_ka.unwrap(), 0.177_062_514, 1e-7, "Ik'' min");
+    close(f.ik_ka.unwrap(), 0.027_166_868, 1e-7, "Ik min");
+}
+
+/// Clause 10.2.1 for a power-station unit (6.7.2, KSO): Ik = λ IrG referred to the HV side;
+/// at the generator terminals (KG,S, 6.7.1) Ik = λ IrG.
+#[test]
+fn power_station_unit_feeding_alone() {
+    let c = circuit(
+        r#"{"format": "ampflux-circuit", "version": 1, "frequency_hz": 50,
+  "buses": [{"id": "G", "vn_kv": 10.5}, {"id": "F", "vn_kv": 110}],
+  "generators": [{"id": "G1", "bus": "G", "sn_mva": 100, "vn_kv": 10.5, "xdss_pu": 0.2,
+                  "rdss_ohm": 0, "cos_phi": 0.8, "power_station_trafo": "T",
+                  "xdsat_pu": 1.8, "excitation": "turbine_1.3"}],
+  "transformers": [{"id": "T", "hv_bus": "F", "lv_bus": "G", "sn_mva": 100, "vn_hv_kv": 110,
+                    "vn_lv_kv": 10.5, "vk_percent": 12, "vkr_percent": 0}]}"#,
+    );
+    let r = calculate(&c, &ScOptions::default()).unwrap();
+    // Eq. (24) with pG = pT = 0: KSO = 110/10.5 · 10.5/110 · 1.1/(1 + 0.2·0.6) = 0.982143;
+    // ZPSU = KSO (j0.2 + j0.12) = j0.314286 p.u. on 100 MVA; Ik'' = 1.1/0.314286 = 3.5 p.u.
+    // = 3.5 · 100/(√3·110) = 1.837024 kA. Ik''G/IrG = 3.5; xe = 1.12/3.5 − 0.2 = 0.12;
+    // λmax = 1.3 · 2.529822/1.92 = 1.712901; Ik = 1.712901 · 100/(√3·110) = 0.899040 kA.
+    let f = bus(&r, "F");
+    close(f.ikss_ka.unwrap(), 1.837_023_584, 1e-7, "Ik'' HV");
+    close(f.ik_ka.unwrap(), 0.899_039_551, 1e-7, "Ik HV");
+    // Terminals: KG,S = 1.1/1.12 (eq. 23 with pG = 0), Ik''G/IrG = 1.1/(0.2 KG,S) = 5.6, the
+    // unit transformer leads to no other source: Ik = λmax IrG = 1.827094 · 100/(√3·10.5).
+    let g = bus(&r, "G");
+    close(
+        g.ikss_ka.unwrap(),
+        5.6 * 100.0 / (SQRT_3 * 10.5),
+        1e-9,
+        "Ik'' terminals",
+    );
+    close(
+        g.ik_ka.unwrap(),
+        1.827_093_759 * 100.0 / (SQRT_3 * 10.5),
+        1e-7,
+        "Ik terminals",
+    );
 }
 
 /// Clause 10.2.2: a grid and a generator on separate feeders of the fault bus: the sum of the
@@ -161,10 +199,10 @@ fn non_meshed_network_sums_the_contributions() {
     close(
         f.ikss_ka.unwrap(),
         5.248_638_811 + 0.195_703_015,
-        1e-6,
+        1e-7,
         "Ik''",
     );
-    close(f.ik_ka.unwrap(), 5.248_638_811 + 0.090_832_272, 1e-6, "Ik");
+    close(f.ik_ka.unwrap(), 5.248_638_811 + 0.090_832_272, 1e-7, "Ik");
     assert!(f.ik_ka.unwrap() <= f.ikss_ka.unwrap());
     // An asynchronous motor at the fault bus: a feeder contributing nothing (Ik unchanged).
     let with_motor = gen_via_transformer(
