@@ -298,3 +298,41 @@ fn examples_show_ik_at_every_bus() {
         }
     }
 }
+
+/// The format: xdsat_pu must be positive; one of the pair without the other, or xd sat below
+/// x''d, is a warning; unknown excitation names are refused when parsing.
+#[test]
+fn generator_fields_are_checked() {
+    use crate::sc::validate::{Severity, validate};
+    let json = gen_via_transformer("");
+    let problems = |from: &str, to: &str| {
+        validate(&circuit(&json.replace(from, to)))
+            .into_iter()
+            .map(|p| (p.severity, p.path))
+            .collect::<Vec<_>>()
+    };
+    assert!(problems("", "").is_empty());
+    assert!(
+        problems(r#""xdsat_pu": 1.8"#, r#""xdsat_pu": 0"#)
+            .contains(&(Severity::Error, "generators[G1].xdsat_pu".to_string()))
+    );
+    assert!(
+        problems(r#", "excitation": "turbine_1.3""#, "")
+            .contains(&(Severity::Warning, "generators[G1].excitation".to_string()))
+    );
+    assert!(
+        problems(r#""xdsat_pu": 1.8, "#, "")
+            .contains(&(Severity::Warning, "generators[G1].xdsat_pu".to_string()))
+    );
+    assert!(
+        problems(r#""xdsat_pu": 1.8"#, r#""xdsat_pu": 0.15"#)
+            .contains(&(Severity::Warning, "generators[G1].xdsat_pu".to_string()))
+    );
+    assert!(parse_input(&json.replace("turbine_1.3", "turbine_1.4")).is_err());
+    // Every excitation name parses to the series with its Ufmax/UfR.
+    for (name, ceiling) in Excitation::NAMES.iter().zip([1.3, 1.6, 1.6, 2.0]) {
+        let c = circuit(&json.replace("turbine_1.3", name));
+        let e = c.generators[0].excitation.unwrap();
+        assert_eq!((e.as_str(), e.ceiling()), (*name, ceiling));
+    }
+}
