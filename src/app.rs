@@ -102,6 +102,7 @@ impl Prepared {
             .unwrap_or_default();
         spawn_session_cleanup(self.state.clone());
         spawn_statistics_refresh(self.state.clone());
+        spawn_refusal_flush(self.state.clone());
         if self.jobs.workers > 0 {
             let process = format!("{}:{}", addr, crate::util::random_token(4));
             let base_url = &self.state.config.base_url;
@@ -136,6 +137,32 @@ fn spawn_statistics_refresh(state: web::Data<AppState>) {
             let refreshed = state.db(|conn| Ok(db::refresh_statistics(conn)?)).await;
             if let Err(e) = refreshed {
                 tracing::warn!(error = %e, "could not refresh the query planner's statistics");
+            }
+        }
+    });
+}
+
+/// Every few seconds: the counts of repeated refusals whose minute is over, one record each
+/// (`ops::refusals`).
+fn spawn_refusal_flush(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            let due = state.refusals.take_due();
+            if due.is_empty() {
+                continue;
+            }
+            let written = state
+                .op(move |conn| {
+                    for (refusal, repeated) in due {
+                        refusal.write(conn, repeated)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = written {
+                tracing::warn!(error = %e, "could not record the counts of refused requests");
             }
         }
     });

@@ -26,14 +26,9 @@ struct HashPool {
     jobs: SyncSender<Job>,
 }
 
-fn pool() -> &'static HashPool {
-    static POOL: OnceLock<HashPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, MAX_THREADS);
-        let (jobs, queue) = mpsc::sync_channel::<Job>(threads * QUEUE_PER_THREAD);
+impl HashPool {
+    fn new(threads: usize, queue_per_thread: usize) -> HashPool {
+        let (jobs, queue) = mpsc::sync_channel::<Job>(threads * queue_per_thread);
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..threads {
             let queue = Arc::clone(&queue);
@@ -45,7 +40,19 @@ fn pool() -> &'static HashPool {
             }
         }
         HashPool { jobs }
-    })
+    }
+
+    fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {
+        let (done, result) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move || {
+            // The caller may have gone; nothing to tell then.
+            let _ = done.send(f());
+        });
+        match self.jobs.try_send(job) {
+            Ok(()) => result.recv().map_err(|_| Busy),
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(Busy),
+        }
+    }
 }
 
 fn work(queue: &Mutex<Receiver<Job>>) {
@@ -64,15 +71,15 @@ fn work(queue: &Mutex<Receiver<Job>>) {
 
 /// Runs `f` on a hashing thread and waits for its result (call it from a blocking thread).
 pub fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {
-    let (done, result) = mpsc::sync_channel(1);
-    let job: Job = Box::new(move || {
-        // The caller may have gone; nothing to tell then.
-        let _ = done.send(f());
-    });
-    match pool().jobs.try_send(job) {
-        Ok(()) => result.recv().map_err(|_| Busy),
-        Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(Busy),
-    }
+    static POOL: OnceLock<HashPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, MAX_THREADS);
+        HashPool::new(threads, QUEUE_PER_THREAD)
+    })
+    .run(f)
 }
 
 #[cfg(test)]
@@ -83,12 +90,15 @@ mod tests {
     fn runs_on_a_named_thread_and_refuses_when_full() {
         let name = run(|| std::thread::current().name().map(str::to_string)).unwrap();
         assert!(name.is_some_and(|n| n.starts_with("argon2-")));
+        // A pool of its own, so the other tests' hashes are not refused meanwhile.
+        let pool = Arc::new(HashPool::new(2, QUEUE_PER_THREAD));
         // Far more parallel callers than threads and queue: some are told Busy, none hang,
         // and every accepted one gets its own result.
         let callers: Vec<_> = (0..400)
             .map(|i| {
+                let pool = Arc::clone(&pool);
                 std::thread::spawn(move || {
-                    run(move || {
+                    pool.run(move || {
                         std::thread::sleep(std::time::Duration::from_millis(2));
                         i * 2
                     })

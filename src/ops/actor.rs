@@ -24,12 +24,13 @@
 //!   ended, mails, the license check itself, and the audit entries of refused requests.
 
 use crate::auth::permissions;
-use crate::db::{DbConn, write_tx};
+use crate::db::DbConn;
 use crate::models::RequestMeta;
 use crate::models::audit::{self, Entry, Outcome};
 use crate::models::license::{self, License, LicenseState};
 
 use super::error::OpError;
+use super::refusals::{Admit, Refusal};
 
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -41,6 +42,9 @@ pub struct Actor {
     /// Why the company may not change anything now (its license is not active), or `None`.
     /// Every change checks it: see [`Actor::require_to_change`] and [`Actor::require_writable`].
     pub read_only: Option<String>,
+    /// Where refused changes are counted (a server process's), so repeated refusals make one
+    /// record a minute (see `ops::refusals`); `None` records each (shell commands, jobs).
+    pub refusals: Option<std::sync::Arc<super::refusals::RefusalLog>>,
 }
 
 /// Why a company with this license (its newest one) is read-only today, or `None`.
@@ -64,6 +68,7 @@ impl Actor {
             permissions,
             meta,
             read_only: read_only_reason(current.as_ref()),
+            refusals: None,
         })
     }
 
@@ -144,10 +149,17 @@ impl Actor {
         })
     }
 
-    /// Records a refused change (outcome `failure`) in its own transaction.
+    /// Records a refused change (outcome `failure`) in its own transaction, unless the same
+    /// refusal was recorded in the last minute (then it is counted: see `ops::refusals`).
     pub fn record_denial(&self, conn: &mut DbConn, entry: Entry) -> Result<(), OpError> {
-        let actor = self.audit();
-        write_tx(conn, |conn| audit::record(conn, &actor, entry))?;
-        Ok(())
+        let refusal = Refusal::Denial(self.audit(), entry);
+        let repeated = match &self.refusals {
+            None => 0,
+            Some(log) => match log.admit(&refusal) {
+                Admit::Record { repeated } => repeated,
+                Admit::Counted => return Ok(()),
+            },
+        };
+        refusal.write(conn, repeated)
     }
 }

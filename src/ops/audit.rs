@@ -93,6 +93,15 @@ pub fn verify(conn: &mut DbConn, company_id: Option<i64>) -> Result<ChainReport,
     Ok(audit::verify_chain(conn, company_id)?)
 }
 
+fn refusal_details(route: &str, method: &str, reason: &str, repeated: u64) -> serde_json::Value {
+    let mut details = serde_json::json!({ "route": route, "method": method, "reason": reason });
+    if repeated > 0 {
+        details["repeated"] = repeated.into();
+        details["window_seconds"] = super::refusals::WINDOW.as_secs().into();
+    }
+    details
+}
+
 /// An unsafe request refused before reaching its handler.
 #[derive(Debug, Clone)]
 pub struct RefusedRequest {
@@ -106,8 +115,13 @@ pub struct RefusedRequest {
 }
 
 /// Records a refused request as a security event and, for a signed-in user, as a denied
-/// change (`request.refused`) in their company's trail.
-pub fn record_refusal(conn: &mut DbConn, refused: RefusedRequest) -> Result<(), OpError> {
+/// change (`request.refused`) in their company's trail; `repeated` more like it since the last
+/// record (see `ops::refusals`).
+pub fn record_refusal(
+    conn: &mut DbConn,
+    refused: RefusedRequest,
+    repeated: u64,
+) -> Result<(), OpError> {
     let RefusedRequest {
         user_id,
         meta,
@@ -129,8 +143,14 @@ pub fn record_refusal(conn: &mut DbConn, refused: RefusedRequest) -> Result<(), 
                 event_type: "csrf.rejected",
                 subject_key: None,
                 severity: Severity::Warning,
-                description: format!("Refused {method} {route}: {reason}"),
-                metadata: serde_json::json!({ "route": route, "method": method, "reason": reason }),
+                description: if repeated > 0 {
+                    format!(
+                        "Refused {method} {route}: {reason} ({repeated} more in the last minute)"
+                    )
+                } else {
+                    format!("Refused {method} {route}: {reason}")
+                },
+                metadata: refusal_details(&route, &method, reason, repeated),
             },
         )?;
         if let Some(company_id) = company_id {
@@ -142,9 +162,8 @@ pub fn record_refusal(conn: &mut DbConn, refused: RefusedRequest) -> Result<(), 
             audit::record(
                 conn,
                 &actor,
-                Entry::failure("request.refused", "request", None).details(
-                    serde_json::json!({ "route": route, "method": method, "reason": reason }),
-                ),
+                Entry::failure("request.refused", "request", None)
+                    .details(refusal_details(&route, &method, reason, repeated)),
             )?;
         }
         Ok(())

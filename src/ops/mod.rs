@@ -16,6 +16,7 @@ pub mod error;
 pub mod input;
 pub mod members;
 pub mod projects;
+pub mod refusals;
 pub mod simulations;
 pub mod versions;
 

@@ -81,6 +81,8 @@ pub struct CurrentUser {
     /// The public id of the current session (to tell it apart in the sessions list).
     pub session_public_id: Option<String>,
     pub meta: RequestMeta,
+    /// The process's refusal counts (repeated denials make one record a minute).
+    pub refusals: Option<std::sync::Arc<crate::ops::refusals::RefusalLog>>,
 }
 
 impl CurrentUser {
@@ -126,6 +128,7 @@ impl CurrentUser {
             permissions: self.permissions.clone(),
             meta: self.meta.clone(),
             read_only: crate::ops::actor::read_only_reason(self.license.as_ref()),
+            refusals: self.refusals.clone(),
         }
     }
 
@@ -168,6 +171,7 @@ impl FromRequest for CurrentUser {
                         revision: identity.revision,
                         session_public_id,
                         meta,
+                        refusals: Some(state.refusals.clone()),
                     })
                 }
                 _ => {

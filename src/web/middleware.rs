@@ -259,9 +259,13 @@ async fn record_rejection(req: &ServiceRequest, reason: &'static str) {
         reason,
     };
     tracing::warn!(reason, "unsafe request refused");
-    let result = state
-        .op(move |conn| crate::ops::audit::record_refusal(conn, refused))
-        .await;
+    let refusal = crate::ops::refusals::Refusal::Request(refused);
+    let repeated = match state.refusals.admit(&refusal) {
+        crate::ops::refusals::Admit::Record { repeated } => repeated,
+        // Recorded in the last minute: counted, written with the others later.
+        crate::ops::refusals::Admit::Counted => return,
+    };
+    let result = state.op(move |conn| refusal.write(conn, repeated)).await;
     if let Err(e) = result {
         tracing::error!(error = %e, "cannot record a refused request");
     }

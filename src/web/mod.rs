@@ -45,6 +45,8 @@ pub struct AppState {
     /// cold start, a new revision under load) wait for the first one's page instead of each
     /// rendering it.
     render_gates: Vec<futures_util::lock::Mutex<()>>,
+    /// Refused requests and changes counted, so repeats make one record a minute.
+    pub refusals: Arc<crate::ops::refusals::RefusalLog>,
 }
 
 /// Users kept in memory per process (a few hundred bytes each).
@@ -67,6 +69,7 @@ impl AppState {
             project_lists: RevisionCache::new(PROJECT_LIST_CACHE_SIZE),
             result_pages: RevisionCache::new(RESULT_PAGE_CACHE_SIZE),
             render_gates: (0..RENDER_GATES).map(|_| Default::default()).collect(),
+            refusals: Default::default(),
         }
     }
 

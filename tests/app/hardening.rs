@@ -5,6 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::common::*;
+use crate::on_both_databases;
 
 /// The `ampflux` binary serving a fresh SQLite data folder on a free port; killed on drop.
 struct Served {
@@ -146,3 +147,77 @@ async fn parallel_failed_sign_ins_keep_memory_bounded() {
     let after = client.get("/login").await;
     assert_eq!(after.status, 200);
 }
+
+/// Refused requests cannot grow the trail or the security events: 300 anonymous posts from a
+/// foreign origin leave one security event, and 300 posts of a signed-in engineer to a page
+/// their role may not change leave one failed trail entry, each counted (written with the
+/// count when its minute is over).
+async fn repeated_refusals_are_recorded_once_with_a_count(app: TestApp) {
+    use ampflux::models::role;
+    use diesel::prelude::*;
+    let (_, account) = signed_up(&app, "Flood").await;
+    let company_id = user_by_login(&app, &account.email).company_id;
+    let events = |app: &TestApp| -> i64 {
+        use ampflux::db::schema::security_events;
+        app.with_conn(|conn| {
+            security_events::table
+                .filter(security_events::event_type.eq("csrf.rejected"))
+                .count()
+                .get_result(conn)
+                .unwrap()
+        })
+    };
+    let before = events(&app);
+    let anonymous = app.client();
+    for _ in 0..300 {
+        let res = anonymous
+            .post_raw(
+                "/login",
+                &[("login", "x"), ("password", "y")],
+                Some("http://evil.example"),
+            )
+            .await;
+        assert_eq!(res.status, 403);
+    }
+    assert_eq!(
+        events(&app),
+        before + 1,
+        "the first refusal is recorded at once"
+    );
+
+    add_user(&app, company_id, "eng.flood", role::ENGINEER);
+    let engineer = app.client();
+    sign_in(&engineer, "eng.flood").await;
+    engineer.get("/account").await;
+    let failures = |app: &TestApp| {
+        audit_entries(app, company_id, "company.update")
+            .into_iter()
+            .filter(|e| e.log.outcome == "failure")
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..300 {
+        let res = engineer
+            .post("/admin/company", &[("name", "Taken over")])
+            .await;
+        assert_eq!(res.status, 403);
+    }
+    assert_eq!(
+        failures(&app).len(),
+        1,
+        "the first denial is recorded at once"
+    );
+
+    // When the minute is over (here: at once), each count is one record.
+    let due = app.state.refusals.take_all();
+    assert_eq!(due.len(), 2);
+    app.with_conn(|conn| {
+        for (refusal, repeated) in due {
+            refusal.write(conn, repeated).unwrap();
+        }
+    });
+    assert_eq!(events(&app), before + 2);
+    let denied = failures(&app);
+    assert_eq!(denied.len(), 2);
+    assert_eq!(denied[0].log.details.0["repeated"], 299);
+}
+on_both_databases!(repeated_refusals_are_recorded_once_with_a_count);

@@ -339,6 +339,7 @@ pub fn accept(
         permissions: Vec::new(),
         meta: meta.clone(),
         read_only: read_only_reason(license::current(conn, inv.company_id)?.as_ref()),
+        refusals: None,
     };
     company_actor.require_writable(
         conn,
