@@ -108,6 +108,14 @@ impl DbSessionStore {
 
 type State = HashMap<String, String>;
 
+/// Set (only in memory) on a session that could not be loaded from the database.
+const KEY_UNAVAILABLE: &str = "_store_unavailable";
+
+/// Whether the request's session could not be loaded (the database is out of reach).
+pub fn unavailable(session: &actix_session::Session) -> bool {
+    session.contains_key(KEY_UNAVAILABLE)
+}
+
 fn decode_string(state: &State, key: &str) -> Option<String> {
     state
         .get(key)
@@ -185,36 +193,49 @@ impl SessionStore for DbSessionStore {
         }
         let (idle, lifetime, touch_every) = (self.idle, self.lifetime, self.touch_every);
         let store = self.clone();
-        self.run(move |conn| {
-            let Some((row, revision)) = model::find_by_key(conn, &key)? else {
-                return Ok(None);
-            };
-            let t = now();
-            let dead = row.revoked_at.is_some()
-                || row.expires_at <= t
-                || row.created_at + lifetime <= t
-                || row.last_seen_at + idle <= t;
-            if dead {
-                model::delete_by_key(conn, &key)?;
-                return Ok(None);
-            }
-            if t - row.last_seen_at >= touch_every
-                && store.claim_touch(row.id, t)
-                && let Err(e) = model::touch(conn, row.id)
-            {
-                // The next request writes it instead.
-                store.release_touch(row.id);
-                return Err(e.into());
-            }
-            Ok(from_json(&row.state).map(|mut state| {
-                if let Some(revision) = revision {
-                    state.insert(KEY_REVISION.to_string(), revision.to_string());
+        let loaded = self
+            .run(move |conn| {
+                let Some((row, revision)) = model::find_by_key(conn, &key)? else {
+                    return Ok(None);
+                };
+                let t = now();
+                let dead = row.revoked_at.is_some()
+                    || row.expires_at <= t
+                    || row.created_at + lifetime <= t
+                    || row.last_seen_at + idle <= t;
+                if dead {
+                    model::delete_by_key(conn, &key)?;
+                    return Ok(None);
                 }
-                state
-            }))
-        })
-        .await
-        .map_err(LoadError::Other)
+                if t - row.last_seen_at >= touch_every
+                    && store.claim_touch(row.id, t)
+                    && let Err(e) = model::touch(conn, row.id)
+                {
+                    // The next request writes it instead.
+                    store.release_touch(row.id);
+                    return Err(e.into());
+                }
+                Ok(from_json(&row.state).map(|mut state| {
+                    if let Some(revision) = revision {
+                        state.insert(KEY_REVISION.to_string(), revision.to_string());
+                    }
+                    state
+                }))
+            })
+            .await;
+        match loaded {
+            Ok(state) => Ok(state),
+            // The database is out of reach. An error here would escape every middleware as
+            // the framework's bare 500; a marked state lets the CSRF layer answer with the
+            // app's 503 page instead (and, unchanged, it is never saved).
+            Err(e) => {
+                tracing::error!(error = %e, "cannot load the session: database unavailable");
+                Ok(Some(State::from([(
+                    KEY_UNAVAILABLE.to_string(),
+                    "true".to_string(),
+                )])))
+            }
+        }
     }
 
     async fn save(&self, mut state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {

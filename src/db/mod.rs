@@ -213,7 +213,7 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
     Ok(r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(Duration::from_secs(1))
         .test_on_check_out(test_on_check_out)
         .build_unchecked(manager))
 }

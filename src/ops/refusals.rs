@@ -49,11 +49,23 @@ impl Refusal {
                     Some(id) => format!("user:{id}"),
                     None => format!("company:{}", actor.company_id),
                 };
-                (
-                    "denial",
-                    who,
-                    format!("{} {}", entry.action, entry.entity_type),
-                )
+                // The same change of the same thing refused for the same reason; the reason
+                // is the server's (a permission, a capability or the license state), never
+                // input, so a client cannot make each refusal a new key.
+                let why = ["denied", "read_only"]
+                    .iter()
+                    .filter_map(|k| entry.details.get(*k))
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let what = format!(
+                    "{} {}:{} project:{} {why}",
+                    entry.action,
+                    entry.entity_type,
+                    entry.entity_id.unwrap_or(0),
+                    entry.project_id.unwrap_or(0),
+                );
+                ("denial", who, what)
             }
         }
     }

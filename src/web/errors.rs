@@ -39,6 +39,9 @@ pub enum AppError {
     /// Too much work queued (password hashing): answered at once, to be retried.
     #[error("busy")]
     Busy,
+    /// The database is out of reach (the session could not be loaded or saved).
+    #[error("database unavailable")]
+    Unavailable,
 }
 
 impl From<OpError> for AppError {
@@ -95,7 +98,9 @@ impl ResponseError for AppError {
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Refused(_) => StatusCode::CONFLICT,
-            AppError::Pool(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Pool(_) | AppError::Busy | AppError::Unavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -153,7 +158,7 @@ impl AppError {
             AppError::Refused(_) => "refused",
             AppError::CsrfRefused => "csrf_refused",
             AppError::TooLarge => "too_large",
-            AppError::Pool(_) => "unavailable",
+            AppError::Pool(_) | AppError::Unavailable => "unavailable",
             AppError::Busy => "busy",
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }
@@ -184,7 +189,7 @@ impl AppError {
                 "Busy",
                 "The server is busy right now. Try again in a moment.".into(),
             ),
-            AppError::Pool(_) => (
+            AppError::Pool(_) | AppError::Unavailable => (
                 "Service unavailable",
                 "The database cannot be reached right now. Try again shortly.".into(),
             ),

@@ -1,4 +1,5 @@
-//! Middleware, outermost first: request id and access log, security headers, (session), CSRF.
+//! Middleware, outermost first: request id and access log, security headers, (session), CSRF
+//! (which also answers 503 when the session could not be loaded).
 
 use std::time::Instant;
 
@@ -151,10 +152,15 @@ pub async fn csrf_guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    let session = req.get_session();
+    if crate::auth::session_store::unavailable(&session) {
+        // The session could not be loaded: the database is out of reach. Every request gets
+        // the app's 503 page (or JSON) with all its headers, not a signed-out page.
+        return Ok(req.error_response(AppError::Unavailable));
+    }
     if csrf::is_safe(req.method()) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let session = req.get_session();
     // The Host header itself, not X-Forwarded-Host (which a client can set).
     let host = req
         .headers()

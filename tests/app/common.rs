@@ -1201,3 +1201,14 @@ pub fn fingerprint(app: &TestApp, pid: i64) -> String {
         format!("{project:?} {members:?} {versions} {drafts:?} {sims}")
     })
 }
+
+/// Writes the counts of repeated refusals now instead of when their minute is over (see
+/// `ampflux::ops::refusals`): a repeated refusal becomes one more record with its count.
+pub fn flush_refusals(app: &TestApp) {
+    let due = app.state.refusals.take_all();
+    app.with_conn(|conn| {
+        for (refusal, repeated) in due {
+            refusal.write(conn, repeated).expect("refusal written");
+        }
+    });
+}

@@ -221,3 +221,122 @@ async fn repeated_refusals_are_recorded_once_with_a_count(app: TestApp) {
     assert_eq!(denied[0].log.details.0["repeated"], 299);
 }
 on_both_databases!(repeated_refusals_are_recorded_once_with_a_count);
+
+/// A TCP relay in front of PostgreSQL that can refuse every connection (an outage) and come
+/// back.
+struct Relay {
+    port: u16,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    fn start(upstream: String) -> Relay {
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let relay = Relay {
+            port,
+            down: Default::default(),
+            open: Default::default(),
+        };
+        let (down, open) = (relay.down.clone(), relay.open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if down.load(Ordering::SeqCst) {
+                    // Refused: closed at once, as a server that is not there.
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let mut held = open.lock().unwrap();
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server.try_clone().unwrap(), client.try_clone().unwrap()),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+                held.push(client);
+                held.push(server);
+            }
+        });
+        relay
+    }
+
+    /// Cuts every open connection and refuses new ones (`true`), or lets them through again.
+    fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
+        if down {
+            for s in self.open.lock().unwrap().drain(..) {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+}
+
+/// `postgres://user@host:port/db?q` with host and port replaced by the relay's.
+fn through(url: &str, port: u16) -> (String, String) {
+    let (scheme_user, rest) = url.split_once('@').expect("user@host in the URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    (
+        format!("{scheme_user}@127.0.0.1:{port}{path}"),
+        authority.to_string(),
+    )
+}
+
+/// With PostgreSQL refusing connections, every answer is the app's 503 page (or JSON) with all
+/// its headers, within about a second (the pool's connection timeout), and the app recovers when
+/// the database is back.
+#[actix_rt::test]
+#[ignore = "PostgreSQL: run with AMPFLUX_TEST_POSTGRES_URL set and --ignored"]
+async fn a_database_outage_answers_503_pages_quickly() {
+    let relay = std::cell::RefCell::new(None::<Relay>);
+    let app = TestApp::spawn_with(Backend::Postgres, |config| {
+        let (via_relay, upstream) = through(config.database_url.expose(), 0);
+        let r = Relay::start(upstream);
+        let (via_relay, _) = through(&via_relay, r.port);
+        config.database_url = ampflux::config::Secret(via_relay);
+        *relay.borrow_mut() = Some(r);
+    })
+    .await;
+    let relay = relay.into_inner().expect("relay started");
+    let (client, _) = signed_up(&app, "Outage").await;
+    assert_eq!(client.get("/projects").await.status, 200);
+
+    relay.set_down(true);
+    for path in ["/projects", "/", "/login", "/account"] {
+        let started = std::time::Instant::now();
+        let res = client.get(path).await;
+        let took = started.elapsed();
+        assert_eq!(res.status, 503, "{path}: {}", res.body);
+        eprintln!("{path}: {took:?}");
+        assert!(took < Duration::from_millis(1500), "{path} took {took:?}");
+        res.assert_contains("The database cannot be reached right now.");
+        assert!(res.header("x-request-id").is_some(), "{path}: request id");
+        assert!(
+            res.header("content-security-policy").is_some(),
+            "{path}: security headers"
+        );
+        assert_eq!(res.header("retry-after"), Some("1"));
+    }
+    let json = client.get_for_json("/projects").await;
+    assert_eq!(json.status, 503);
+    let body: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+    assert_eq!(body["error"], "unavailable");
+
+    relay.set_down(false);
+    let mut back = 0;
+    for _ in 0..50 {
+        back = client.get("/projects").await.status;
+        if back == 200 {
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(back, 200, "the app recovers with its database");
+}

@@ -309,6 +309,9 @@ async fn an_inactive_license_makes_the_company_read_only(app: TestApp) {
             .unwrap()
     });
     assert_eq!(project.name, "Ro substation");
+    // The page's refusal is recorded at once; the JSON one right after it is counted and
+    // recorded with its count a minute later (here: now).
+    flush_refusals(&app);
     let json_refusals = audit_entries(&app, s.company_id, "project.update");
     assert_eq!(
         json_refusals.len(),
