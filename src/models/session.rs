@@ -78,7 +78,28 @@ pub fn insert(
             sessions::expires_at.eq(expires_at),
         ))
         .execute(conn)?;
+    if let Some(user_id) = idx.user_id {
+        end_oldest_beyond(conn, user_id, MAX_SESSIONS_PER_USER)?;
+    }
     Ok(())
+}
+
+/// Sessions one user may hold at once; signing in once more ends the oldest (a script that
+/// signs in on every run cannot pile up sessions).
+pub const MAX_SESSIONS_PER_USER: i64 = 20;
+
+/// Ends the user's sessions beyond the `keep` newest.
+fn end_oldest_beyond(conn: &mut DbConn, user_id: i64, keep: i64) -> QueryResult<usize> {
+    let old: Vec<i64> = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .order((sessions::created_at.desc(), sessions::id.desc()))
+        .offset(keep)
+        .select(sessions::id)
+        .load(conn)?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(sessions::table.filter(sessions::id.eq_any(&old))).execute(conn)
 }
 
 /// Replaces the state of a live session; returns false when it no longer exists.

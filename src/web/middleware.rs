@@ -6,6 +6,7 @@ use std::time::Instant;
 use actix_session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
@@ -23,9 +24,14 @@ pub struct RequestId(pub String);
 /// Gives each request an id and a tracing span, and logs one line per request. Only the route
 /// pattern is logged, never the path or query, which may hold one-time tokens.
 pub async fn request_context(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    // HEAD is answered as GET without the body (routes are registered for GET only).
+    let head = req.method() == actix_web::http::Method::HEAD;
+    if head {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
     let id = crate::util::random_token(8);
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!(
@@ -50,6 +56,9 @@ pub async fn request_context(
         .map_into_boxed_body();
     if json {
         res = error_as_json(res);
+    }
+    if head {
+        res = res.map_body(|_, _| BoxBody::new(()));
     }
     let status = res.status().as_u16();
     span.in_scope(|| {
@@ -83,7 +92,7 @@ fn error_as_json(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         head.headers.remove("hx-redirect");
         head.headers.insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
+            HeaderValue::from_static("application/json; charset=utf-8"),
         );
         BoxBody::new(body)
     })
@@ -103,8 +112,18 @@ pub async fn security_headers(
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.config.secure_cookies);
     let is_static = req.path().starts_with("/static/");
+    let is_htmx = req.headers().contains_key("hx-request");
     let mut res = next.call(req).await?.map_into_boxed_body();
+    if is_htmx && res.status() == StatusCode::SEE_OTHER && res.headers().contains_key("hx-redirect")
+    {
+        // Sign-in needed (an ended session): htmx would follow a 303 and swap the sign-in page
+        // into the fragment; a 401 with HX-Redirect makes it load the page instead.
+        *res.response_mut().status_mut() = StatusCode::UNAUTHORIZED;
+        res.headers_mut().remove(header::LOCATION);
+    }
+    let success = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
     let h = res.headers_mut();
+    with_charset(h);
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
@@ -132,7 +151,7 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    if is_static {
+    if is_static && success {
         h.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=3600"),
@@ -142,6 +161,21 @@ pub async fn security_headers(
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res)
+}
+
+/// JSON and JavaScript say their charset (UTF-8) like every text response.
+fn with_charset(h: &mut header::HeaderMap) {
+    let Some(ct) = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    let media = ct.split(';').next().unwrap_or("").trim();
+    let needs = matches!(
+        media,
+        "application/json" | "application/javascript" | "text/javascript"
+    ) && !ct.contains("charset");
+    if needs && let Ok(v) = HeaderValue::from_str(&format!("{media}; charset=utf-8")) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
 }
 
 /// Largest urlencoded body read to find the CSRF field; bigger forms must send the header.

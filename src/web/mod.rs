@@ -18,6 +18,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
+use actix_web::error::{JsonPayloadError, UrlencodedError};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
@@ -152,6 +153,33 @@ fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(content.as_bytes())
 }
 
+/// Largest form, JSON or raw body a route reads whole.
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// A body that could not be read: too large (413), or not what the route reads (400), in our
+/// words (the parser's say nothing useful and name internals).
+fn body_error(too_large: bool) -> AppError {
+    if too_large {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest("The form could not be read. Reload the page and try again.".into())
+    }
+}
+
+/// A path under /static that names a file to serve: no hidden component, and a file name with
+/// an extension (not a folder).
+fn is_public_file(path: &std::path::Path) -> bool {
+    use std::path::Component;
+    let mut named = false;
+    for part in path.components() {
+        match part {
+            Component::Normal(p) if !p.to_string_lossy().starts_with('.') => named = true,
+            _ => return false,
+        }
+    }
+    named && path.extension().is_some()
+}
+
 /// Builds the HTTP server on an already bound listener (tests bind port 0).
 pub fn server(
     state: web::Data<AppState>,
@@ -186,20 +214,43 @@ pub fn server(
             .app_data(web::QueryConfig::default().error_handler(|_, _| {
                 AppError::BadRequest("The address has a parameter that is not valid.".into()).into()
             }))
+            // Bodies: forms up to 256 KiB (the CSRF layer reads no more either), raw bodies
+            // and JSON up to 256 KiB unless a route streams its own (uploads, imports); over
+            // the limit is 413 with our words, never the parser's.
             .app_data(
                 web::FormConfig::default()
-                    .limit(256 * 1024)
+                    .limit(FORM_LIMIT)
                     .error_handler(|err, _| {
-                        AppError::BadRequest(format!("The form could not be read: {err}")).into()
+                        body_error(matches!(err, UrlencodedError::Overflow { .. })).into()
                     }),
             )
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(FORM_LIMIT)
+                    .error_handler(|err, _| {
+                        body_error(matches!(
+                            err,
+                            JsonPayloadError::OverflowKnownLength { .. }
+                                | JsonPayloadError::Overflow { .. }
+                        ))
+                        .into()
+                    }),
+            )
+            .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
             .wrap(from_fn(middleware::csrf_guard))
             .wrap(session)
             .wrap(from_fn(middleware::security_headers))
             .wrap(from_fn(middleware::request_context))
             .configure(handlers::routes)
             .service(
-                actix_files::Files::new("/static", config.static_dir.clone()).prefer_utf8(true),
+                actix_files::Files::new("/static", config.static_dir.clone())
+                    .prefer_utf8(true)
+                    // Files only: a folder (`/static/`) or a hidden file (`.gitkeep`) is our 404.
+                    // Hidden paths reach the filter (instead of the crate's own 400 text) and
+                    // are refused there.
+                    .use_hidden_files()
+                    .path_filter(|path, _| is_public_file(path))
+                    .default_handler(web::to(handlers::not_found)),
             )
             .default_service(web::to(handlers::not_found))
     })

@@ -340,3 +340,118 @@ async fn a_database_outage_answers_503_pages_quickly() {
     }
     assert_eq!(back, 200, "the app recovers with its database");
 }
+
+/// Bodies over a route's limit are 413 in our words; no parser or framework text reaches a
+/// user (also for a folder or a hidden file under /static); HEAD answers as GET without a
+/// body; JSON and JavaScript name their charset; an htmx request on an ended session is told
+/// to load the sign-in page; a user's sessions are capped (the oldest ended first).
+async fn requests_get_our_answers_at_the_edges(app: TestApp) {
+    use ampflux::db::schema::sessions;
+    use diesel::prelude::*;
+    let (client, account) = signed_up(&app, "Edges").await;
+    client.get("/account").await;
+    let big = "x".repeat(300 * 1024);
+    for res in [
+        hx(
+            &client,
+            "/account/profile",
+            &[("name", &big), ("timezone", "UTC")],
+        )
+        .await,
+        client
+            .post("/account/profile", &[("name", &big), ("timezone", "UTC")])
+            .await,
+    ] {
+        assert_eq!(res.status, 413, "{}", res.body);
+        res.assert_contains("The request is larger than this page accepts.");
+        assert!(!res.body.contains("payload"), "{}", res.body);
+    }
+    let bad_json = client
+        .post_body_for_json("/account/profile", "%%%".into(), client.csrf())
+        .await;
+    assert!(!bad_json.body.contains("parse"), "{}", bad_json.body);
+
+    for path in [
+        "/static/",
+        "/static/.gitkeep",
+        "/static/nope.css",
+        "/static/fonts/",
+    ] {
+        let res = client.get(path).await;
+        assert_eq!(res.status, 404, "{path}");
+        res.assert_contains("There is nothing here");
+        assert!(
+            res.header("content-type")
+                .unwrap_or("")
+                .starts_with("text/html")
+        );
+        assert_eq!(res.header("cache-control"), Some("no-store"), "{path}");
+    }
+
+    let http = awc::Client::default();
+    for path in ["/login", "/health/live"] {
+        let get = app.client().get(path).await;
+        let mut head = http
+            .head(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("HEAD");
+        assert_eq!(head.status().as_u16(), 200, "HEAD {path}");
+        assert_eq!(
+            head.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            get.header("content-type"),
+        );
+        assert!(head.body().await.expect("body").is_empty(), "HEAD {path}");
+    }
+    let live = client.get("/health/live").await;
+    assert_eq!(
+        live.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    let js = client.get("/static/app.js").await;
+    assert_eq!(js.status, 200);
+    assert!(
+        js.header("content-type")
+            .unwrap_or("")
+            .ends_with("charset=utf-8"),
+        "{:?}",
+        js.header("content-type")
+    );
+
+    // The session ends (signed out elsewhere); the next htmx request is told to load the
+    // sign-in page rather than being given it as a fragment.
+    let user = user_by_login(&app, &account.email);
+    app.with_conn(|conn| {
+        diesel::delete(sessions::table.filter(sessions::user_id.eq(user.id)))
+            .execute(conn)
+            .unwrap()
+    });
+    let res = client.get_htmx("/projects").await;
+    assert_eq!(res.status, 401, "{}", res.body);
+    assert!(
+        res.header("hx-redirect")
+            .is_some_and(|l| l.starts_with("/login"))
+    );
+    assert!(res.header("location").is_none());
+
+    // Sign in 25 times: 20 sessions are kept, the newest.
+    let mut last = None;
+    for _ in 0..25 {
+        let c = app.client();
+        sign_in(&c, &account.email).await;
+        last = Some(c);
+    }
+    let held: i64 = app.with_conn(|conn| {
+        sessions::table
+            .filter(sessions::user_id.eq(user.id))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(held, ampflux::models::session::MAX_SESSIONS_PER_USER);
+    let newest = last.expect("signed in");
+    assert_eq!(newest.get("/projects").await.status, 200);
+}
+on_both_databases!(requests_get_our_answers_at_the_edges);

@@ -259,7 +259,10 @@ async fn an_inactive_license_makes_the_company_read_only(app: TestApp) {
             )
             .await;
         assert_eq!(js.status, 403, "{}", js.body);
-        assert_eq!(js.header("content-type"), Some("application/json"));
+        assert_eq!(
+            js.header("content-type"),
+            Some("application/json; charset=utf-8")
+        );
         let v: serde_json::Value = serde_json::from_str(&js.body).expect("JSON body");
         assert_eq!(v["error"], "read_only");
         assert_eq!(v["status"], 403);

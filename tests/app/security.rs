@@ -195,7 +195,7 @@ async fn errors_answer_json_to_clients_that_ask_for_it(app: TestApp) {
     let json = |res: &Resp| -> serde_json::Value {
         assert_eq!(
             res.header("content-type"),
-            Some("application/json"),
+            Some("application/json; charset=utf-8"),
             "{}",
             res.body
         );

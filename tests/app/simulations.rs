@@ -598,7 +598,10 @@ async fn exports_are_attachments_with_safe_csv(app: TestApp) {
 
     let json = client.get(&format!("/simulations/{id}/export.json")).await;
     assert_eq!(json.status, 200);
-    assert_eq!(json.header("content-type"), Some("application/json"));
+    assert_eq!(
+        json.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
     assert_eq!(
         json.header("content-disposition"),
         Some(format!("attachment; filename=\"simulation-{id}.json\"").as_str())

@@ -241,7 +241,10 @@ async fn export_diff_and_restore(app: TestApp) {
         .get(&format!("/projects/{pid}/versions/1/export.json"))
         .await;
     assert_eq!(res.status, 200);
-    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
     assert_eq!(
         res.header("content-disposition"),
         Some("attachment; filename=\"diff-substation-v1.circuit.json\"")
