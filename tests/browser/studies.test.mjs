@@ -199,7 +199,10 @@ for (const example of EXAMPLES) {
           for (const kase of cases) {
             const what = `${example.id} ${width}px ${type} ${fault} ${kase}`;
             if (runs > 0) await openRunForm(projectId);
-            await page.locator('details.sim-options > summary').click();
+            // Every option in view (the form's own page opens them).
+            const options = page.locator('details.sim-options');
+            if ((await options.getAttribute('open')) === null) await options.locator('summary').click();
+            assert.notEqual(await options.getAttribute('open'), null, `${what}: the options are shown`);
             await assertNoSidewaysScroll(`the run form (${what})`);
             const res = await submitRun({ type, fault, kase });
             if (duty && kase === 'min') {
