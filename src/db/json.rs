@@ -1,6 +1,8 @@
 //! One JSON SQL type for both databases: JSONB on PostgreSQL (binary format: a version byte 1,
 //! then the JSON text) and TEXT with a `json_valid` check on SQLite. Rust side: `JsonValue`, a
-//! thin wrapper of `serde_json::Value` (the wrapper lets Diesel's traits be implemented here).
+//! thin wrapper of `serde_json::Value` (the wrapper lets Diesel's traits be implemented here),
+//! and `JsonText`, the column's text unparsed, for large documents read straight into their
+//! Rust type.
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
@@ -94,6 +96,35 @@ impl ToSql<Json, MultiBackend> for JsonValue {
 }
 
 impl FromSql<Json, MultiBackend> for JsonValue {
+    fn from_sql(value: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        value.from_sql::<Self, Json>()
+    }
+}
+
+/// The text of a `Json` column, not parsed: a large document (a 100,000-bus result is about
+/// 34 MB) is read straight into its Rust type with `serde_json::from_str`, without building a
+/// `serde_json::Value` of it first (most of the time, and memory, of reading it that way).
+#[derive(Debug, Clone, diesel::deserialize::FromSqlRow)]
+pub struct JsonText(pub String);
+
+impl FromSql<Json, Pg> for JsonText {
+    fn from_sql(value: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        match value.as_bytes().split_first() {
+            Some((&JSONB_VERSION, json)) => Ok(JsonText(std::str::from_utf8(json)?.to_owned())),
+            _ => Err("unsupported JSONB encoding version".into()),
+        }
+    }
+}
+
+impl FromSql<Json, Sqlite> for JsonText {
+    fn from_sql(value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(JsonText(<String as FromSql<Text, Sqlite>>::from_sql(
+            value,
+        )?))
+    }
+}
+
+impl FromSql<Json, MultiBackend> for JsonText {
     fn from_sql(value: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         value.from_sql::<Self, Json>()
     }

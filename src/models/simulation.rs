@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::DbConn;
-use crate::db::json::JsonValue;
+use crate::db::json::{JsonText, JsonValue};
 use crate::db::schema::{circuit_versions, projects, simulations, users};
 use crate::models::circuit_version::CircuitVersion;
 use crate::models::job::{self, Job, NewJob};
@@ -165,8 +165,16 @@ pub fn stored_result(conn: &mut DbConn, id: i64) -> QueryResult<StoredResult> {
     let unreadable = |source| {
         diesel::result::Error::DeserializationError(Box::new(UnreadableResult { id, source }))
     };
-    let value = result_json(conn, id)?.ok_or_else(|| unreadable(None))?;
-    serde_json::from_value(value.0).map_err(|e| unreadable(Some(e)))
+    // Parsed from the text straight into the result: going through a `serde_json::Value`
+    // took most of the time of a large result's page (docs/PERFORMANCE.md).
+    let text = simulations::table
+        .find(id)
+        .select(simulations::result_json)
+        .first::<Option<JsonText>>(conn)
+        .optional()?
+        .flatten()
+        .ok_or_else(|| unreadable(None))?;
+    serde_json::from_str(&text.0).map_err(|e| unreadable(Some(e)))
 }
 
 /// The simulation's list data (version number, user name).
@@ -290,9 +298,14 @@ pub fn version(conn: &mut DbConn, id: i64) -> QueryResult<Option<CircuitVersion>
 /// The circuit of a version as the engine reads it; `None` when the version is gone or its
 /// document cannot be read any more.
 pub fn version_circuit(conn: &mut DbConn, id: i64) -> QueryResult<Option<crate::sc::Circuit>> {
-    // Stored versions are circuit documents: read straight from the loaded JSON.
-    Ok(version(conn, id)?
-        .and_then(|v| <crate::sc::Circuit as serde::Deserialize>::deserialize(&v.data_json.0).ok()))
+    // Stored versions are circuit documents: parsed from the text straight into the circuit
+    // (not through a `serde_json::Value`: a 100,000-bus circuit is about 23 MB).
+    let text = circuit_versions::table
+        .find(id)
+        .select(circuit_versions::data_json)
+        .first::<JsonText>(conn)
+        .optional()?;
+    Ok(text.and_then(|t| serde_json::from_str::<crate::sc::Circuit>(&t.0).ok()))
 }
 
 /// The company that owns a project (the worker's audit entries need it).
