@@ -134,6 +134,18 @@ pub fn secret_text(secret: &[u8]) -> String {
         .join(" ")
 }
 
+/// The secret of a key as shown by `secret_text` (or typed: spaces and case do not matter).
+pub fn secret_from_text(text: &str) -> Option<Vec<u8>> {
+    let b32: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    totp_rs::Secret::try_from_base32(b32)
+        .ok()
+        .map(|s| s.as_bytes().to_vec())
+}
+
 /// The `otpauth://totp/...` URL an authenticator app reads from the QR code.
 pub fn otpauth_url(secret: &[u8], account: &str) -> Option<String> {
     totp(secret, account)?.to_url().ok()
@@ -271,5 +283,9 @@ mod tests {
         assert!(svg.starts_with("<svg class=\"qr\" role=\"img\""), "{svg}");
         assert!(!svg.contains("style"));
         assert_eq!(secret_text(&secret).replace(' ', "").len(), 32);
+        assert_eq!(
+            secret_from_text(&secret_text(&secret).to_lowercase()),
+            Some(secret)
+        );
     }
 }
