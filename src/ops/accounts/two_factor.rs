@@ -29,13 +29,20 @@ use crate::ops::error::OpError;
 
 use super::{AccountRefusal, acting_user, signed_in_id};
 
-/// A set-up waiting for its first code: what the page shows.
-#[derive(Debug, Clone)]
+/// A set-up waiting for its first code: what the page shows. Its `Debug` shows neither the key
+/// nor the QR code, so it can never reach a log.
+#[derive(Clone)]
 pub struct Setup {
     /// The secret in base32, in groups of four (to type into an app).
     pub secret_text: String,
     /// The QR code of the `otpauth://` URL, an inline `<svg>`.
     pub qr_svg: String,
+}
+
+impl std::fmt::Debug for Setup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Setup(..)")
+    }
 }
 
 /// The account's two-factor state, for its page.
