@@ -45,18 +45,33 @@ pub fn token_in_form(body: &[u8]) -> Option<String> {
 }
 
 /// Is the request from our own pages? The Origin header (or, without it, the Referer) must name
-/// the host the request was sent to. A request with neither is refused.
-pub fn same_origin(headers: &header::HeaderMap, host: &str) -> bool {
+/// the site's scheme (`http` or `https`, from the base URL) and the host and port the request
+/// was sent to (a default port may be left out on either side). A request with neither header
+/// is refused.
+pub fn same_origin(headers: &header::HeaderMap, scheme: &str, host: &str) -> bool {
     let source = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
         .and_then(|v| v.to_str().ok());
     let Some(source) = source else { return false };
-    let Some((_, rest)) = source.split_once("://") else {
+    let Some((their_scheme, rest)) = source.split_once("://") else {
         return false;
     };
+    if !their_scheme.eq_ignore_ascii_case(scheme) {
+        return false;
+    }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    authority.eq_ignore_ascii_case(host)
+    without_default_port(authority, scheme).eq_ignore_ascii_case(without_default_port(host, scheme))
+}
+
+/// `host:80` on http and `host:443` on https are `host`.
+fn without_default_port<'a>(authority: &'a str, scheme: &str) -> &'a str {
+    let default = if scheme.eq_ignore_ascii_case("https") {
+        ":443"
+    } else {
+        ":80"
+    };
+    authority.strip_suffix(default).unwrap_or(authority)
 }
 
 #[cfg(test)]
@@ -72,25 +87,59 @@ mod tests {
 
     #[test]
     fn origin_checks() {
+        let origin = |v| headers(header::ORIGIN, v);
         assert!(same_origin(
-            &headers(header::ORIGIN, "http://127.0.0.1:8080"),
+            &origin("http://127.0.0.1:8080"),
+            "http",
             "127.0.0.1:8080"
         ));
         assert!(!same_origin(
-            &headers(header::ORIGIN, "http://evil.example"),
+            &origin("http://evil.example"),
+            "http",
             "127.0.0.1:8080"
         ));
         assert!(!same_origin(
-            &headers(header::ORIGIN, "http://127.0.0.1:8080.evil.example"),
+            &origin("http://127.0.0.1:8080.evil.example"),
+            "http",
             "127.0.0.1:8080"
         ));
         assert!(same_origin(
             &headers(header::REFERER, "https://amp.example/login?next=/"),
+            "https",
             "amp.example"
         ));
-        assert!(!same_origin(&HeaderMap::new(), "amp.example"));
+        assert!(!same_origin(&HeaderMap::new(), "https", "amp.example"));
+        assert!(!same_origin(&origin("null"), "https", "amp.example"));
+        // The scheme counts: an https origin is not the http site on the same host and port.
         assert!(!same_origin(
-            &headers(header::ORIGIN, "null"),
+            &origin("https://127.0.0.1:8080"),
+            "http",
+            "127.0.0.1:8080"
+        ));
+        assert!(!same_origin(
+            &origin("http://amp.example"),
+            "https",
+            "amp.example"
+        ));
+        // So does the port, except that a default port may be written or left out.
+        assert!(!same_origin(
+            &origin("http://127.0.0.1:8081"),
+            "http",
+            "127.0.0.1:8080"
+        ));
+        assert!(same_origin(
+            &origin("https://amp.example:443"),
+            "https",
+            "amp.example"
+        ));
+        assert!(same_origin(
+            &origin("https://amp.example"),
+            "https",
+            "amp.example:443"
+        ));
+        assert!(!same_origin(
+            &origin("https://amp.example:80"),
+            "https",
             "amp.example"
         ));
     }

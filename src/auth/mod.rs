@@ -2,6 +2,7 @@
 //! store, CSRF protection, sign-in throttling, two-factor codes and permissions.
 
 pub mod csrf;
+pub mod hash_pool;
 pub mod password;
 pub mod permissions;
 pub mod session_store;

@@ -3,8 +3,10 @@
 
 use std::sync::OnceLock;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+
+use super::hash_pool::{self, Busy};
 
 pub const MIN_LEN: usize = 12;
 pub const MAX_LEN: usize = 128;
@@ -12,32 +14,104 @@ pub const MAX_LEN: usize = 128;
 static COMMON: &str = include_str!("common-passwords.txt");
 
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct HashError(String);
-
-/// Hashes a password as a PHC string (`$argon2id$v=19$...`).
-pub fn hash(password: &str) -> Result<String, HashError> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| HashError(e.to_string()))
+pub enum HashError {
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+    /// Every hashing thread is busy and the queue is full (see `hash_pool`).
+    #[error(transparent)]
+    Busy(#[from] Busy),
 }
 
-/// Checks a password against a stored hash. A malformed hash never matches.
-pub fn verify(password: &str, stored: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), stored)
-        .is_ok()
+/// Hashes a password as a PHC string (`$argon2id$v=19$...`), on a hashing thread.
+pub fn hash(password: &str) -> Result<String, HashError> {
+    let password = password.to_string();
+    hash_pool::run(move || hash_here(password.as_bytes()))?
+}
+
+/// Checks a password against a stored hash, on a hashing thread. A malformed hash never
+/// matches.
+pub fn verify(password: &str, stored: &str) -> Result<bool, Busy> {
+    let (password, stored) = (password.to_string(), stored.to_string());
+    hash_pool::run(move || verify_here(password.as_bytes(), &stored).unwrap_or(false))
+}
+
+fn failed(e: impl std::fmt::Display) -> HashError {
+    HashError::Failed(e.to_string())
+}
+
+fn hash_here(password: &[u8]) -> Result<String, HashError> {
+    let argon = Argon2::default();
+    let salt = argon2::password_hash::try_generate_salt().map_err(failed)?;
+    let mut out = [0u8; 32];
+    compute(&argon, password, &salt, &mut out).map_err(failed)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon.params()).map_err(failed)?,
+        salt: Some(Salt::new(&salt).map_err(failed)?),
+        hash: Some(Output::new(&out).map_err(failed)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// `None` for a stored value that is not an argon2 PHC string we can check.
+fn verify_here(password: &[u8], stored: &str) -> Option<bool> {
+    let phc = PasswordHash::new(stored).ok()?;
+    let algorithm = Algorithm::try_from(phc.algorithm.as_str()).ok()?;
+    let version = match phc.version {
+        Some(v) => Version::try_from(v).ok()?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(&phc).ok()?;
+    let (salt, expected) = (phc.salt?, phc.hash?);
+    let mut out = vec![0u8; expected.len()];
+    compute(
+        &Argon2::new(algorithm, version, params),
+        password,
+        &salt,
+        &mut out,
+    )
+    .ok()?;
+    Some(crate::util::constant_time_eq(&out, expected.as_bytes()))
+}
+
+// Blocks of memory kept per hashing thread: argon2 works in 19 MiB per hash, and memory
+// allocated and freed per hash was kept by the allocator's per-thread arenas regardless (about
+// three hashes' worth each; 250 MB after a dozen sign-ins). Reused, it stays one hash's worth
+// per hashing thread.
+thread_local! {
+    static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn compute(argon: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    let blocks = argon.params().block_count();
+    if blocks > Params::default().block_count() {
+        // Stronger parameters than ours (a hash from elsewhere): its own memory, freed after.
+        let mut memory = vec![Block::new(); blocks];
+        return argon.hash_password_into_with_memory(password, salt, out, &mut memory[..]);
+    }
+    MEMORY.with(|m| {
+        let mut memory = m.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::new());
+        }
+        argon.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+    })
 }
 
 /// Spends the same work as `verify` for a login that matches no account, so the answer's
-/// timing does not tell whether the account exists.
-pub fn verify_dummy(password: &str) {
+/// timing (and its refusal when busy) does not tell whether the account exists.
+pub fn verify_dummy(password: &str) -> Result<(), Busy> {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    let stored = DUMMY.get_or_init(|| {
-        hash(&crate::util::random_token(16)).unwrap_or_else(|_| String::from("$argon2id$"))
-    });
-    let _ = verify(password, stored);
+    let stored = match DUMMY.get() {
+        Some(stored) => stored,
+        None => {
+            // Kept only once made: a busy start must not leave an unusable (fast) dummy.
+            let made = hash(&crate::util::random_token(16)).map_err(|_| Busy)?;
+            DUMMY.get_or_init(|| made)
+        }
+    };
+    verify(password, stored).map(|_| ())
 }
 
 /// Why a new password is refused, in words for the form.
@@ -89,9 +163,9 @@ mod tests {
     fn hashes_and_verifies() {
         let h = hash("correct horse battery").unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery", &h));
-        assert!(!verify("correct horse batterY", &h));
-        assert!(!verify("x", "not a hash"));
+        assert!(verify("correct horse battery", &h).unwrap());
+        assert!(!verify("correct horse batterY", &h).unwrap());
+        assert!(!verify("x", "not a hash").unwrap());
         assert_ne!(
             h,
             hash("correct horse battery").unwrap(),

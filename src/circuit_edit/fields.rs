@@ -134,6 +134,8 @@ const SWITCH_TYPES: &[&str] = &["CB", "LBS", "DS"];
 const TAP_SIDES_2W: &[&str] = &["hv", "lv"];
 const TAP_SIDES_3W: &[&str] = &["hv", "mv", "lv"];
 const GENERATOR_TYPES: &[&str] = &["current_source", "async", "async_doubly_fed"];
+/// `sc::circuit::Excitation::NAMES`: the λ curve series of IEC 60909-0 Figures 18 and 19.
+const EXCITATIONS: &[&str] = &crate::sc::circuit::Excitation::NAMES;
 
 const BUSES: &[FieldDef] = &[
     id(),
@@ -253,6 +255,8 @@ const GENERATORS: &[FieldDef] = &[
     num("pg_percent", "pG", "%").def("0"),
     text("power_station_trafo", "Unit transformer").refs("transformers"),
     in_service(),
+    num("xdsat_pu", "xd sat (for Ik)", "p.u.").adv(),
+    choice("excitation", "Excitation Ufmax/UfR (for Ik)", EXCITATIONS).adv(),
 ];
 
 const MOTORS: &[FieldDef] = &[

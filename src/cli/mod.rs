@@ -1,4 +1,5 @@
-//! The `ampflux` command line: `serve` (default), `migrate`, `admin`, `audit verify`, `sc`.
+//! The `ampflux` command line: `serve` (default), `migrate`, `admin`, `audit verify`, `backup`,
+//! `restore`, `sc`.
 
 pub mod sc;
 
@@ -39,6 +40,11 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the running SQLite database and the object folder into one archive (FILE, a new
+    /// .tar.gz). For PostgreSQL use pg_dump (README, "Backups").
+    Backup { file: std::path::PathBuf },
+    /// Restore an archive of `ampflux backup` into an empty data folder.
+    Restore { file: std::path::PathBuf },
     /// IEC 60909 short-circuit calculation of a circuit or pandapower file.
     Sc(sc::ScArgs),
 }
@@ -100,6 +106,8 @@ pub fn main() -> ExitCode {
         Command::Migrate => migrate(),
         Command::Admin(cmd) => admin(cmd),
         Command::Audit(AuditCommand::Verify { company }) => verify(company),
+        Command::Backup { file } => backup(&file),
+        Command::Restore { file } => restore(&file),
         // Pure computation: no configuration or database.
         Command::Sc(args) => Ok(sc::run(&args)),
     };
@@ -195,7 +203,12 @@ fn refused_password(e: OpError) -> StartError {
 
 fn admin(cmd: AdminCommand) -> Result<ExitCode, StartError> {
     let config = Config::from_env()?;
-    let pool = db::connect(config.database_url.expose(), 1)?;
+    // Only the first platform admin may start a new database; the other commands act on
+    // what exists and refuse a missing database instead of creating an empty one.
+    let pool = match cmd {
+        AdminCommand::CreatePlatformAdmin { .. } => db::connect(config.database_url.expose(), 1)?,
+        _ => db::connect_existing(config.database_url.expose(), 1)?,
+    };
     let mut conn = pool
         .get()
         .map_err(|e| StartError::Other(format!("database: {e}")))?;
@@ -311,7 +324,7 @@ fn people(
 
 fn verify(company: Option<i64>) -> Result<ExitCode, StartError> {
     let config = Config::from_env()?;
-    let pool = db::connect(config.database_url.expose(), 1)?;
+    let pool = db::connect_existing(config.database_url.expose(), 1)?;
     let mut conn = pool
         .get()
         .map_err(|e| StartError::Other(format!("database: {e}")))?;
@@ -332,4 +345,37 @@ fn verify(company: Option<i64>) -> Result<ExitCode, StartError> {
             Ok(ExitCode::from(3))
         }
     }
+}
+
+fn backup(file: &std::path::Path) -> Result<ExitCode, StartError> {
+    let config = Config::from_env()?;
+    let done =
+        crate::backup::backup(&config, file).map_err(|e| StartError::Other(e.to_string()))?;
+    let m = &done.manifest;
+    println!(
+        "backup written to {}: database (schema {}, {} audit entries), {} objects ({} bytes)",
+        done.file.display(),
+        m.schema_version,
+        m.audit_entries,
+        done.objects,
+        done.object_bytes
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn restore(file: &std::path::Path) -> Result<ExitCode, StartError> {
+    let config = Config::from_env()?;
+    let done =
+        crate::backup::restore(&config, file).map_err(|e| StartError::Other(e.to_string()))?;
+    let m = &done.manifest;
+    println!(
+        "restored {} (taken {} by AmpFlux {}, schema {}, {} audit entries) and {} objects",
+        done.database.display(),
+        m.created_at,
+        m.app_version,
+        m.schema_version,
+        m.audit_entries,
+        done.objects
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -40,6 +40,10 @@ pub enum DbError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "{0} does not exist (or AmpFlux never set it up): nothing to read; check AMPFLUX_DATA_DIR or DATABASE_URL (`ampflux migrate` creates a new database)"
+    )]
+    Missing(String),
     #[error("cannot connect to {target}: {message}")]
     Connect { target: String, message: String },
     #[error("database migrations failed on {target}: {message}")]
@@ -98,6 +102,15 @@ impl DbTarget {
             BackendKind::Sqlite => format!("SQLite database {}", self.connect),
             BackendKind::Postgres => format!("PostgreSQL at {}", redact_password(&self.connect)),
         }
+    }
+
+    /// The file of a file-backed SQLite database (`None` for PostgreSQL, an in-memory
+    /// database or an SQLite URI filename).
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        (self.kind == BackendKind::Sqlite
+            && self.connect != ":memory:"
+            && !self.connect.starts_with("file:"))
+        .then(|| Path::new(&self.connect))
     }
 
     /// Creates the folder that will hold an SQLite file, if it is missing.
@@ -203,6 +216,87 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
         .connection_timeout(Duration::from_secs(5))
         .test_on_check_out(test_on_check_out)
         .build_unchecked(manager))
+}
+
+/// Like [`connect`], for commands that only read or change what exists (`audit verify`,
+/// `admin reset-password` ...): a missing SQLite file, or a database that AmpFlux never set up
+/// (no migrations table), is refused as [`DbError::Missing`], and no file or folder is created.
+/// An existing database gets its pending migrations, as at start-up.
+pub fn connect_existing(url: &str, max_size: u32) -> Result<Pool, DbError> {
+    let target = DbTarget::parse(url)?;
+    let connect_error = |message: String| DbError::Connect {
+        target: target.describe(),
+        message: one_line(&message),
+    };
+    let mut first = match target.sqlite_path() {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(DbError::Missing(target.describe()));
+            }
+            // Read-only for the check: the pool's set-up (WAL mode) would write to a file
+            // that may not be a database at all.
+            let uri = format!("file:{}?mode=ro", sqlite_uri_path(path));
+            diesel::SqliteConnection::establish(&uri)
+                .map(DbConn::Sqlite)
+                .map_err(|e| connect_error(e.to_string()))?
+        }
+        None => ConnectionManager {
+            target: target.clone(),
+        }
+        .connect()
+        .map_err(|e| connect_error(e.to_string()))?,
+    };
+    if !has_migrations_table(&mut first)? {
+        return Err(DbError::Missing(target.describe()));
+    }
+    drop(first);
+    connect(url, max_size)
+}
+
+/// A file path as the path part of an SQLite URI filename (`%`, `?` and `#` escaped).
+fn sqlite_uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether Diesel's migrations table exists (the database was set up by AmpFlux).
+fn has_migrations_table(conn: &mut DbConn) -> Result<bool, DbError> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = match conn.kind() {
+        BackendKind::Sqlite => {
+            "SELECT COUNT(*) AS n FROM sqlite_master \
+             WHERE type = 'table' AND name = '__diesel_schema_migrations'"
+        }
+        BackendKind::Postgres => {
+            "SELECT COUNT(*) AS n FROM pg_catalog.pg_tables \
+             WHERE tablename = '__diesel_schema_migrations' AND schemaname = current_schema()"
+        }
+    };
+    let found: Vec<Found> = diesel::sql_query(sql).load(conn)?;
+    Ok(found.first().is_some_and(|f| f.n > 0))
+}
+
+/// The newest SQLite migration this build knows (its version, e.g. "2026-11-30-000000"):
+/// the schema version a backup records, and the newest one a restore accepts.
+pub fn latest_sqlite_migration() -> Option<String> {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+        .ok()?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .max()
 }
 
 /// Applies the migration set of the connection's backend; returns the versions applied.

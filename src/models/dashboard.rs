@@ -31,7 +31,10 @@ pub fn load(conn: &mut DbConn, q: &DashboardQuery) -> QueryResult<Dashboard> {
         user_id: q.own_activity_only.then_some(q.user_id),
         ..Default::default()
     };
-    let (activity, _) = audit::page(conn, q.company_id, &filter, None, 10)?;
+    let (mut activity, _) = audit::page(conn, q.company_id, &filter, None, 10)?;
+    if q.own_activity_only {
+        hide_unreadable_projects(conn, q, &mut activity)?;
+    }
     let roles = role::role_names_for_user(conn, q.user_id)?;
     let (projects, project_total) = match q.projects {
         Some(viewer) => project::list(conn, viewer, &project::ListQuery::default())?,
@@ -43,4 +46,35 @@ pub fn load(conn: &mut DbConn, q: &DashboardQuery) -> QueryResult<Dashboard> {
         projects,
         project_total,
     })
+}
+
+/// A user who reads only their own activity is not shown the current name of a project they
+/// can no longer read (removed from it since): the entry shows its type and id instead.
+fn hide_unreadable_projects(
+    conn: &mut DbConn,
+    q: &DashboardQuery,
+    activity: &mut [audit::Listed],
+) -> QueryResult<()> {
+    if q.projects.is_some_and(|v| v.read_all) {
+        return Ok(());
+    }
+    let mut readable: std::collections::HashMap<i64, bool> = Default::default();
+    for entry in activity.iter_mut() {
+        let Some(pid) = entry.target.as_ref().and_then(|t| t.project_id) else {
+            continue;
+        };
+        let can_read = match readable.get(&pid) {
+            Some(known) => *known,
+            None => {
+                let known =
+                    q.projects.is_some() && project::access_role(conn, pid, q.user_id)?.is_some();
+                readable.insert(pid, known);
+                known
+            }
+        };
+        if !can_read {
+            entry.target = None;
+        }
+    }
+    Ok(())
 }

@@ -268,7 +268,7 @@ pub fn bus_notes(res: &ScResults) -> Vec<String> {
         .any(|b| b.ikss_ka.is_some() && b.ik_ka.is_none())
     {
         notes.push(
-            "Ik (steady state) is empty: synchronous generators or motors feed this three-phase fault, and the λ method of IEC 60909-0 clause 10 needs their saturated reactance xd sat and excitation type, which the circuit does not carry. Far from generators Ik = Ik''."
+            "Ik (steady state) is empty where a synchronous generator feeds this three-phase fault alone and lacks its saturated reactance xdsat_pu or excitation series: the λ method of IEC 60909-0 clause 10.2.1 needs both (generator fields, under more fields). Far from generators Ik = Ik''."
                 .into(),
         );
     }

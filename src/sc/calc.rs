@@ -11,6 +11,7 @@ use super::model::{self, Model, PsUnit};
 use super::options::{Fault, KappaMethod, ScOptions};
 use super::results::{BusResult, ScResults, finite};
 use super::solve::{Solved, injections};
+use super::steady::{Steady, steady_currents};
 use super::topology::Topology;
 use super::validate::{has_errors, listed, unfed_warning, validate_data_with};
 use num_complex::Complex64 as C64;
@@ -97,7 +98,7 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
         || selected.len() <= IB_EVERY_BUS_LIMIT;
     if !all_ib {
         warnings.push(format!(
-            "buses: the breaking current Ib is given at the buses of rated breakers only: with machines feeding a three-phase fault it takes one solve per bus, done for every bus up to {IB_EVERY_BUS_LIMIT} fault locations"
+            "buses: the breaking current Ib and the steady-state current Ik are given at the buses of rated breakers only: with machines feeding a three-phase fault they take one solve per bus, done for every bus up to {IB_EVERY_BUS_LIMIT} fault locations"
         ));
     }
     let targets: Vec<(usize, usize, f64)> = selected
@@ -107,13 +108,33 @@ pub fn calculate(c: &Circuit, o: &ScOptions) -> Result<ScResults, CalcError> {
         .filter_map(|(&bi, r)| Some((bi, m.node_of_bus[bi]?, r.ikss_ka?)))
         .collect();
     let ib_at = breaking_currents(&m, o, &targets).map_err(|e| locate(e, c, &m))?;
-    // Ik (clause 10) where the circuit allows it: see BusResult::ik_ka.
+    // Ik (clause 10): see BusResult::ik_ka.
     let steady_is_initial = m.machines.is_empty() || o.fault != Fault::ThreePhase;
+    let steady = if steady_is_initial {
+        Steady::default()
+    } else {
+        let at: Vec<(usize, usize)> = targets.iter().map(|&(bi, n, _)| (bi, n)).collect();
+        steady_currents(c, &m, o, &at, &zs).map_err(|e| locate(e, c, &m))?
+    };
+    if !steady.lacking.is_empty() {
+        let ids: Vec<&str> = steady
+            .lacking
+            .iter()
+            .map(|&gi| c.generators[gi].id.as_str())
+            .collect();
+        warnings.push(format!(
+            "generators: the steady-state current Ik is not given where {} generator(s) feed a three-phase fault alone, for want of xdsat_pu and excitation (the λ method of IEC 60909-0 clause 10.2.1): {}",
+            ids.len(),
+            listed(&ids)
+        ));
+    }
     for (&bi, r) in selected.iter().zip(buses.iter_mut()) {
         r.ib_ka = ib_at.get(&bi).copied().and_then(finite);
-        if steady_is_initial {
-            r.ik_ka = r.ikss_ka;
-        }
+        r.ik_ka = if steady_is_initial {
+            r.ikss_ka
+        } else {
+            steady.ik.get(&bi).copied().and_then(finite)
+        };
     }
     let ib: std::collections::HashMap<String, f64> = ib_at
         .into_iter()

@@ -311,8 +311,59 @@ pub struct Generator {
     /// Id of the unit transformer when generator and transformer form a power-station unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_station_trafo: Option<String>,
+    /// Saturated synchronous reactance xd sat, p.u. on the generator rating (the reciprocal of
+    /// the short-circuit ratio), for the steady-state current Ik (IEC 60909-0 clause 10.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xdsat_pu: Option<f64>,
+    /// Excitation series of the λ curves (IEC 60909-0 Figures 18 and 19), with xdsat_pu.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excitation: Option<Excitation>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
+}
+
+/// Rotor type and highest excitation voltage Ufmax/UfR of a synchronous generator: the curve
+/// series of λmax in IEC 60909-0:2016 Figure 18 (cylindrical rotor, turbine generators:
+/// series one 1.3, series two 1.6) and Figure 19 (salient pole: 1.6 and 2.0). UfR is the
+/// excitation voltage at rated load and power factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Excitation {
+    #[serde(rename = "turbine_1.3")]
+    Turbine1_3,
+    #[serde(rename = "turbine_1.6")]
+    Turbine1_6,
+    #[serde(rename = "salient_pole_1.6")]
+    SalientPole1_6,
+    #[serde(rename = "salient_pole_2.0")]
+    SalientPole2_0,
+}
+
+impl Excitation {
+    /// Every value, as the format spells it.
+    pub const NAMES: [&'static str; 4] = [
+        "turbine_1.3",
+        "turbine_1.6",
+        "salient_pole_1.6",
+        "salient_pole_2.0",
+    ];
+
+    /// Ufmax/UfR.
+    pub fn ceiling(self) -> f64 {
+        match self {
+            Excitation::Turbine1_3 => 1.3,
+            Excitation::Turbine1_6 | Excitation::SalientPole1_6 => 1.6,
+            Excitation::SalientPole2_0 => 2.0,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Excitation::Turbine1_3 => Self::NAMES[0],
+            Excitation::Turbine1_6 => Self::NAMES[1],
+            Excitation::SalientPole1_6 => Self::NAMES[2],
+            Excitation::SalientPole2_0 => Self::NAMES[3],
+        }
+    }
 }
 
 /// Asynchronous motor (IEC 60909-0 6.8), rated values.

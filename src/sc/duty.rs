@@ -107,7 +107,7 @@ pub(super) fn breaking_currents(
             let du = (v.norm() / m.c[mc.node]).min(1.0);
             let x = ik_m / mc.ir_ka;
             let factor = match mc.kind {
-                MachineKind::Synchronous => mu(x, o.tmin_s),
+                MachineKind::Synchronous { .. } => mu(x, o.tmin_s),
                 MachineKind::Asynchronous { mw_per_pole_pair } => {
                     mu(x, o.tmin_s) * mw_per_pole_pair.map_or(1.0, |p| q(p, o.tmin_s))
                 }

@@ -18,6 +18,7 @@ pub mod requirements;
 pub mod results;
 mod solve;
 pub mod sparse;
+pub mod steady;
 pub mod synthetic;
 pub mod topology;
 pub mod validate;

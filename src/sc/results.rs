@@ -55,11 +55,15 @@ pub struct BusResult {
     /// eq. (75) with μ and q where machines feed a three-phase fault.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ib_ka: Option<f64>,
-    /// Steady-state short-circuit current Ik (clause 10), where the circuit allows it: Ik =
-    /// Ik'' when no synchronous generator or motor feeds the network (far from generator,
-    /// eq. 84-86 of clause 10.2) and for unbalanced faults (flux decay not considered,
-    /// clause 10.4). Absent near generators: the λ method (eq. 88-92) needs the saturated
-    /// reactance xd sat and the excitation type, which the circuit format does not carry.
+    /// Steady-state short-circuit current Ik (IEC 60909-0:2016 clause 10). Ik = Ik'' when no
+    /// synchronous generator or motor feeds the network (far from generator) and for
+    /// unbalanced faults (flux decay not considered). Three-phase faults fed by machines
+    /// (`steady`): per feeder of the fault location, λ·IrG where one generator or
+    /// power-station unit feeds alone (10.2.1, λmax or λmin of Figures 18/19 by the case,
+    /// from the generator's xdsat_pu and excitation), the initial partial current without
+    /// motors elsewhere (network feeders; several sources in one feeder, 10.2.3: I''kM),
+    /// summed as in 10.2.2. Absent where a generator feeding alone lacks xdsat_pu or
+    /// excitation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ik_ka: Option<f64>,
     /// |Zk| = |Rk + jXk|, ohm (with the fault impedance, as Rk and Xk).

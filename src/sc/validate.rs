@@ -440,6 +440,23 @@ pub fn validate_data_with<'a>(c: &'a Circuit, buses: &'a HashMap<&'a str, usize>
             );
         }
         k.voltage_match(kd, &g.id, "vn_kv", g.vn_kv, &g.bus);
+        k.opt_positive(kd, &g.id, "xdsat_pu", g.xdsat_pu);
+        // The λ method (clause 10.2.1) needs both; one alone is most likely an omission.
+        match (g.xdsat_pu, g.excitation) {
+            (Some(_), None) => k.warn(
+                format!("{kd}[{}].excitation", g.id),
+                "xdsat_pu is given without the excitation series: the steady-state current Ik is not calculated where this generator alone feeds a fault".into(),
+            ),
+            (None, Some(_)) => k.warn(
+                format!("{kd}[{}].xdsat_pu", g.id),
+                "the excitation series is given without xdsat_pu: the steady-state current Ik is not calculated where this generator alone feeds a fault".into(),
+            ),
+            (Some(xs), Some(_)) if xs.is_finite() && xs < g.xdss_pu => k.warn(
+                format!("{kd}[{}].xdsat_pu", g.id),
+                format!("is below x″d ({xs} < {}): the saturated synchronous reactance is normally several times the subtransient one", g.xdss_pu),
+            ),
+            _ => {}
+        }
         if let Some(tid) = &g.power_station_trafo {
             match c.transformers.iter().find(|t| &t.id == tid) {
                 None => k.error(

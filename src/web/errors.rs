@@ -40,6 +40,9 @@ pub enum AppError {
     /// A request body over the route's limit.
     #[error("request body too large")]
     TooLarge,
+    /// Too much work queued (password hashing): answered at once, to be retried.
+    #[error("busy")]
+    Busy,
 }
 
 impl From<OpError> for AppError {
@@ -49,6 +52,7 @@ impl From<OpError> for AppError {
             OpError::Forbidden { .. } => AppError::Forbidden,
             OpError::Db(e) => AppError::Db(e),
             OpError::Pool(e) => AppError::Pool(e),
+            OpError::Hash(crate::auth::password::HashError::Busy(_)) => AppError::Busy,
             OpError::Hash(e) => AppError::Internal(e.to_string()),
             OpError::Seal(e) => AppError::Internal(e.to_string()),
             OpError::Unavailable => AppError::Internal("the server is shutting down".into()),
@@ -73,7 +77,7 @@ impl From<askama::Error> for AppError {
 
 impl From<crate::auth::password::HashError> for AppError {
     fn from(e: crate::auth::password::HashError) -> Self {
-        AppError::Internal(e.to_string())
+        OpError::Hash(e).into()
     }
 }
 
@@ -98,7 +102,7 @@ impl ResponseError for AppError {
             }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Refused(_) => StatusCode::CONFLICT,
-            AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Pool(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -125,6 +129,9 @@ impl ResponseError for AppError {
         self.log();
         let (title, message) = self.title_and_message();
         let mut res = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.insert_header((header::RETRY_AFTER, "1"));
+        }
         let page = ErrorPage {
             status: status.as_u16(),
             title,
@@ -161,6 +168,7 @@ impl AppError {
             AppError::CsrfRefused => "csrf_refused",
             AppError::TooLarge => "too_large",
             AppError::Pool(_) => "unavailable",
+            AppError::Busy => "busy",
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -189,6 +197,10 @@ impl AppError {
             AppError::TooLarge => (
                 "Too large",
                 "The request is larger than this page accepts.".into(),
+            ),
+            AppError::Busy => (
+                "Busy",
+                "The server is busy right now. Try again in a moment.".into(),
             ),
             AppError::Pool(_) => (
                 "Service unavailable",

@@ -162,7 +162,12 @@ pub async fn csrf_guard(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let origin_ok = csrf::same_origin(req.headers(), &host);
+    // Our scheme is the base URL's (a TLS proxy in front forwards plain http to us).
+    let scheme = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| site_scheme(&s.config.base_url))
+        .unwrap_or("http");
+    let origin_ok = csrf::same_origin(req.headers(), scheme, &host);
 
     let header_token = req
         .headers()
@@ -197,6 +202,15 @@ pub async fn csrf_guard(
     };
     record_rejection(&req, reason).await;
     Ok(req.error_response(AppError::CsrfRefused))
+}
+
+/// `https` when the site is served over TLS (its base URL says so), else `http`.
+fn site_scheme(base_url: &str) -> &'static str {
+    if base_url.starts_with("https://") {
+        "https"
+    } else {
+        "http"
+    }
 }
 
 fn is_urlencoded(req: &ServiceRequest) -> bool {

@@ -328,7 +328,7 @@ async fn sign_up_form_keeps_values_and_explains_errors(app: TestApp) {
         "passwords are not echoed"
     );
 
-    // A taken email or username is explained, and nothing is created.
+    // A taken username is explained; nothing is created.
     let (_, account) = signed_up(&app, "Edison").await;
     let dup = app.client();
     dup.get("/register").await;
@@ -346,16 +346,94 @@ async fn sign_up_form_keeps_values_and_explains_errors(app: TestApp) {
         .await;
     assert_eq!(res.status, 422);
     res.assert_contains("This username is taken");
-    res.assert_contains("An account with this email address exists");
-    let companies: i64 = app.with_conn(|conn| {
+    assert!(
+        !res.body
+            .contains("An account with this email address exists"),
+        "the form does not tell which addresses have accounts"
+    );
+    assert_eq!(company_count(&app), 1);
+}
+
+fn company_count(app: &TestApp) -> i64 {
+    app.with_conn(|conn| {
         use diesel::prelude::*;
         ampflux::db::schema::companies::table
             .count()
             .get_result(conn)
             .unwrap()
-    });
-    assert_eq!(companies, 1);
+    })
 }
+
+/// Signing up with an address that has an account answers exactly as for a new address; the
+/// owner is mailed instead (a few times an hour at most) and the attempt is a security event.
+async fn sign_up_does_not_reveal_existing_addresses(app: TestApp) {
+    let (_, owner) = signed_up(&app, "Tesla").await;
+    let owner_mails = app.mail_count(&owner.email);
+    let attempt = |username: &'static str, email: String| {
+        let client = app.client();
+        async move {
+            client.get("/register").await;
+            let res = client
+                .post(
+                    "/register",
+                    &[
+                        ("company_name", "Copycat Co"),
+                        ("name", "Someone Else"),
+                        ("username", username),
+                        ("email", email.as_str()),
+                        ("password", PASSWORD),
+                    ],
+                )
+                .await;
+            (client, res)
+        }
+    };
+    let (new_client, new_res) = attempt("fresh.person", "fresh.person@example.com".into()).await;
+    let (dup_client, dup_res) = attempt("copy.cat", owner.email.to_uppercase()).await;
+    // The same answer: a redirect to sign-in with the same message about the address.
+    assert_eq!(new_res.status, 303);
+    assert_eq!(dup_res.status, 303);
+    assert_eq!(new_res.location(), dup_res.location());
+    let said = |page: Resp, email: &str| {
+        page.assert_contains(&format!(
+            "Your company account is ready. We have sent a link to {email}"
+        ));
+    };
+    said(new_client.get("/login").await, "fresh.person@example.com");
+    said(dup_client.get("/login").await, &owner.email);
+    assert_eq!(
+        company_count(&app),
+        2,
+        "only the new address made a company"
+    );
+
+    // The owner hears of it, with how to sign in; the copycat could not sign in as anyone.
+    let mail = app
+        .mail_to(&owner.email, "You already have an AmpFlux account")
+        .await;
+    assert!(mail.contains("/password/forgot"), "{mail}");
+    assert!(!mail.contains("/verify-email/"), "{mail}");
+    let refused = login(&app.client(), "copy.cat", PASSWORD).await;
+    assert!(refused.header("location").is_none(), "no account copy.cat");
+    // Three mails an hour at most; every attempt is recorded for the owner.
+    for _ in 0..4 {
+        attempt("copy.cat", owner.email.clone()).await;
+    }
+    let user = user_by_login(&app, &owner.email);
+    let events = app.with_conn(|conn| {
+        ampflux::models::security_event::recent_for_user(conn, user.id, 20).unwrap()
+    });
+    let mailed: Vec<bool> = events
+        .iter()
+        .filter(|e| e.event_type == "signup.address_in_use")
+        .map(|e| e.metadata.0["mailed"] == true)
+        .collect();
+    assert_eq!(mailed.len(), 5);
+    assert_eq!(mailed.iter().filter(|m| **m).count(), 3, "{mailed:?}");
+    assert!(app.mail_count(&owner.email) <= owner_mails + 3);
+}
+on_both_databases!(sign_up_does_not_reveal_existing_addresses);
+
 on_both_databases!(sign_up_form_keeps_values_and_explains_errors);
 
 async fn first_platform_admin_through_the_setup_link(app: TestApp) {

@@ -305,7 +305,7 @@ fn a_bad_secret_key_is_named() {
 /// is queued, and the role, address, seat and last-admin rules apply.
 #[test]
 fn admin_invite_and_deactivate_follow_the_rules() {
-    use ampflux::ops::accounts::signup::{NewAccount, sign_up};
+    use ampflux::ops::accounts::signup::{NewAccount, SignUp, sign_up};
     use diesel::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = run(ampflux(dir.path()).arg("migrate"), "");
@@ -314,7 +314,7 @@ fn admin_invite_and_deactivate_follow_the_rules() {
     let pool = ampflux::db::connect(&db.to_string_lossy(), 1).unwrap();
     let (company, admin) = {
         let mut conn = pool.get().unwrap();
-        let admin = sign_up(
+        let SignUp::Created(admin) = sign_up(
             &mut conn,
             &Default::default(),
             "http://localhost",
@@ -326,7 +326,9 @@ fn admin_invite_and_deactivate_follow_the_rules() {
                 password: PASSWORD.into(),
             },
         )
-        .unwrap();
+        .unwrap() else {
+            panic!("a new address creates the account")
+        };
         let company = ampflux::models::company::find(&mut conn, admin.company_id).unwrap();
         (company, admin)
     };

@@ -28,7 +28,7 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    fn create() -> PgDatabase {
+    pub fn create() -> PgDatabase {
         let server_url = std::env::var("AMPFLUX_TEST_POSTGRES_URL").expect(
             "AMPFLUX_TEST_POSTGRES_URL must name a PostgreSQL server for the PostgreSQL tests",
         );

@@ -56,9 +56,12 @@ async fn the_results_page_shows_every_quantity_by_name(app: TestApp) {
     }
     assert!(!page.body.contains("<th scope=\"row\">HV</th>"));
     page.assert_contains("<th scope=\"row\">MV2</th>");
-    // Generators feed the example: no Ik, and the page says why.
-    assert!(r.results.buses.iter().all(|b| b.ik_ka.is_none()));
-    page.assert_contains("λ method of IEC 60909-0 clause 10");
+    // The example's generator carries xdsat_pu and excitation: Ik (clause 10) at every bus,
+    // in its column, and no note about a missing Ik.
+    assert!(r.results.buses.iter().all(|b| b.ik_ka.is_some()));
+    let ik = ampflux::report::format::sig(b.ik_ka.expect("Ik"));
+    assert!(hv.contains(&format!(">{ik}<")), "{ik} not in {hv}");
+    assert!(!page.body.contains("λ method of IEC 60909-0 clause 10"));
     page.assert_contains("Ib is the symmetrical breaking current for tmin = 0.1 s");
     // Branch table: names and both ends by bus name.
     let t1 = row_from(&page.body, "<tr><th scope=\"row\">T1</th>");

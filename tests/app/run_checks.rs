@@ -265,3 +265,30 @@ async fn the_worker_applies_the_same_rules(app: TestApp) {
     }
 }
 on_both_databases!(the_worker_applies_the_same_rules);
+
+/// A version the engine cannot read (a value of the wrong type) is refused on the form with
+/// the reason; nothing is queued to fail later in the worker.
+async fn an_unreadable_version_is_refused_before_anything_is_queued(app: TestApp) {
+    let s = setup(&app, "Unreadable").await;
+    let mut c = example_circuit();
+    c["buses"][0]["vn_kv"] = serde_json::json!("one hundred and ten");
+    let n = save_version(&app, s.pid, s.user_id, &c);
+    let before = counts(&app);
+    for buses in ["", "HV"] {
+        let res = post_run(
+            &s.client,
+            s.pid,
+            &[
+                ("version", &n.to_string()),
+                ("fault", "3ph"),
+                ("case", "max"),
+                ("buses", buses),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        res.assert_contains(&format!("Version {n} cannot be read as a circuit"));
+    }
+    assert_eq!(counts(&app), before, "nothing queued");
+}
+on_both_databases!(an_unreadable_version_is_refused_before_anything_is_queued);

@@ -41,6 +41,12 @@ async fn unsafe_requests_need_the_token_and_our_origin(app: TestApp) {
         cross_site.status, 403,
         "cross-origin refused even with the token"
     );
+    // Same host and port, another scheme: not our origin (the test app is served over http).
+    let https = app.base.replacen("http://", "https://", 1);
+    let other_scheme = client
+        .post_raw("/account/profile", &with_token, Some(&https))
+        .await;
+    assert_eq!(other_scheme.status, 403, "{https} is not {}", app.base);
     let no_origin = client.post_raw("/account/profile", &with_token, None).await;
     assert_eq!(no_origin.status, 403, "no Origin or Referer: refused");
 
@@ -57,7 +63,7 @@ async fn unsafe_requests_need_the_token_and_our_origin(app: TestApp) {
         let rows = audit_entries(&app, user.company_id, "request.refused");
         assert_eq!(
             rows.len(),
-            6,
+            7,
             "each refused request is a failed mutation in the audit trail"
         );
         assert!(rows.iter().all(|r| r.log.outcome == "failure"));
@@ -67,7 +73,7 @@ async fn unsafe_requests_need_the_token_and_our_origin(app: TestApp) {
                 .iter()
                 .filter(|e| e.event_type == "csrf.rejected")
                 .count(),
-            6
+            7
         );
     });
 
@@ -546,3 +552,55 @@ async fn project_routes_need_the_csrf_token(app: TestApp) {
     assert_eq!(fingerprint(&app, pid), before);
 }
 on_both_databases!(project_routes_need_the_csrf_token);
+
+/// A user who reads only their own activity is not shown the current name of a project they
+/// were removed from: the dashboard's entry about it names no project and links nowhere.
+async fn own_activity_hides_projects_the_user_can_no_longer_read(app: TestApp) {
+    let s = setup(&app, "Removed").await;
+    let eng_id = add_user(&app, s.company_id, "eng.removed", role::ENGINEER);
+    add_member(&app, s.pid, eng_id, "editor");
+    let engineer = app.client();
+    sign_in(&engineer, "eng.removed").await;
+    let pid = s.pid;
+    open_editor(&engineer, pid).await;
+    let res = hx(
+        &engineer,
+        &format!("/projects/{pid}/editor/buses/rows"),
+        &[("id", "NEW"), ("vn_kv", "20"), ("in_service", "true")],
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    engineer
+        .post(
+            &format!("/projects/{pid}/editor/save"),
+            &[("message", "a bus")],
+        )
+        .await
+        .assert_redirect(&format!("/projects/{pid}/editor"));
+    let version_link = format!("href=\"/projects/{pid}/versions/2\"");
+    let dash = engineer.get("/").await;
+    dash.assert_contains("Your recent activity");
+    dash.assert_contains(&version_link);
+    dash.assert_contains("version 2 of “Removed substation”");
+
+    // Renamed and the engineer removed: their entry stays, without the project's new name.
+    app.with_conn(|conn| {
+        use ampflux::db::schema::projects;
+        use diesel::prelude::*;
+        diesel::update(projects::table.find(pid))
+            .set(projects::name.eq("Takeover target"))
+            .execute(conn)
+            .unwrap();
+        ampflux::models::project::delete_member(conn, pid, eng_id).unwrap();
+    });
+    let dash = engineer.get("/").await;
+    assert_eq!(dash.status, 200);
+    assert!(!dash.body.contains("Takeover target"), "{}", dash.body);
+    assert!(!dash.body.contains(&version_link), "{}", dash.body);
+    // The owner still sees it by name.
+    s.client
+        .get("/")
+        .await
+        .assert_contains("version 2 of “Takeover target”");
+}
+on_both_databases!(own_activity_hides_projects_the_user_can_no_longer_read);

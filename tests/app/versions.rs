@@ -437,3 +437,44 @@ async fn extreme_values_render_and_run(app: TestApp) {
     }
 }
 on_both_databases!(extreme_values_render_and_run);
+
+/// The diff names elements as the editor does: by name, with the id only where the name
+/// repeats (once, not twice), and bus references of a changed element by the buses' names.
+async fn diff_shows_names_with_ids_only_where_they_repeat(app: TestApp) {
+    let s = setup(&app, "Names").await;
+    let (c, pid) = (&s.client, s.pid);
+    open_editor(c, pid).await;
+    for id in ["FB1", "FB2"] {
+        let res = hx(
+            c,
+            &format!("/projects/{pid}/editor/buses/rows"),
+            &[
+                ("id", id),
+                ("name", "Feeder board"),
+                ("vn_kv", "20"),
+                ("in_service", "true"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+    }
+    let res = hx(
+        c,
+        &format!("/projects/{pid}/editor/lines/rows/L1"),
+        &line_form(&[("from_bus", "FB1")]),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    save(c, pid, &[("message", "feeder boards")])
+        .await
+        .assert_redirect(&format!("/projects/{pid}/editor"));
+
+    let d = c.get(&format!("/projects/{pid}/diff?from=1&to=2")).await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    d.assert_contains("<li class=\"added\"><strong>Feeder board (FB1)</strong>");
+    d.assert_contains("<li class=\"added\"><strong>Feeder board (FB2)</strong>");
+    assert!(!d.body.contains("(id FB1)"), "{}", d.body);
+    // The line's end: from MV2 (no name: its id) to the repeated name with its id.
+    d.assert_contains("<td class=\"old\">MV2</td><td class=\"new\">Feeder board (FB1)</td>");
+}
+on_both_databases!(diff_shows_names_with_ids_only_where_they_repeat);

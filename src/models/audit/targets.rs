@@ -17,6 +17,9 @@ use crate::db::schema::{circuit_versions, invitations, projects, simulations, te
 pub struct Target {
     pub label: String,
     pub href: Option<String>,
+    /// The project the target belongs to (a project, version or simulation): a reader who
+    /// may no longer read that project is not shown its current name.
+    pub project_id: Option<i64>,
 }
 
 fn ids_of<'a>(rows: impl Iterator<Item = &'a AuditLog>, entity_type: &str) -> Vec<i64> {
@@ -37,8 +40,15 @@ pub fn name_targets(
     rows: &[AuditLog],
 ) -> QueryResult<HashMap<(String, i64), Target>> {
     let mut out = HashMap::new();
-    let mut put = |kind: &str, id: i64, label: String, href: Option<String>| {
-        out.insert((kind.to_string(), id), Target { label, href });
+    let mut put = |kind: &str, id: i64, label: String, href: Option<String>, project_id| {
+        out.insert(
+            (kind.to_string(), id),
+            Target {
+                label,
+                href,
+                project_id,
+            },
+        );
     };
     let ids = ids_of(rows.iter(), "project");
     if !ids.is_empty() {
@@ -53,6 +63,7 @@ pub fn name_targets(
                 id,
                 format!("project “{name}”"),
                 Some(format!("/projects/{id}")),
+                Some(id),
             );
         }
     }
@@ -76,24 +87,26 @@ pub fn name_targets(
                 id,
                 format!("version {n} of “{name}”"),
                 href,
+                Some(pid),
             );
         }
     }
     let ids = ids_of(rows.iter(), "simulation");
     if !ids.is_empty() {
-        let found: Vec<(i64, String)> = simulations::table
+        let found: Vec<(i64, i64, String)> = simulations::table
             .inner_join(projects::table)
             .filter(projects::company_id.eq(company_id))
             .filter(simulations::id.eq_any(&ids))
-            .select((simulations::id, projects::name))
+            .select((simulations::id, projects::id, projects::name))
             .load(conn)?;
-        for (id, name) in found {
+        for (id, pid, name) in found {
             let href = Some(format!("/simulations/{id}"));
             put(
                 "simulation",
                 id,
                 format!("simulation #{id} of “{name}”"),
                 href,
+                Some(pid),
             );
         }
     }
@@ -110,6 +123,7 @@ pub fn name_targets(
                 id,
                 format!("user “{name}”"),
                 Some(format!("/admin/users/{id}")),
+                None,
             );
         }
     }
@@ -126,6 +140,7 @@ pub fn name_targets(
                 id,
                 format!("team “{name}”"),
                 Some(format!("/admin/teams/{id}")),
+                None,
             );
         }
     }
@@ -138,7 +153,13 @@ pub fn name_targets(
             .load(conn)?;
         for (id, email) in found {
             let href = Some("/admin/users".to_string());
-            put("invitation", id, format!("invitation of {email}"), href);
+            put(
+                "invitation",
+                id,
+                format!("invitation of {email}"),
+                href,
+                None,
+            );
         }
     }
     Ok(out)

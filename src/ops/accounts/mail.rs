@@ -57,6 +57,19 @@ pub fn verification(base_url: &str, user: &User, token: &str) -> Mail {
     }
 }
 
+/// To the owner of an address someone tried to sign up with: they have an account already.
+pub fn address_in_use(base_url: &str, user: &User) -> Mail {
+    Mail {
+        to_name: user.name.clone(),
+        to_email: user.email.clone(),
+        subject: "You already have an AmpFlux account".into(),
+        body: format!(
+            "Hello {},\n\nSomeone tried to create a new AmpFlux account with this email address, which already has an account (username {}).\n\nIf it was you, sign in at {base_url}/login, or choose a new password at {base_url}/password/forgot.\n\nIf it was not you, ignore this mail: nothing was created and your account is unchanged.\n",
+            user.name, user.username
+        ),
+    }
+}
+
 /// The link that sets a new password.
 pub fn password_reset(base_url: &str, user: &User, token: &str) -> Mail {
     let link = format!("{base_url}/password/reset/{token}");

@@ -76,7 +76,9 @@ pub fn change(
 ) -> Result<usize, OpError> {
     let me = acting_user(conn, actor)?;
     let audit_actor = actor.audit();
-    if !password::verify(&input.current_password, &me.password_hash) {
+    if !password::verify(&input.current_password, &me.password_hash)
+        .map_err(password::HashError::from)?
+    {
         write_tx(conn, |conn| {
             audit::record(
                 conn,

@@ -39,7 +39,11 @@ pub fn set_up(
     input: NewAccount,
 ) -> Result<User, OpError> {
     check_link(conn, token)?;
-    let (input, hash) = input.validate(conn, "the operator's organisation")?;
+    let (input, hash, _) = input.validate(
+        conn,
+        "the operator's organisation",
+        super::signup::AddressInUse::Reveal,
+    )?;
     let created = write_tx(conn, |conn| {
         if auth_token::consume(conn, Purpose::Setup, token)?.is_none()
             || user::platform_admin_exists(conn)?

@@ -120,11 +120,12 @@ pub fn finish(
     } = pending;
     let user = match found {
         None => {
-            password::verify_dummy(password_in);
+            password::verify_dummy(password_in).map_err(password::HashError::from)?;
             None
         }
-        Some(u) if !password::verify(password_in, &u.password_hash) => None,
-        Some(u) => Some(u),
+        Some(u) => password::verify(password_in, &u.password_hash)
+            .map_err(password::HashError::from)?
+            .then_some(u),
     };
     let settle = |conn: &mut DbConn, event_type, severity, description| match event_id {
         Some(id) => security_event::settle(conn, id, event_type, severity, description),

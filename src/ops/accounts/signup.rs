@@ -9,6 +9,7 @@ use crate::db::{DbConn, write_tx};
 use crate::models::audit::{self, Actor, Entry};
 use crate::models::auth_token::{self, Purpose};
 use crate::models::company::Company;
+use crate::models::security_event::{self, NewEvent, Severity};
 use crate::models::user::{self, NewUser, User};
 use crate::models::{RequestMeta, company, license, role};
 use crate::ops::error::OpError;
@@ -90,38 +91,57 @@ impl NewAccount {
         errors
     }
 
-    /// Adds errors for a username or email address already in use.
-    fn check_unique(&self, conn: &mut DbConn, errors: &mut FieldErrors) -> Result<(), OpError> {
+    /// Adds an error for a username already in use, and one for an email address in use when
+    /// `address_in_use` is `Reveal`; returns whether the address is in use.
+    fn check_unique(
+        &self,
+        conn: &mut DbConn,
+        errors: &mut FieldErrors,
+        address_in_use: AddressInUse,
+    ) -> Result<bool, OpError> {
         let (username_taken, email_taken) = taken(conn, &self.username, &self.email)?;
         if username_taken {
             errors.add("username", "This username is taken; choose another.");
         }
-        if email_taken {
+        if email_taken && address_in_use == AddressInUse::Reveal {
             errors.add(
                 "email",
                 "An account with this email address exists. Sign in, or reset its password.",
             );
         }
-        Ok(())
+        Ok(email_taken)
     }
 
-    /// All checks, then the password hashed: the new account normalized, or the field errors.
+    /// All checks, then the password hashed: the new account normalized with the hash and
+    /// whether its address is in use (only when not revealed), or the field errors. The
+    /// password is hashed in either case, so both answers take as long.
     pub(super) fn validate(
         self,
         conn: &mut DbConn,
         company_label: &str,
-    ) -> Result<(Self, String), OpError> {
+        address_in_use: AddressInUse,
+    ) -> Result<(Self, String, bool), OpError> {
         let input = self.normalized();
         let mut errors = input.check(company_label);
+        let mut email_taken = false;
         if errors.is_empty() {
-            input.check_unique(conn, &mut errors)?;
+            email_taken = input.check_unique(conn, &mut errors, address_in_use)?;
         }
         if !errors.is_empty() {
             return Err(OpError::Invalid(errors));
         }
         let hash = password::hash(&input.password)?;
-        Ok((input, hash))
+        Ok((input, hash, email_taken))
     }
+}
+
+/// What a form says about an email address that already has an account: the setup link's form
+/// (used once, by the operator) says so; public sign-up answers as for a new address and mails
+/// the address's owner instead, so it tells nobody which addresses have accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressInUse {
+    Reveal,
+    MailOwner,
 }
 
 /// Whether the username and the email address are in use.
@@ -198,15 +218,35 @@ pub fn create_company_with_user(
     Ok((company, user, actor))
 }
 
+/// What a sign-up did; the page answers both the same way.
+#[derive(Debug)]
+pub enum SignUp {
+    /// The company and its admin, sent a link to verify their address.
+    Created(Box<User>),
+    /// The address has an account already: its owner was mailed (at most a few times an hour)
+    /// and nothing was created.
+    AddressInUse,
+}
+
+/// Mails per hour to the owner of an address someone tried to sign up with.
+const ADDRESS_IN_USE_MAILS_PER_HOUR: i64 = 3;
+const ADDRESS_IN_USE: &str = "signup.address_in_use";
+
 /// Self-service sign-up: a company with a trial license and its admin, who is sent a link to
-/// verify their address (a queued mail). Anyone may sign up.
+/// verify their address (a queued mail). Anyone may sign up. An address that has an account
+/// is answered as a new one would be (see [`AddressInUse`]).
 pub fn sign_up(
     conn: &mut DbConn,
     meta: &RequestMeta,
     base_url: &str,
     input: NewAccount,
-) -> Result<User, OpError> {
-    let (input, hash) = input.validate(conn, "your company's name")?;
+) -> Result<SignUp, OpError> {
+    let (input, hash, email_taken) =
+        input.validate(conn, "your company's name", AddressInUse::MailOwner)?;
+    if email_taken {
+        write_tx(conn, |conn| tell_owner(conn, meta, base_url, &input.email))?;
+        return Ok(SignUp::AddressInUse);
+    }
     let created = write_tx(conn, |conn| {
         let how = Creation {
             role: role::COMPANY_ADMIN,
@@ -229,10 +269,43 @@ pub fn sign_up(
         Ok::<_, OpError>(user)
     });
     match created {
-        Ok(user) => Ok(user),
+        Ok(user) => Ok(SignUp::Created(Box::new(user))),
         Err(e) if e.is_unique_violation() => Err(just_taken()),
         Err(e) => Err(e),
     }
+}
+
+/// Someone signed up with an address that has an account: a security event for its owner,
+/// and a mail that says so and how to sign in (unless several went out in the last hour).
+fn tell_owner(
+    conn: &mut DbConn,
+    meta: &RequestMeta,
+    base_url: &str,
+    email: &str,
+) -> Result<(), OpError> {
+    let Some(owner) = user::find_by_login(conn, email)?.filter(|u| u.email == email) else {
+        return Ok(());
+    };
+    let since = crate::util::now() - chrono::Duration::hours(1);
+    let recent = security_event::count_for_user_since(conn, owner.id, ADDRESS_IN_USE, since)?;
+    let send = recent < ADDRESS_IN_USE_MAILS_PER_HOUR;
+    security_event::record(
+        conn,
+        meta,
+        NewEvent {
+            user_id: Some(owner.id),
+            company_id: Some(owner.company_id),
+            event_type: ADDRESS_IN_USE,
+            subject_key: None,
+            severity: Severity::Info,
+            description: "Sign-up attempted with this account's email address".into(),
+            metadata: serde_json::json!({ "mailed": send }),
+        },
+    )?;
+    if send {
+        mail::address_in_use(base_url, &owner).enqueue(conn)?;
+    }
+    Ok(())
 }
 
 /// A platform admin created from the shell (which acts as nobody), with an organisation of

@@ -446,9 +446,22 @@ fn validate(conn: &mut DbConn, project_id: i64, f: &RunSimulation) -> OpResult<R
         );
     }
     let version = check_version(conn, project_id, f, &mut errors)?;
-    // The version's circuit as the engine reads it (None: unreadable, the job says so).
+    // The version's circuit as the engine reads it; an unreadable one is refused here rather
+    // than queued to fail in the worker.
     let circuit = match version {
-        Some((version_id, _)) => sims::version_circuit(conn, version_id)?,
+        Some((version_id, number)) => {
+            let c = sims::version_circuit(conn, version_id)?;
+            if c.is_none() {
+                errors.add(
+                    "version",
+                    format!(
+                        "Version {number} cannot be read as a circuit: open it in the editor, \
+                         which names the faulty fields, and save a corrected version."
+                    ),
+                );
+            }
+            c
+        }
         None => None,
     };
     if let (Some(c), Some((_, number))) = (&circuit, version)

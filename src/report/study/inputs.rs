@@ -292,6 +292,11 @@ fn generators(c: &Circuit, names: &Names) -> Table {
                 n(g.cos_phi),
                 n(g.pg_percent),
                 g.power_station_trafo.clone().unwrap_or_default(),
+                o(g.xdsat_pu),
+                g.excitation
+                    .map(|e| e.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
             ],
             mark: in_service(g.in_service),
         })
@@ -309,6 +314,8 @@ fn generators(c: &Circuit, names: &Names) -> Table {
             ("cos φ", "-"),
             ("pG", "%"),
             ("Unit transformer", ""),
+            ("xd sat", "pu"),
+            ("Excitation", ""),
         ],
         rows,
     )

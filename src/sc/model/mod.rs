@@ -101,11 +101,10 @@ pub struct Machine {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MachineKind {
-    Synchronous,
+    /// Synchronous generator, by its index in the circuit's generators.
+    Synchronous { generator: usize },
     /// Asynchronous motor with its rated active power per pair of poles (MW), when known.
-    Asynchronous {
-        mw_per_pole_pair: Option<f64>,
-    },
+    Asynchronous { mw_per_pole_pair: Option<f64> },
 }
 
 #[derive(Debug, Clone)]

@@ -54,7 +54,12 @@ pub(super) fn add_external_grids(b: &mut Builder) -> Result<(), ModelError> {
 
 /// Generators (clause 6.6) and power-station units (6.7): KG, KS, KSO.
 pub(super) fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError> {
-    for g in b.c.generators.iter().filter(|g| g.in_service) {
+    for (gi, g) in
+        b.c.generators
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.in_service)
+    {
         let Some(node) = b.node(&g.bus) else { continue };
         let vb = b.base_kv[node];
         let cmax = b.cmax[node];
@@ -80,7 +85,7 @@ pub(super) fn add_generators_and_units(b: &mut Builder) -> Result<(), ModelError
             shunt: b.pos.shunts.len(),
             node,
             ir_ka: g.sn_mva / (SQRT_3 * g.vn_kv),
-            kind: MachineKind::Synchronous,
+            kind: MachineKind::Synchronous { generator: gi },
         });
         match unit {
             None => {

@@ -49,6 +49,9 @@ pub(super) fn generators(im: &mut Importer, c: &mut Circuit) -> Result<(), Impor
             cos_phi: im.need(t, r, "cos_phi")?,
             pg_percent: r.f("pg_percent").unwrap_or(0.0),
             power_station_trafo: r.idx("power_station_trafo"),
+            // pandapower's gen has no saturated reactance or excitation type.
+            xdsat_pu: None,
+            excitation: None,
             in_service: r.b("in_service").unwrap_or(true),
         });
     }

@@ -8,6 +8,7 @@ mod pandapower_crosscheck;
 mod properties;
 mod schema;
 mod standard;
+mod steady;
 
 use super::options::{Case, Fault};
 

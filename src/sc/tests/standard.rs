@@ -476,7 +476,7 @@ fn per_bus_breaking_current_impedance_and_steady_state() {
     // The bus result's Ib is the duty check's Ib at the breaker's bus (22.77 kA above).
     close(g.ib_ka.unwrap(), r.duty[0].ib_ka.unwrap(), 1e-12, "bus Ib");
     assert!(g.ib_ka.unwrap() < g.ikss_ka.unwrap());
-    // Near the generator the λ method needs xd sat: no Ik.
+    // The generator feeds alone and has no xdsat_pu/excitation for the λ method: no Ik.
     assert_eq!(g.ik_ka, None);
     let (rk, xk) = (g.rk_ohm.unwrap(), g.xk_ohm.unwrap());
     close(g.zk_ohm.unwrap(), rk.hypot(xk), 1e-12, "|Zk|");

@@ -52,13 +52,14 @@ pub async fn register(
         .op(move |conn| signup::sign_up(conn, &meta, &base_url, i))
         .await;
     match created {
-        Ok(user) => {
+        // The same answer whether or not the address had an account (its owner got a mail).
+        Ok(signup::SignUp::Created(_) | signup::SignUp::AddressInUse) => {
             flash(
                 &session,
                 "success",
                 format!(
                     "Your company account is ready. We have sent a link to {}: open it to verify your address, then sign in.",
-                    user.email
+                    input.email
                 ),
             );
             Ok(redirect("/login"))
