@@ -336,8 +336,9 @@ fn with_password_and_code<T>(
     if me.two_factor_enabled_at.is_none() {
         return Err(AccountRefusal::TwoFactorOff.into());
     }
-    // The slow hash runs outside the write transaction.
-    let password_ok = password::verify(password_in, &me.password_hash);
+    // The slow hash runs outside the write transaction (on the bounded hashing pool).
+    let password_ok =
+        password::verify(password_in, &me.password_hash).map_err(password::HashError::from)?;
     let outcome = write_tx(conn, |conn| -> Result<_, OpError> {
         let proof = if password_ok {
             prove(conn, key, &me, code, true)?
