@@ -79,7 +79,7 @@ pub fn prepare(config: Config) -> Result<Prepared, StartError> {
         crate::jobs::license_check::ensure_scheduled(&mut conn).map_err(db::DbError::from)?;
         crate::ops::accounts::setup::setup_link_if_needed(&mut conn, &config.base_url)?
     };
-    let state = web::Data::new(AppState::new(pool, Arc::new(config), mailer));
+    let state = web::Data::new(AppState::new(pool, Arc::new(config), mailer, &key));
     Ok(Prepared {
         state,
         key,

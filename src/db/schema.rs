@@ -15,6 +15,7 @@ diesel::table! {
         settings -> Json,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        require_two_factor -> Bool,
     }
 }
 
@@ -37,6 +38,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        two_factor_enabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -345,7 +347,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    totp_secrets (user_id) {
+        user_id -> BigInt,
+        secret_sealed -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> companies (company_id));
+diesel::joinable!(totp_secrets -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(licenses -> companies (company_id));
@@ -391,4 +416,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_teams,
     invitations,
     license_reminders,
+    totp_secrets,
+    recovery_codes,
 );

@@ -20,6 +20,8 @@ pub struct Company {
     pub settings: JsonValue,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Every user must sign in with a second factor (those without are led to set it up).
+    pub require_two_factor: bool,
 }
 
 impl Company {
@@ -198,6 +200,17 @@ pub fn update_profile(conn: &mut DbConn, id: i64, p: Profile<'_>) -> QueryResult
             companies::slug.eq(p.slug),
             companies::code.eq(p.code),
             companies::contact_email.eq(p.contact_email),
+            companies::updated_at.eq(crate::util::now()),
+        ))
+        .returning(companies::all_columns)
+        .get_result(conn)
+}
+
+/// Sets whether the company requires two-factor sign-in.
+pub fn set_require_two_factor(conn: &mut DbConn, id: i64, required: bool) -> QueryResult<Company> {
+    diesel::update(companies::table.find(id))
+        .set((
+            companies::require_two_factor.eq(required),
             companies::updated_at.eq(crate::util::now()),
         ))
         .returning(companies::all_columns)

@@ -19,6 +19,7 @@ pub mod security_event;
 pub mod session;
 pub mod simulation;
 pub mod team;
+pub mod two_factor;
 pub mod user;
 
 /// Who did something and from where: recorded on audit entries and security events.

@@ -13,6 +13,9 @@ pub const LOGIN_SUCCESS: &str = "login.success";
 pub const LOGIN_FAILURE: &str = "login.failure";
 pub const LOGIN_LOCKOUT: &str = "login.lockout";
 pub const PASSWORD_CHANGE_FAILURE: &str = "password_change.failure";
+/// A wrong, malformed or replayed second-factor code (at sign-in, or when confirming one's
+/// password and code for a two-factor change): counts towards the lockout like a password.
+pub const TWO_FACTOR_FAILURE: &str = "two_factor.failure";
 
 #[derive(Debug, Clone, Copy)]
 pub enum Severity {
@@ -77,8 +80,8 @@ pub fn record(conn: &mut DbConn, meta: &RequestMeta, event: NewEvent<'_>) -> Que
         .get_result(conn)
 }
 
-/// Events that count as failed attempts to prove a password.
-pub const FAILURE_TYPES: [&str; 2] = [LOGIN_FAILURE, PASSWORD_CHANGE_FAILURE];
+/// Events that count as failed attempts to prove a password or a second factor.
+pub const FAILURE_TYPES: [&str; 3] = [LOGIN_FAILURE, PASSWORD_CHANGE_FAILURE, TWO_FACTOR_FAILURE];
 
 /// Failed attempts against one subject since `since`.
 pub fn failures_for_subject(

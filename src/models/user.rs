@@ -27,6 +27,8 @@ pub struct User {
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When two-factor sign-in was turned on (a confirmed TOTP secret exists), else `None`.
+    pub two_factor_enabled_at: Option<NaiveDateTime>,
 }
 
 /// The fields of a user as kept in audit before/after snapshots (never the password hash).

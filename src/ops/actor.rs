@@ -13,8 +13,10 @@
 //! keep working while a renewal is sorted out, and none of these changes the company's data.
 //! - signing in and out, email verification and the password-reset links (`sign_in`,
 //!   `verify_email`, `password_reset`): anonymous, and a locked-out admin could not renew;
-//! - changing one's own password (`password_change`) and ending one's own sessions
-//!   (`sessions`): the answer to a stolen password or a lost laptop cannot wait for a renewal;
+//! - changing one's own password (`password_change`), ending one's own sessions (`sessions`)
+//!   and one's own two-factor sign-in (`two_factor`: set-up, recovery codes, turning it off, and
+//!   the second step of signing in): the answer to a stolen password or a lost laptop cannot
+//!   wait for a renewal, and a company that requires two factors must let its users set them up;
 //! - sign-up and the first platform admin (`signup`, `setup`) create a new company or the
 //!   operator, outside any read-only company;
 //! - taking access away (`admin::user_changes::{deactivate, revoke_session,

@@ -47,6 +47,9 @@ pub enum OpError {
     Unavailable,
     #[error("password hashing failed")]
     Hash(#[from] crate::auth::password::HashError),
+    /// A two-factor secret could not be sealed or opened.
+    #[error(transparent)]
+    Seal(#[from] crate::auth::two_factor::SealError),
 }
 
 impl OpError {

@@ -16,6 +16,10 @@ pub enum AppError {
     /// Not signed in: the browser is sent to the sign-in page, then back to `next`.
     #[error("sign-in required")]
     SignInRequired { next: String },
+    /// The company requires two-factor sign-in and this user has not set it up: the browser
+    /// is sent to the set-up page, the only one open to them until they do.
+    #[error("two-factor sign-in must be set up first")]
+    TwoFactorSetupRequired,
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("database error: {0}")]
@@ -53,6 +57,7 @@ impl From<OpError> for AppError {
             OpError::Pool(e) => AppError::Pool(e),
             OpError::Hash(crate::auth::password::HashError::Busy(_)) => AppError::Busy,
             OpError::Hash(e) => AppError::Internal(e.to_string()),
+            OpError::Seal(e) => AppError::Internal(e.to_string()),
             OpError::Unavailable => AppError::Internal("the server is shutting down".into()),
             OpError::Invalid(errors) => AppError::BadRequest(errors.summary()),
             e @ OpError::ReadOnly { .. } => AppError::ReadOnly(e.to_string()),
@@ -95,7 +100,9 @@ impl ResponseError for AppError {
                 StatusCode::FORBIDDEN
             }
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::SignInRequired { .. } | AppError::TwoFactorSetupRequired => {
+                StatusCode::SEE_OTHER
+            }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Pool(_) | AppError::Busy | AppError::Unavailable => {
@@ -107,11 +114,17 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if let AppError::SignInRequired { next } = self {
-            let location = format!(
+        let location = match self {
+            AppError::SignInRequired { next } => Some(format!(
                 "/login?next={}",
                 url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-            );
+            )),
+            AppError::TwoFactorSetupRequired => {
+                Some(crate::web::handlers::account::TWO_FACTOR_PAGE.to_string())
+            }
+            _ => None,
+        };
+        if let Some(location) = location {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, location.clone()))
                 // An htmx request follows this header with a full page load.
@@ -153,6 +166,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Forbidden => "forbidden",
             AppError::SignInRequired { .. } => "sign_in_required",
+            AppError::TwoFactorSetupRequired => "two_factor_setup_required",
             AppError::BadRequest(_) => "bad_request",
             AppError::ReadOnly(_) => "read_only",
             AppError::Refused(_) => "refused",
@@ -168,6 +182,10 @@ impl AppError {
     fn title_and_message(&self) -> (&'static str, String) {
         match self {
             AppError::SignInRequired { .. } => ("Sign-in required", "Sign in first.".into()),
+            AppError::TwoFactorSetupRequired => (
+                "Two-factor sign-in required",
+                "Your company requires two-factor sign-in: set it up on your account first.".into(),
+            ),
             AppError::NotFound => (
                 "Not found",
                 "There is nothing here, or you may not see it.".into(),
@@ -213,6 +231,7 @@ impl AppError {
     pub fn json_body(&self) -> (StatusCode, String) {
         let status = match self {
             AppError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
+            AppError::TwoFactorSetupRequired => StatusCode::FORBIDDEN,
             other => other.status_code(),
         };
         let (title, message) = self.title_and_message();

@@ -147,6 +147,9 @@ impl FromRequest for CurrentUser {
             .uri()
             .path_and_query()
             .map_or("/".to_string(), |pq| pq.as_str().to_string());
+        let setting_up_two_factor = req
+            .path()
+            .starts_with(super::handlers::account::TWO_FACTOR_PAGE);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let meta = state
             .as_ref()
@@ -163,6 +166,14 @@ impl FromRequest for CurrentUser {
             let revision = session.get::<i64>(KEY_REVISION).ok().flatten();
             match load_identity(&state, user_id, revision).await? {
                 Some(identity) if identity.user.is_active && identity.company.is_active => {
+                    // A company that requires two-factor sign-in lets a user without it reach
+                    // nothing but its set-up (and signing out, which needs no user).
+                    if identity.company.require_two_factor
+                        && identity.user.two_factor_enabled_at.is_none()
+                        && !setting_up_two_factor
+                    {
+                        return Err(AppError::TwoFactorSetupRequired);
+                    }
                     Ok(CurrentUser {
                         user: identity.user.clone(),
                         company: identity.company.clone(),

@@ -35,6 +35,8 @@ pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
     pub mailer: Mailer,
+    /// Seals two-factor secrets at rest (derived from the cookie key).
+    pub two_factor_key: crate::auth::two_factor::SealingKey,
     /// Signed-in users with their company, permissions and license, by user id.
     pub identities: RevisionCache<i64, Arc<extractors::Identity>>,
     /// Rendered project-list results, by user and query.
@@ -61,11 +63,12 @@ const RESULT_PAGE_CACHE_SIZE: usize = 256;
 const RENDER_GATES: usize = 32;
 
 impl AppState {
-    pub fn new(pool: Pool, config: Arc<Config>, mailer: Mailer) -> Self {
+    pub fn new(pool: Pool, config: Arc<Config>, mailer: Mailer, key: &Key) -> Self {
         AppState {
             pool,
             config,
             mailer,
+            two_factor_key: crate::auth::two_factor::SealingKey::derive(key.master()),
             identities: RevisionCache::new(IDENTITY_CACHE_SIZE),
             project_lists: RevisionCache::new(PROJECT_LIST_CACHE_SIZE),
             result_pages: RevisionCache::new(RESULT_PAGE_CACHE_SIZE),

@@ -32,4 +32,5 @@ mod schema;
 mod security;
 mod simulations;
 mod traps;
+mod two_factor;
 mod versions;

@@ -33,6 +33,11 @@ const EXEMPT: &[(&str, &str)] = &[
     ),
     ("/account/password", "changing one's own password"),
     (
+        "/account/two-factor/*",
+        "one's own two-factor sign-in (account security; a company requiring it must let users set it up)",
+    ),
+    ("/login/two-factor", "signing in (the second step)"),
+    (
         "/account/sessions/revoke-others",
         "ending one's own sessions",
     ),

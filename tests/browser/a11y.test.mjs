@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import { browserSuite } from './lib/harness.mjs';
 import { signedInPerson } from './lib/flows.mjs';
+import { setUpTwoFactor, totp } from './lib/totp.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -136,4 +137,34 @@ suite.flow('people pages pass axe', async () => {
   await audit(page, '/admin/users');
   const href = await page.locator('#people-results a[href^="/admin/users/"]').first().getAttribute('href');
   await visit(page, href);
+});
+
+suite.flow('two-factor pages pass axe', async () => {
+  const { app } = suite;
+  const page = await (await suite.newContext('a11y-two-factor')).newPage();
+  const person = await signedInPerson(page, app, 'a11ytf');
+  // Off, the set-up with its QR code, the recovery codes (audited as they come).
+  const { key } = await setUpTwoFactor(page, app, audit);
+  await visit(page, '/account/two-factor');
+  // Turning it off with a wrong code: the form with its errors.
+  await page.fill('#off_password', person.password);
+  await page.fill('#off_code', '000000');
+  const refused = await responseOf(page, 'form[action="/account/two-factor/disable"] button[type="submit"]', isPost('/account/two-factor/disable'));
+  assert.equal(refused.status(), 422, 'the form comes back with its errors');
+  await page.locator('.field-error').first().waitFor();
+  await audit(page, '/account/two-factor with errors');
+  // The second step of signing in, and with a wrong code.
+  await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.click('form[action="/logout"] button[type="submit"]')]);
+  await page.fill('form[action="/login"] input[name="login"]', person.username);
+  await page.fill('form[action="/login"] input[name="password"]', person.password);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/login/two-factor'), page.click('form[action="/login"] button[type="submit"]')]);
+  await audit(page, '/login/two-factor');
+  await page.fill('#code', '000000');
+  const wrong = await responseOf(page, 'form[action="/login/two-factor"] button[type="submit"]', isPost('/login/two-factor'));
+  assert.equal(wrong.status(), 422);
+  await page.locator('#code-error').waitFor();
+  await audit(page, '/login/two-factor with errors');
+  await page.fill('#code', totp(key, Date.now() / 1000 + 30));
+  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('form[action="/login/two-factor"] button[type="submit"]')]);
+  await visit(page, '/admin/company');
 });

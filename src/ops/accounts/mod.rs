@@ -1,5 +1,5 @@
 //! Accounts: sign-up and first setup, sign-in and sign-out, email verification, password reset
-//! and change, profile, sessions. One file per action; the refusals they share are here.
+//! and change, profile, sessions, two-factor sign-in. One file per action; the refusals they share are here.
 
 pub mod mail;
 pub mod password_change;
@@ -9,6 +9,7 @@ pub mod sessions;
 pub mod setup;
 pub mod sign_in;
 pub mod signup;
+pub mod two_factor;
 pub mod verify_email;
 
 use std::time::Duration;
@@ -47,6 +48,24 @@ pub enum AccountRefusal {
     /// The session making the request is ended by signing out, not by revoking it.
     #[error("To end this session, sign out.")]
     CurrentSession,
+    /// A second-factor code that is wrong, malformed, or a recovery code already used.
+    #[error(
+        "This code is not right. Enter the 6-digit code your app shows now, or an unused recovery code."
+    )]
+    WrongCode,
+    /// A code of a time step that was already accepted once.
+    #[error("This code was already used. Wait for the next code from your app.")]
+    CodeReused,
+    #[error("Two-factor sign-in is already on.")]
+    TwoFactorAlreadyOn,
+    #[error("Two-factor sign-in is not on.")]
+    TwoFactorOff,
+    /// Confirming a set-up that was not started (or was replaced).
+    #[error("Start the set-up again: no new secret is waiting for confirmation.")]
+    NoPendingSetup,
+    /// The sign-in's second step timed out or was never started.
+    #[error("The sign-in took too long. Enter your password again.")]
+    SecondStepExpired,
 }
 
 /// The id of the signed-in user the actor is (a shell actor is nobody, and is refused).

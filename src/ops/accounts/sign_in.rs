@@ -1,7 +1,9 @@
 //! Signing in and out. Signing in runs in two steps so the throttle's delay is waited by the
 //! caller without holding a database connection or a thread: `begin` claims the attempt (the
 //! same for known and unknown logins) and says how long to wait; `finish` checks the password
-//! and settles the attempt. Only security events are recorded, no audit entries.
+//! and settles the attempt. Only security events are recorded, no audit entries. A user with
+//! two-factor sign-in gets `SignedIn::SecondFactor` instead of a session: the code is checked
+//! by `two_factor::finish_sign_in`.
 
 use std::time::Duration;
 
@@ -34,6 +36,9 @@ pub struct Pending {
 pub enum SignedIn {
     /// Start a session for this user.
     User(Box<User>),
+    /// The password was right and the user signs in with a second factor: ask for a code
+    /// (`ops::accounts::two_factor::finish_sign_in`) before any session starts.
+    SecondFactor { user_id: i64 },
     /// The password was right but the address is not verified: a new link was mailed, and
     /// `refusal` explains.
     Unverified { refusal: AccountRefusal },
@@ -155,6 +160,16 @@ pub fn finish(
                 Ok(Ok(SignedIn::Unverified {
                     refusal: AccountRefusal::EmailUnverified { email: u.email },
                 }))
+            }
+            Some(u) if u.two_factor_enabled_at.is_some() => {
+                // Not signed in yet: the second step records the sign-in.
+                settle(
+                    conn,
+                    "login.password_ok",
+                    Severity::Info,
+                    "Password right; waiting for the two-factor code",
+                )?;
+                Ok(Ok(SignedIn::SecondFactor { user_id: u.id }))
             }
             Some(u) => {
                 settle(

@@ -6,6 +6,7 @@ use crate::auth::permissions as perm;
 use crate::db::{DbConn, write_tx};
 use crate::models::audit::{self, Entry};
 use crate::models::company::{self, Company, slugify};
+use crate::models::security_event::{self, NewEvent, Severity};
 use crate::ops::input::{FieldErrors, has_control, valid_email};
 use crate::ops::{Actor, OpError};
 
@@ -172,6 +173,69 @@ pub fn update(conn: &mut DbConn, actor: &Actor, input: CompanyProfile) -> Result
         }
         other => other,
     }
+}
+
+/// Requires two-factor sign-in of every user of the actor's company, or stops requiring it
+/// (`users:manage`; refused while read-only), audited as `company.two_factor_requirement` and
+/// recorded as a security event. Users without it are led to set it up on their next request.
+/// An administrator turns it on for themselves first, so the setting never locks out the one
+/// who makes it.
+pub fn set_two_factor_requirement(
+    conn: &mut DbConn,
+    actor: &Actor,
+    required: bool,
+) -> Result<Company, OpError> {
+    const ACTION: &str = "company.two_factor_requirement";
+    let company_id = actor.company_id;
+    actor.require_to_change(
+        conn,
+        perm::USERS_MANAGE,
+        Entry::success(ACTION, "company", Some(company_id)),
+    )?;
+    if required {
+        let own = match actor.user_id {
+            Some(id) => crate::models::user::find(conn, id)?,
+            None => None,
+        };
+        if own.is_some_and(|u| u.two_factor_enabled_at.is_none()) {
+            return Err(OpError::field(
+                "require_two_factor",
+                "Turn on two-factor sign-in for your own account first (Account, Two-factor sign-in).",
+            ));
+        }
+    }
+    write_tx(conn, |conn| {
+        let before = company::find(conn, company_id)?;
+        if before.require_two_factor == required {
+            return Ok(before);
+        }
+        let after = company::set_require_two_factor(conn, company_id, required)?;
+        audit::record(
+            conn,
+            &actor.audit(),
+            Entry::success(ACTION, "company", Some(company_id))
+                .before(serde_json::json!({ "require_two_factor": before.require_two_factor }))
+                .after(serde_json::json!({ "require_two_factor": required })),
+        )?;
+        security_event::record(
+            conn,
+            &actor.meta,
+            NewEvent {
+                user_id: actor.user_id,
+                company_id: Some(company_id),
+                event_type: "company.two_factor_requirement",
+                subject_key: None,
+                severity: Severity::Warning,
+                description: if required {
+                    "Two-factor sign-in is now required for everyone in the company".into()
+                } else {
+                    "Two-factor sign-in is no longer required".into()
+                },
+                metadata: serde_json::json!({ "required": required }),
+            },
+        )?;
+        Ok::<_, OpError>(after)
+    })
 }
 
 #[cfg(test)]

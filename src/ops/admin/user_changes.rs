@@ -330,3 +330,35 @@ pub fn revoke_all_sessions(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<
         },
     )
 }
+
+/// Turns the user's two-factor sign-in off for someone who lost their device (their secret
+/// and recovery codes are deleted); they sign in with their password and, where the company
+/// requires it, set it up again. Audited and recorded as a security event.
+pub fn reset_two_factor(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<(), OpError> {
+    change_user(
+        conn,
+        actor,
+        id,
+        ("user.two_factor_reset", Kind::Change),
+        |conn, target, _| {
+            if !crate::models::two_factor::remove(conn, id)? {
+                return Err(PeopleRefusal::TwoFactorOff.into());
+            }
+            security(
+                conn,
+                actor,
+                target,
+                "two_factor.reset",
+                Severity::Warning,
+                "Two-factor sign-in reset by an administrator".into(),
+                serde_json::json!({}),
+            )?;
+            Ok(Outcome::Changed(Changed {
+                before: serde_json::json!({ "two_factor": true }),
+                after: serde_json::json!({ "two_factor": false }),
+                details: serde_json::json!({}),
+                result: (),
+            }))
+        },
+    )
+}

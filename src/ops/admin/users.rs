@@ -52,6 +52,8 @@ pub enum PeopleRefusal {
     AlreadyActive,
     #[error("This user is deactivated: reactivate them first.")]
     Deactivated,
+    #[error("This user does not use two-factor sign-in.")]
+    TwoFactorOff,
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {

@@ -19,7 +19,8 @@ use crate::web::page::{Page, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/company", web::get().to(show))
-        .route("/admin/company", web::post().to(update));
+        .route("/admin/company", web::post().to(update))
+        .route("/admin/company/two-factor", web::post().to(two_factor));
 }
 
 #[derive(Template)]
@@ -30,6 +31,10 @@ struct CompanyPage {
     profile: CompanyProfile,
     errors: FieldErrors,
     saved: bool,
+    /// The company requires two-factor sign-in.
+    require_two_factor: bool,
+    /// Why the two-factor setting was refused.
+    two_factor_errors: FieldErrors,
 }
 
 /// The form alone, for htmx.
@@ -61,6 +66,17 @@ fn page(
     profile: CompanyProfile,
     errors: FieldErrors,
 ) -> AppResult<HttpResponse> {
+    with_two_factor(session, me, status, profile, errors, FieldErrors::default())
+}
+
+fn with_two_factor(
+    session: &Session,
+    me: &CurrentUser,
+    status: StatusCode,
+    profile: CompanyProfile,
+    errors: FieldErrors,
+    two_factor_errors: FieldErrors,
+) -> AppResult<HttpResponse> {
     let (page, tabs) = admin_page(session, me, "Company", "/admin/company");
     let body = CompanyPage {
         page,
@@ -68,6 +84,8 @@ fn page(
         profile,
         errors,
         saved: false,
+        require_two_factor: me.company.require_two_factor,
+        two_factor_errors,
     }
     .render()?;
     Ok(html_status(status, body))
@@ -128,4 +146,47 @@ async fn update(
         return Ok(redirect("/admin/company"));
     }
     page(&session, &me, status, profile, errors)
+}
+
+#[derive(Deserialize)]
+pub struct TwoFactorFields {
+    /// A checkbox: present ("on") when checked.
+    require_two_factor: Option<String>,
+}
+
+/// Requires two-factor sign-in for the company, or stops requiring it.
+async fn two_factor(
+    state: web::Data<AppState>,
+    session: Session,
+    me: CurrentUser,
+    form: web::Form<TwoFactorFields>,
+) -> AppResult<HttpResponse> {
+    let required = form.into_inner().require_two_factor.is_some();
+    let actor = me.actor();
+    match state
+        .op(move |conn| company_op::set_two_factor_requirement(conn, &actor, required))
+        .await
+    {
+        Ok(_) => {
+            let message = if required {
+                "Two-factor sign-in is now required: everyone without it is asked to set it up."
+            } else {
+                "Two-factor sign-in is no longer required."
+            };
+            flash(&session, "success", message);
+            Ok(redirect("/admin/company"))
+        }
+        Err(OpError::Invalid(errors)) => {
+            let company = CompanyProfile::of(&me.company);
+            with_two_factor(
+                &session,
+                &me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                company,
+                FieldErrors::default(),
+                errors,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
 }

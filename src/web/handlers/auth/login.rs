@@ -126,6 +126,10 @@ pub async fn login(
             start_session(&session, u.id, &meta)?;
             Ok(redirect(&next))
         }
+        Ok(SignedIn::SecondFactor { user_id }) => {
+            super::two_factor::begin(&session, user_id, &next)?;
+            Ok(redirect("/login/two-factor"))
+        }
         Ok(SignedIn::Unverified { refusal }) => {
             refused(&session, StatusCode::OK, login, next, refusal.to_string())
         }

@@ -6,6 +6,7 @@ pub mod login;
 pub mod password_reset;
 pub mod register;
 pub mod setup;
+pub mod two_factor;
 pub mod verify;
 
 use actix_session::Session;
@@ -24,6 +25,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup/{token}", web::post().to(setup::submit))
         .route("/login", web::get().to(login::login_form))
         .route("/login", web::post().to(login::login))
+        .route("/login/two-factor", web::get().to(two_factor::form))
+        .route("/login/two-factor", web::post().to(two_factor::submit))
         .route("/logout", web::post().to(login::logout))
         .route("/register", web::get().to(register::register_form))
         .route("/register", web::post().to(register::register))

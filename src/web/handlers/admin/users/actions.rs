@@ -164,3 +164,16 @@ pub async fn revoke_all_sessions(r: Request, id: web::Path<i64>) -> AppResult<Ht
     let said = |ended| (format!("{ended} session(s) ended."), back(id));
     r.run(id, op, said).await
 }
+
+pub async fn reset_two_factor(r: Request, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let op = move |c: &mut DbConn, a: &Actor| changes::reset_two_factor(c, a, id);
+    let said = |()| {
+        (
+            "Two-factor sign-in is reset: they sign in with their password and set it up again."
+                .to_string(),
+            back(id),
+        )
+    };
+    r.run(id, op, said).await
+}

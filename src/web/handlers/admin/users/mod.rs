@@ -24,8 +24,8 @@ use crate::web::page::{Page, local_time};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use actions::{
-        change_role, deactivate, delete, password_reset, reactivate, revoke_all_sessions,
-        revoke_session,
+        change_role, deactivate, delete, password_reset, reactivate, reset_two_factor,
+        revoke_all_sessions, revoke_session,
     };
     // `/admin/users/invite` before `/admin/users/{id}`.
     cfg.route("/admin/users", web::get().to(list))
@@ -48,6 +48,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(password_reset),
         )
         .route("/admin/users/{id}/delete", web::post().to(delete))
+        .route(
+            "/admin/users/{id}/two-factor/reset",
+            web::post().to(reset_two_factor),
+        )
         .route(
             "/admin/users/{id}/sessions/revoke-all",
             web::post().to(revoke_all_sessions),
@@ -288,6 +292,8 @@ struct UserPage {
     role_choices: &'static [&'static str],
     last_sign_in: String,
     created: String,
+    /// Since when the user signs in with two factors (`None`: off).
+    two_factor: Option<String>,
     is_me: bool,
     /// The company is read-only: only the forms that take access away are offered.
     read_only: bool,
@@ -325,6 +331,7 @@ fn user_page(
             .last_login_at
             .map_or_else(|| "never".into(), |t| local_time(&t, tz)),
         created: local_time(&d.user.created_at, tz),
+        two_factor: d.user.two_factor_enabled_at.map(|t| local_time(&t, tz)),
         name: d.user.name,
         username: d.user.username,
         email: d.user.email,
