@@ -43,6 +43,9 @@ pub enum AppError {
     /// Too much work queued (password hashing): answered at once, to be retried.
     #[error("busy")]
     Busy,
+    /// The path exists, but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
     /// The database is out of reach (the session could not be loaded or saved).
     #[error("database unavailable")]
     Unavailable,
@@ -100,6 +103,7 @@ impl ResponseError for AppError {
                 StatusCode::FORBIDDEN
             }
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::SignInRequired { .. } | AppError::TwoFactorSetupRequired => {
                 StatusCode::SEE_OTHER
             }
@@ -137,6 +141,9 @@ impl ResponseError for AppError {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             res.insert_header((header::RETRY_AFTER, "1"));
         }
+        if let AppError::MethodNotAllowed { allow } = self {
+            res.insert_header((header::ALLOW, *allow));
+        }
         let page = ErrorPage {
             status: status.as_u16(),
             title,
@@ -172,6 +179,7 @@ impl AppError {
             AppError::Refused(_) => "refused",
             AppError::CsrfRefused => "csrf_refused",
             AppError::TooLarge => "too_large",
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::Pool(_) | AppError::Unavailable => "unavailable",
             AppError::Busy => "busy",
             AppError::Db(_) | AppError::Internal(_) => "internal",
@@ -198,6 +206,10 @@ impl AppError {
                 "Request refused",
                 "This form has expired or was sent from another site. Reload the page and try again."
                     .into(),
+            ),
+            AppError::MethodNotAllowed { allow } => (
+                "Not allowed here",
+                format!("This address takes {allow} requests only."),
             ),
             AppError::TooLarge => (
                 "Too large",

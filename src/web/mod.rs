@@ -255,7 +255,7 @@ pub fn server(
                     .path_filter(|path, _| is_public_file(path))
                     .default_handler(web::to(handlers::not_found)),
             )
-            .default_service(web::to(handlers::not_found))
+            .default_service(web::to(handlers::unmatched))
     })
     .workers(workers)
     .tcp_nodelay(true)

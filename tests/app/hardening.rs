@@ -405,6 +405,16 @@ async fn requests_get_our_answers_at_the_edges(app: TestApp) {
         );
         assert!(head.body().await.expect("body").is_empty(), "HEAD {path}");
     }
+    // A path that exists for another method is 405 with what it takes; others are 404.
+    let res = client.get("/logout").await;
+    assert_eq!(res.status, 405, "{}", res.body);
+    assert_eq!(res.header("allow"), Some("POST"));
+    res.assert_contains("This address takes POST requests only.");
+    client.get("/account").await;
+    let res = client.post("/health/live", &[]).await;
+    assert_eq!(res.status, 405, "{}", res.body);
+    assert_eq!(res.header("allow"), Some("GET, HEAD"));
+    assert_eq!(client.get("/no/such/page").await.status, 404);
     let live = client.get("/health/live").await;
     assert_eq!(
         live.header("content-type"),

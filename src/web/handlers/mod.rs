@@ -45,6 +45,21 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
+/// What no route answered: 405 with `Allow` where the path exists for another method (routes
+/// are GET or POST; HEAD is answered as GET), else 404.
+pub async fn unmatched(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if !req.resource_map().has_resource(req.path()) {
+        return Err(AppError::NotFound);
+    }
+    let allow = match *req.method() {
+        // GET would have matched: the path takes POST only.
+        actix_web::http::Method::GET => "POST",
+        actix_web::http::Method::POST => "GET, HEAD",
+        _ => "GET, HEAD, POST",
+    };
+    Err(AppError::MethodNotAllowed { allow })
+}
+
 /// Is this an htmx request (which gets a fragment instead of a page)?
 pub fn is_htmx(req: &HttpRequest) -> bool {
     req.headers().contains_key("hx-request")
