@@ -66,8 +66,12 @@ pub fn job_registry(mailer: Mailer, base_url: &str) -> crate::jobs::Registry {
 
 pub fn prepare(config: Config) -> Result<Prepared, StartError> {
     let job_settings = JobSettings::from_env()?;
-    // HTTP workers, plus one connection per job worker (held while a job runs).
-    let pool_size = (config.workers as u32 * 2 + job_settings.workers as u32).clamp(4, 48);
+    // HTTP workers, plus one connection per job worker (held while a job runs), plus one per
+    // caller the password-hashing pool admits (a sign-in waits for its hash holding a
+    // connection): hashing can never take every connection.
+    let hashing = crate::auth::hash_pool::capacity() as u32;
+    let pool_size =
+        (config.workers as u32 * 2 + job_settings.workers as u32 + hashing).clamp(4, 64);
     let pool = db::connect(config.database_url.expose(), pool_size)?;
     let mailer = Mailer::from_config(&config)?;
     let key = crate::web::cookie_key(&config).map_err(StartError::Key)?;

@@ -63,23 +63,33 @@ fn work(queue: &Mutex<Receiver<Job>>) {
             Err(poisoned) => poisoned.into_inner().recv(),
         };
         match next {
-            Ok(job) => job(),
+            // A job that panics must not take its thread with it (the caller sees Busy).
+            Ok(job) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            }
             Err(_) => return,
         }
     }
 }
 
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, MAX_THREADS)
+}
+
+/// How many callers can be inside the pool at once (running or queued). Callers may hold a
+/// database connection meanwhile, so the connection pool is sized above this.
+pub fn capacity() -> usize {
+    threads() * (QUEUE_PER_THREAD + 1)
+}
+
 /// Runs `f` on a hashing thread and waits for its result (call it from a blocking thread).
 pub fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {
     static POOL: OnceLock<HashPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, MAX_THREADS);
-        HashPool::new(threads, QUEUE_PER_THREAD)
-    })
-    .run(f)
+    POOL.get_or_init(|| HashPool::new(threads(), QUEUE_PER_THREAD))
+        .run(f)
 }
 
 #[cfg(test)]

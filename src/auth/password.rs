@@ -63,6 +63,11 @@ fn verify_here(password: &[u8], stored: &str) -> Option<bool> {
         None => Version::default(),
     };
     let params = Params::try_from(&phc).ok()?;
+    // A stored hash with far stronger parameters than ours is not ours (a tampered row):
+    // refuse it rather than allocate whatever it asks.
+    if params.m_cost() > 4 * Params::DEFAULT_M_COST || params.t_cost() > 10 || params.p_cost() > 4 {
+        return None;
+    }
     let (salt, expected) = (phc.salt?, phc.hash?);
     let mut out = vec![0u8; expected.len()];
     compute(

@@ -211,9 +211,9 @@ impl SessionStore for DbSessionStore {
                     && store.claim_touch(row.id, t)
                     && let Err(e) = model::touch(conn, row.id)
                 {
-                    // The next request writes it instead.
+                    // Not fatal (a busy SQLite write lock): the next request writes it instead.
+                    tracing::warn!(error = %e, "could not record the session's last use");
                     store.release_touch(row.id);
-                    return Err(e.into());
                 }
                 Ok(from_json(&row.state).map(|mut state| {
                     if let Some(revision) = revision {

@@ -82,11 +82,15 @@ pub fn backup(config: &Config, file: &Path) -> Result<BackupSummary, BackupError
     sqlite_online::quick_check(&db_copy)?;
     let (schema_version, audit_entries) = describe_copy(&db_copy)?;
 
-    let out = File::options()
-        .write(true)
-        .create_new(true)
-        .open(&partial)
-        .map_err(io_at(&partial))?;
+    // Owner-only: the archive holds the database (password hashes, sealed secrets).
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let out = options.open(&partial).map_err(io_at(&partial))?;
     let gz = GzEncoder::new(BufWriter::new(out), Compression::fast());
     let mut tar = tar::Builder::new(gz);
     let now = chrono::Utc::now();

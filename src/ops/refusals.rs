@@ -70,6 +70,42 @@ impl Refusal {
         }
     }
 
+    /// Where refusals go when the table is full or the rate is exceeded: one window per kind
+    /// for requests (written as a platform event, naming no user), one per company for denied
+    /// changes (so no company's count lands in another's trail).
+    fn overflow_key(&self) -> (&'static str, String, String) {
+        match self {
+            Refusal::Request(_) => ("request", "*".into(), "*".into()),
+            Refusal::Denial(actor, _) => (
+                "denial",
+                format!("company:{}", actor.company_id),
+                "*".into(),
+            ),
+        }
+    }
+
+    /// The refusal as the shared window's record: a request names no user (its count mixes
+    /// clients); a denial names the company only.
+    fn anonymized(self) -> Refusal {
+        match self {
+            Refusal::Request(mut r) => {
+                r.user_id = None;
+                r.meta = Default::default();
+                r.route = "*".into();
+                Refusal::Request(r)
+            }
+            Refusal::Denial(mut actor, mut entry) => {
+                actor.user_id = None;
+                actor.meta = Default::default();
+                entry.entity_id = None;
+                entry.project_id = None;
+                entry.details =
+                    serde_json::json!({ "mixed": "refusals of several users and targets" });
+                Refusal::Denial(actor, entry)
+            }
+        }
+    }
+
     /// Writes the refusal; `repeated` more like it since the last record (0 for a first one).
     pub fn write(self, conn: &mut DbConn, repeated: u64) -> Result<(), OpError> {
         match self {
@@ -137,7 +173,7 @@ impl RefusalLog {
         };
         let mut key = refusal.key();
         if !counts.windows.contains_key(&key) && counts.windows.len() >= MAX_KEYS {
-            key = (key.0, "*".into(), "*".into());
+            key = refusal.overflow_key();
         }
         let carried = match counts.windows.get_mut(&key) {
             Some(w) if now.duration_since(w.started) < WINDOW => {
@@ -159,25 +195,33 @@ impl RefusalLog {
                 true
             }
         };
-        let window = if within_rate {
+        if !within_rate {
+            // Over the rate: counted in the shared window of its kind (and company), so a
+            // flood of new keys makes one record a minute, not one per key.
+            if carried > 0
+                && let Some(w) = counts.windows.get_mut(&key)
+            {
+                w.started = now;
+            }
+            let overflow = refusal.overflow_key();
+            let w = counts.windows.entry(overflow).or_insert(Window {
+                started: now,
+                counted: 0,
+                last: None,
+            });
+            w.counted += 1;
+            w.last = Some(refusal.clone().anonymized());
+            return Admit::Counted;
+        }
+        counts.windows.insert(
+            key,
             Window {
                 started: now,
                 counted: 0,
                 last: None,
-            }
-        } else {
-            Window {
-                started: now,
-                counted: carried + 1,
-                last: Some(refusal.clone()),
-            }
-        };
-        counts.windows.insert(key, window);
-        if within_rate {
-            Admit::Record { repeated: carried }
-        } else {
-            Admit::Counted
-        }
+            },
+        );
+        Admit::Record { repeated: carried }
     }
 
     /// Takes the counts of windows that are over: the records to write (each with its count),
@@ -286,10 +330,14 @@ mod tests {
             })
             .count();
         assert_eq!(written, MAX_RECORDS_PER_SECOND as usize);
-        // Every counted one is flushed later, one record per address at most.
+        // The rest make one record a minute (naming no client), not one per address.
         let due = log.take_due_at(t0 + WINDOW);
-        assert_eq!(due.len(), 5000 - written);
-        assert!(due.iter().all(|(_, n)| *n == 1));
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].1, (5000 - written) as u64);
+        let Refusal::Request(r) = &due[0].0 else {
+            panic!("a request refusal")
+        };
+        assert_eq!((r.user_id, r.meta.ip_address.as_deref()), (None, None));
     }
 
     #[test]

@@ -114,6 +114,11 @@ pub async fn security_headers(
     let is_static = req.path().starts_with("/static/");
     let is_htmx = req.headers().contains_key("hx-request");
     let mut res = next.call(req).await?.map_into_boxed_body();
+    if is_static && res.status() == StatusCode::BAD_REQUEST {
+        // A path the file service cannot parse (`/static/a:`): our 404, not its text.
+        let (http_req, _) = res.into_parts();
+        res = ServiceResponse::from_err(AppError::NotFound, http_req);
+    }
     if is_htmx && res.status() == StatusCode::SEE_OTHER && res.headers().contains_key("hx-redirect")
     {
         // Sign-in needed (an ended session): htmx would follow a 303 and swap the sign-in page
@@ -295,7 +300,16 @@ async fn record_rejection(req: &ServiceRequest, reason: &'static str) {
             .ok()
             .flatten(),
         route: req.match_pattern().unwrap_or_else(|| "<unmatched>".into()),
-        method: req.method().to_string(),
+        // Named from a fixed set: a made-up method must not make each refusal a new record
+        // (or a 128 KiB one).
+        method: match *req.method() {
+            actix_web::http::Method::POST => "POST",
+            actix_web::http::Method::PUT => "PUT",
+            actix_web::http::Method::PATCH => "PATCH",
+            actix_web::http::Method::DELETE => "DELETE",
+            _ => "OTHER",
+        }
+        .to_string(),
         reason,
     };
     tracing::warn!(reason, "unsafe request refused");

@@ -184,6 +184,22 @@ async fn repeated_refusals_are_recorded_once_with_a_count(app: TestApp) {
         before + 1,
         "the first refusal is recorded at once"
     );
+    // Made-up methods are one kind of refusal, not a new record each.
+    let http = awc::Client::default();
+    for i in 0..50 {
+        let method = awc::http::Method::from_bytes(format!("X{i:04}").as_bytes()).unwrap();
+        let res = http
+            .request(method, format!("{}/login", app.base))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status().as_u16(), 403);
+    }
+    assert_eq!(
+        events(&app),
+        before + 2,
+        "one record for the made-up methods"
+    );
 
     add_user(&app, company_id, "eng.flood", role::ENGINEER);
     let engineer = app.client();
@@ -209,13 +225,13 @@ async fn repeated_refusals_are_recorded_once_with_a_count(app: TestApp) {
 
     // When the minute is over (here: at once), each count is one record.
     let due = app.state.refusals.take_all();
-    assert_eq!(due.len(), 2);
+    assert_eq!(due.len(), 3);
     app.with_conn(|conn| {
         for (refusal, repeated) in due {
             refusal.write(conn, repeated).unwrap();
         }
     });
-    assert_eq!(events(&app), before + 2);
+    assert_eq!(events(&app), before + 4);
     let denied = failures(&app);
     assert_eq!(denied.len(), 2);
     assert_eq!(denied[0].log.details.0["repeated"], 299);

@@ -118,18 +118,27 @@ pub fn finish(
         event_id,
         ..
     } = pending;
-    let user = match found {
-        None => {
-            password::verify_dummy(password_in).map_err(password::HashError::from)?;
-            None
-        }
-        Some(u) => password::verify(password_in, &u.password_hash)
-            .map_err(password::HashError::from)?
-            .then_some(u),
-    };
     let settle = |conn: &mut DbConn, event_type, severity, description| match event_id {
         Some(id) => security_event::settle(conn, id, event_type, severity, description),
         None => Ok(()),
+    };
+    let checked = match found {
+        None => password::verify_dummy(password_in).map(|()| None),
+        Some(u) => password::verify(password_in, &u.password_hash).map(|ok| ok.then_some(u)),
+    };
+    let user = match checked {
+        Ok(user) => user,
+        Err(busy) => {
+            // Not checked (the server is busy): not a guess, so it does not count towards a
+            // lockout; the client is told to retry.
+            settle(
+                conn,
+                "login.busy",
+                Severity::Info,
+                "Sign-in not checked: the server was busy",
+            )?;
+            return Err(password::HashError::from(busy).into());
+        }
     };
     // A refusal is an outcome like a success: its events are committed.
     let outcome: Result<SignedIn, AccountRefusal> = write_tx(conn, |conn| -> Result<_, OpError> {

@@ -275,8 +275,8 @@ pub fn sign_up(
     }
 }
 
-/// Someone signed up with an address that has an account: a security event for its owner,
-/// and a mail that says so and how to sign in (unless several went out in the last hour).
+/// Someone signed up with an address that has an account: a security event for its owner and
+/// a mail that says so and how to sign in, at most a few times an hour.
 fn tell_owner(
     conn: &mut DbConn,
     meta: &RequestMeta,
@@ -289,6 +289,10 @@ fn tell_owner(
     let since = crate::util::now() - chrono::Duration::hours(1);
     let recent = security_event::count_for_user_since(conn, owner.id, ADDRESS_IN_USE, since)?;
     let send = recent < ADDRESS_IN_USE_MAILS_PER_HOUR;
+    if !send {
+        // Recorded (and mailed) a few times an hour: more attempts add no rows.
+        return Ok(());
+    }
     security_event::record(
         conn,
         meta,
@@ -299,12 +303,10 @@ fn tell_owner(
             subject_key: None,
             severity: Severity::Info,
             description: "Sign-up attempted with this account's email address".into(),
-            metadata: serde_json::json!({ "mailed": send }),
+            metadata: serde_json::json!({ "mailed": true }),
         },
     )?;
-    if send {
-        mail::address_in_use(base_url, &owner).enqueue(conn)?;
-    }
+    mail::address_in_use(base_url, &owner).enqueue(conn)?;
     Ok(())
 }
 

@@ -335,6 +335,9 @@ pub fn revoke_all_sessions(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<
 /// and recovery codes are deleted); they sign in with their password and, where the company
 /// requires it, set it up again. Audited and recorded as a security event.
 pub fn reset_two_factor(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<(), OpError> {
+    if actor.user_id == Some(id) {
+        return Err(PeopleRefusal::OwnTwoFactor.into());
+    }
     change_user(
         conn,
         actor,

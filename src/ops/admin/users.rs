@@ -54,6 +54,12 @@ pub enum PeopleRefusal {
     Deactivated,
     #[error("This user does not use two-factor sign-in.")]
     TwoFactorOff,
+    /// Turning one's own second factor off needs the password and a code (on one's account
+    /// page), not an administrator's reset.
+    #[error(
+        "You cannot reset your own two-factor sign-in here: turn it off on your account's two-factor page, with your password and a code."
+    )]
+    OwnTwoFactor,
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {
