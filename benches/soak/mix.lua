@@ -25,6 +25,12 @@ function init(args)
     -- a refused CSRF post of a signed-in user (a wrong token)
     wrk.format("POST", "/account/profile", with(signed, form), "name=Soak&timezone=UTC&csrf_token=wrong"),
   }
+  -- Optional sixth argument: only the requests whose numbers it lists ("1,2,3,4": pages only).
+  if args[6] and args[6] ~= "" then
+    local chosen = {}
+    for n in string.gmatch(args[6], "%d+") do table.insert(chosen, requests[tonumber(n)]) end
+    requests = chosen
+  end
   i = 0
   s2, s3, s4, s5, other = 0, 0, 0, 0, 0
 end

@@ -41,6 +41,9 @@ def main():
     ap.add_argument("--connections", type=int, default=256)
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--port", type=int, default=18090)
+    ap.add_argument("--only", default="",
+                    help="numbers of the mix's requests to send (1 list, 2 editor, 3 results, "
+                         "4 dashboard, 5 failed sign-in, 6 refused CSRF post), e.g. 1,2,3,4")
     a = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (apt-get install wrk)")
@@ -76,7 +79,7 @@ def main():
         out = subprocess.run(
             ["wrk", "-t2", "-c%d" % a.connections, "-d%ds" % seconds, "--timeout", "10s", "--latency",
              "-s", os.path.join(HERE, "mix.lua"), base, "--",
-             b.cookie_header(), anon.cookie_header(), anon.csrf, str(pid), str(sid)],
+             b.cookie_header(), anon.cookie_header(), anon.csrf, str(pid), str(sid), a.only],
             capture_output=True, text=True, check=True).stdout
         stop.set()
         sampler.join()
