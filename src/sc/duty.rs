@@ -3,12 +3,10 @@
 
 use super::admittance::Variant;
 use super::circuit::{Circuit, SwitchType};
-use super::formulas::fault_z;
 use super::model::{MachineKind, Model};
 use super::options::{Fault, ScOptions};
 use super::results::{BusResult, DutyResult, finite};
-use super::solve::{CalcError, Solved};
-use num_complex::Complex64 as C64;
+use super::solve::{CalcError, Solved, fault_voltages};
 use std::collections::HashMap;
 
 const SQRT_3: f64 = 1.732_050_807_568_877_2;
@@ -74,32 +72,16 @@ pub(super) fn breaking_currents(
     let all = vec![true; m.n];
     let main = Solved::new(m, &m.pos, &all, Variant::default())?;
     for &(bi, node, ik) in targets {
-        let unit = m.ps_units.iter().find(|u| u.gen_node == node);
-        let own;
-        let (s, ratio) = match unit {
-            Some(u) => {
-                let v = Variant {
-                    own_unit: Some(u),
-                    freq_ratio: None,
-                };
-                own = Solved::new(m, &m.pos, &all, v)?;
-                (&own, u.voltage_ratio)
-            }
-            None => (&main, 1.0),
+        let Some((dv, unit)) = fault_voltages(m, &m.pos, &m.ps_units, &main, o, node)? else {
+            continue;
         };
-        let Some(k) = s.index[node] else { continue };
-        let mut col = vec![C64::default(); s.f.size()];
-        col[k] = C64::new(1.0, 0.0);
-        s.f.solve(&mut col);
-        let i1 = C64::new(m.c[node] * ratio, 0.0) / (col[k] + fault_z(m, o, node));
         let mut decay = 0.0;
         for mc in &m.machines {
-            let Some(i) = s.index[mc.node] else { continue };
             let z = match unit {
                 Some(u) if u.shunt == mc.shunt => u.z_own,
                 _ => m.pos.shunts[mc.shunt].z,
             };
-            let v = col[i] * i1; // ΔU'' at the machine terminals, pu
+            let v = dv[mc.node]; // ΔU'' at the machine terminals, pu (zero outside the network)
             let ik_m = (v / z).norm() / (SQRT_3 * m.base_kv[mc.node]); // kA
             if ik_m <= 0.0 {
                 continue;

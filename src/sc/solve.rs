@@ -54,6 +54,51 @@ fn incomplete(m: &[super::requirements::Missing]) -> String {
     }
 }
 
+/// ΔU'' per node and the faulted power-station unit (see [`fault_voltages`]).
+pub(super) type FaultVoltages<'u> = (Vec<C64>, Option<&'u model::PsUnit>);
+
+/// A three-phase fault at `node` of `net` (positive sequence, every node included): the
+/// voltage change ΔU'' at every node (p.u.; zero at a node outside the network) and the
+/// power-station unit whose generator terminals are faulted, if any (then the network is
+/// factorized again with the unit's own correction, clause 6.7.1). `None` when `node` is not in
+/// the network. Shared by Ib (duty) and Ik (steady state).
+pub(super) fn fault_voltages<'u>(
+    m: &Model,
+    net: &model::SeqNetwork,
+    units: &'u [model::PsUnit],
+    main: &Solved,
+    o: &ScOptions,
+    node: usize,
+) -> Result<Option<FaultVoltages<'u>>, CalcError> {
+    let unit = units.iter().find(|u| u.gen_node == node);
+    let own;
+    let (s, ratio) = match unit {
+        Some(u) => {
+            let all = vec![true; m.n];
+            let v = Variant {
+                own_unit: Some(u),
+                freq_ratio: None,
+            };
+            own = Solved::new(m, net, &all, v)?;
+            (&own, u.voltage_ratio)
+        }
+        None => (main, 1.0),
+    };
+    let Some(k) = s.index[node] else {
+        return Ok(None);
+    };
+    let mut col = vec![C64::default(); s.f.size()];
+    col[k] = C64::new(1.0, 0.0);
+    s.f.solve(&mut col);
+    let i1 = C64::new(m.c[node] * ratio, 0.0) / (col[k] + super::formulas::fault_z(m, o, node));
+    let v = s
+        .index
+        .iter()
+        .map(|i| i.map_or(C64::default(), |i| col[i] * i1))
+        .collect();
+    Ok(Some((v, unit)))
+}
+
 /// Factorized sequence network over a subset of model nodes.
 pub(super) struct Solved {
     pub(super) index: Vec<Option<usize>>,

@@ -29,7 +29,7 @@ use super::circuit::{Circuit, Excitation, Generator};
 use super::formulas::{NodeZ, fault_z};
 use super::model::{Branch, MachineKind, Model, PsUnit, SeqNetwork};
 use super::options::{Case, ScOptions};
-use super::solve::{CalcError, Solved};
+use super::solve::{CalcError, Solved, fault_voltages};
 use super::topology::UnionFind;
 use num_complex::Complex64 as C64;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -208,29 +208,10 @@ pub(super) fn steady_currents(
     let all = vec![true; m.n];
     let main = Solved::new(m, &wm.net, &all, Variant::default())?;
     // Feeders of a fault at `node`: components of the network without it.
-    let mut v = vec![C64::default(); m.n];
     for &(bi, node) in targets {
-        let unit = wm.units.iter().find(|u| u.gen_node == node);
-        let own;
-        let (s, ratio) = match unit {
-            Some(u) => {
-                let var = Variant {
-                    own_unit: Some(u),
-                    freq_ratio: None,
-                };
-                own = Solved::new(m, &wm.net, &all, var)?;
-                (&own, u.voltage_ratio)
-            }
-            None => (&main, 1.0),
+        let Some((v, unit)) = fault_voltages(m, &wm.net, &wm.units, &main, o, node)? else {
+            continue;
         };
-        let Some(k) = s.index[node] else { continue };
-        let mut col = vec![C64::default(); s.f.size()];
-        col[k] = C64::new(1.0, 0.0);
-        s.f.solve(&mut col);
-        let i1 = C64::new(m.c[node] * ratio, 0.0) / (col[k] + fault_z(m, o, node));
-        for (n, slot) in v.iter_mut().enumerate() {
-            *slot = s.index[n].map_or(C64::default(), |i| col[i] * i1);
-        }
         let shunt_z = |si: usize| match unit {
             Some(u) if u.shunt == si => u.z_own,
             _ => wm.net.shunts[si].z,
