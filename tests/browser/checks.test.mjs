@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { browserSuite } from './lib/harness.mjs';
 import { REPO_DIR } from './lib/app.mjs';
-import { signedInPerson } from './lib/flows.mjs';
+import { createProject as createProjectIn, signedInPerson } from './lib/flows.mjs';
 
 let page = null;
 const suite = browserSuite('checks', {
@@ -17,20 +17,9 @@ const suite = browserSuite('checks', {
   },
 });
 
-/** Creates a project from the new-project form; `start` is an example id or a file. */
-async function createProject(name, { example = null, file = null } = {}) {
-  const { app } = suite;
-  await page.goto(`${app.baseUrl}/projects/new`);
-  await page.fill('#name', name);
-  if (example) {
-    await page.check('input[name="start"][value="example"]');
-    await page.selectOption('#example', example);
-  } else if (file) {
-    await page.check('input[name="start"][value="upload"]');
-    await page.setInputFiles('#file', file);
-  }
-  await Promise.all([page.waitForURL(/\/projects\/\d+$/), page.click('button[type="submit"].primary')]);
-  return Number(new URL(page.url()).pathname.split('/').pop());
+/** Creates a project from the new-project form (see flows.mjs). */
+function createProject(name, options) {
+  return createProjectIn(page, suite.app, name, options);
 }
 
 suite.flow('every built-in example is ready for every study and runs 1ph min', async () => {

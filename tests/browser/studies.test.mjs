@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { browserSuite } from './lib/harness.mjs';
 import { REPO_DIR } from './lib/app.mjs';
-import { signedInPerson } from './lib/flows.mjs';
+import { createProject as createProjectIn, signedInPerson } from './lib/flows.mjs';
 
 const VIEWPORTS = [
   { width: 1366, height: 900 },
@@ -37,19 +37,9 @@ const suite = browserSuite('studies', {
   },
 });
 
-/** Creates a project from the new-project form; `start` is an example id or a file. */
-async function createProject(name, { example = null, file = null } = {}) {
-  await page.goto(`${suite.app.baseUrl}/projects/new`);
-  await page.fill('#name', name);
-  if (example) {
-    await page.check('input[name="start"][value="example"]');
-    await page.selectOption('#example', example);
-  } else if (file) {
-    await page.check('input[name="start"][value="upload"]');
-    await page.setInputFiles('#file', file);
-  }
-  await Promise.all([page.waitForURL(/\/projects\/\d+$/), page.click('button[type="submit"].primary')]);
-  return Number(new URL(page.url()).pathname.split('/').pop());
+/** Creates a project from the new-project form (see flows.mjs). */
+function createProject(name, options) {
+  return createProjectIn(page, suite.app, name, options);
 }
 
 async function projectOf(example) {

@@ -105,3 +105,19 @@ export function countNavigations(page) {
   });
   return counter;
 }
+
+/** Creates a project from the new-project form (`start`: an example id or a file to upload);
+ * returns its id. */
+export async function createProject(page, app, name, { example = null, file = null } = {}) {
+  await page.goto(`${app.baseUrl}/projects/new`);
+  await page.fill('#name', name);
+  if (example) {
+    await page.check('input[name="start"][value="example"]');
+    await page.selectOption('#example', example);
+  } else if (file) {
+    await page.check('input[name="start"][value="upload"]');
+    await page.setInputFiles('#file', file);
+  }
+  await Promise.all([page.waitForURL(/\/projects\/\d+$/), page.click('button[type="submit"].primary')]);
+  return Number(new URL(page.url()).pathname.split('/').pop());
+}
