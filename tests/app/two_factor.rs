@@ -468,3 +468,33 @@ async fn every_new_form_needs_the_csrf_token(app: TestApp) {
     });
 }
 on_both_databases!(every_new_form_needs_the_csrf_token);
+
+/// The reset is refused for another company's user (404) and for one's own second factor
+/// (which takes the password and a code); neither changes anything.
+async fn a_reset_is_refused_across_companies_and_for_oneself(app: TestApp) {
+    let (admin, account) = signed_up(&app, "ResetScope").await;
+    let boss = user_by_login(&app, &account.email);
+    let (engineer, id) = signed_in(&app, boss.company_id, "scoped-phone", "engineer").await;
+    enrol(&engineer).await;
+    let (outsider, _) = signed_up(&app, "ResetOutsider").await;
+    outsider.get("/admin/users").await;
+    let res = outsider
+        .post(&format!("/admin/users/{id}/two-factor/reset"), &[])
+        .await;
+    assert_eq!(res.status, 404, "{}", res.body);
+    assert!(
+        two_factor_on(&app, id),
+        "another company's admin changed nothing"
+    );
+
+    enrol(&admin).await;
+    admin.get(&format!("/admin/users/{}", boss.id)).await;
+    let res = admin
+        .post(&format!("/admin/users/{}/two-factor/reset", boss.id), &[])
+        .await;
+    assert_eq!(res.status, 409, "{}", res.body);
+    res.assert_contains("You cannot reset your own two-factor sign-in here");
+    assert!(two_factor_on(&app, boss.id), "one's own stays on");
+    assert!(audit_entries(&app, boss.company_id, "user.two_factor_reset").is_empty());
+}
+on_both_databases!(a_reset_is_refused_across_companies_and_for_oneself);
